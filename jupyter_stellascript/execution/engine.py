@@ -1,0 +1,305 @@
+"""The execution engine: runs one script in one sandboxed container.
+
+It ties the pieces together: a language says what to run, the pool hands out
+a ready container, the compile cache skips compiles it has seen, and the
+agent runs the command and streams output back. Whatever the script does,
+``execute`` returns an :class:`ExecutionResult`; only a malformed request
+(caught before anything runs) raises.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import signal
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import docker
+from docker.errors import APIError, ImageNotFound
+
+from ..languages import Language, get_language
+from ..languages.base import BUILD_OUTPUT_DIR, WORK_DIR, PoolDefaults
+from ..paths import data_dir, temp_dir
+from .agent import AgentCancelled, AgentError, AgentReport, AgentTimeout, agent_binary
+from .compile_cache import CompileCache
+from .container_engine import connect
+from .models import (
+    ExecutionRequest,
+    ExecutionResult,
+    ExecutionStatus,
+    NetworkMode,
+    ResourceLimits,
+    TerminationReason,
+)
+from .output import LiveOutput, OutputCollector
+from .pool import ContainerPool, ContainerSpec, PooledContainer, PoolError, PoolTarget
+from .sandbox import NetworkNotAllowed, SandboxPolicy
+
+log = logging.getLogger(__name__)
+
+MIB = 1024 * 1024
+ARGS_FILE = "args.json"
+MAX_SOURCE_BYTES = 1024 * 1024
+# An OOM kill that the cgroup counters cannot confirm is inferred from SIGKILL
+# with peak memory this close to the limit.
+OOM_INFERENCE_RATIO = 0.9
+
+
+class InvalidRequest(ValueError):
+    """The request is malformed; nothing was run."""
+
+
+@dataclass
+class EngineSettings:
+    docker_host: str | None = None
+    runtime_images: dict[str, str] = field(default_factory=dict)
+    output_cap_bytes: int = MIB
+    pool_enabled: bool = True
+    pool_sizes: dict[str, PoolDefaults] = field(default_factory=dict)
+    allow_host_network: bool = False
+    allow_bridge_network: bool = True
+    temp_path: Path | None = None
+    cache_path: Path | None = None
+
+
+class _RunState:
+    """What one execution accumulates while it runs."""
+
+    def __init__(self, collector: OutputCollector) -> None:
+        self.collector = collector
+        self.compile_cache_hit: bool | None = None
+        self.report: AgentReport | None = None
+        self.compile_failed: AgentReport | None = None
+
+
+class ExecutionEngine:
+    def __init__(self, settings: EngineSettings | None = None, client: docker.DockerClient | None = None) -> None:
+        self.settings = settings or EngineSettings()
+        self.client = client or connect(self.settings.docker_host)
+        self.policy = SandboxPolicy(
+            allow_host_network=self.settings.allow_host_network,
+            allow_bridge_network=self.settings.allow_bridge_network,
+        )
+        self.compile_cache = CompileCache(self.settings.cache_path or data_dir() / "compile-cache")
+        self.pool = ContainerPool(
+            self.client,
+            self.policy,
+            agent_binary(),
+            self.settings.temp_path or temp_dir(),
+            enabled=self.settings.pool_enabled,
+        )
+        self._image_ids: dict[str, tuple[float, str]] = {}
+
+    # -- configuration -----------------------------------------------------------
+
+    def image_for(self, language: Language) -> str:
+        return self.settings.runtime_images.get(language.name, language.image)
+
+    def default_spec(self, language: Language) -> ContainerSpec:
+        return ContainerSpec(
+            image=self.image_for(language),
+            limits=language.default_limits,
+            network_mode=NetworkMode.NONE,
+            environment=language.runtime_environment,
+        )
+
+    def warm_up(self, languages: list[Language]) -> None:
+        """Start keeping warm containers for these languages' default runs."""
+        if not self.settings.pool_enabled:
+            return
+        for language in languages:
+            sizes = self.settings.pool_sizes.get(language.name, language.pool)
+            self.pool.configure(
+                self.default_spec(language),
+                PoolTarget(sizes.min_containers, sizes.max_containers, sizes.idle_timeout_s),
+            )
+
+    def image_id(self, image: str) -> str:
+        cached = self._image_ids.get(image)
+        if cached and time.monotonic() - cached[0] < 30:
+            return cached[1]
+        image_id = self.client.images.get(image).id
+        self._image_ids[image] = (time.monotonic(), image_id)
+        return image_id
+
+    # -- validation --------------------------------------------------------------
+
+    def _validate(self, request: ExecutionRequest) -> tuple[Language, str]:
+        try:
+            language = get_language(request.language)
+        except ValueError as error:
+            raise InvalidRequest(str(error)) from None
+        problems = []
+        if "\0" in request.source:
+            problems.append("the script contains NUL bytes; scripts must be text")
+        if len(request.source.encode()) > MAX_SOURCE_BYTES:
+            problems.append(f"the script is larger than {MAX_SOURCE_BYTES} bytes")
+        entry_point = request.entry_point or language.default_entry_point(request.source)
+        problems += language.validate_entry_point(entry_point)
+        for name, mapping in (("argument", request.arguments), ("environment variable", request.environment)):
+            for key, value in mapping.items():
+                if not isinstance(key, str) or not isinstance(value, str):
+                    problems.append(f"{name} {key!r} must map a string to a string")
+                elif not key or "\0" in key or "\0" in value or (name != "argument" and "=" in key):
+                    problems.append(f"{name} name {key!r} is not valid")
+        if request.timeout_s is not None and request.timeout_s <= 0:
+            problems.append("timeout must be positive")
+        if request.memory_bytes is not None and request.memory_bytes < 16 * MIB:
+            problems.append("memory limit must be at least 16 MiB")
+        if request.cpus is not None and not 0.01 <= request.cpus <= 64:
+            problems.append("cpus must be between 0.01 and 64")
+        try:
+            self.policy.check_network(NetworkMode(request.network_mode))
+        except ValueError:
+            problems.append(f"network mode {request.network_mode!r} is not one of none, bridge, host")
+        except NetworkNotAllowed as error:
+            problems.append(str(error))
+        if problems:
+            raise InvalidRequest("; ".join(problems))
+        return language, entry_point
+
+    # -- execution ---------------------------------------------------------------
+
+    def execute(
+        self,
+        request: ExecutionRequest,
+        on_output: LiveOutput | None = None,
+        cancelled: threading.Event | None = None,
+    ) -> ExecutionResult:
+        language, entry_point = self._validate(request)
+        cancelled = cancelled or threading.Event()
+        limits = language.default_limits.with_overrides(request.memory_bytes, request.cpus)
+        network = NetworkMode(request.network_mode)
+        spec = ContainerSpec(self.image_for(language), limits, network, language.runtime_environment)
+        timeout_s = request.timeout_s or language.default_timeout_s
+        state = _RunState(OutputCollector(self.settings.output_cap_bytes, on_output))
+        started_at = datetime.now(timezone.utc)
+        result = ExecutionResult(
+            status=ExecutionStatus.ERROR, exit_code=None, stdout="", stderr="",
+            started_at=started_at, completed_at=started_at, duration_ms=0,
+            language=language.name, image=spec.image, limits=limits, network_mode=network,
+        )
+        container: PooledContainer | None = None
+        try:
+            result.image_id = self.image_id(spec.image)
+            container, result.pooled = self.pool.acquire(spec, deadline=time.monotonic() + timeout_s)
+            deadline = time.monotonic() + timeout_s
+            self._stage_script(container, entry_point, request)
+            self._run(language, entry_point, request, container, result.image_id, state, deadline, cancelled)
+            self._finish(result, state, limits)
+        except AgentTimeout:
+            self.pool.kill(container)
+            result.status, result.termination_reason = ExecutionStatus.TIMED_OUT, TerminationReason.TIMEOUT
+            state.collector.note("stderr", f"\n[stellascript] timed out after {timeout_s:g}s; every process of the script was killed\n")
+        except AgentCancelled:
+            self.pool.kill(container)
+            result.status, result.termination_reason = ExecutionStatus.CANCELLED, TerminationReason.CANCELLED
+        except ImageNotFound:
+            result.error = f"runtime image {spec.image} is missing; build it with `stellascript runtimes build`"
+            result.termination_reason = TerminationReason.ENGINE_ERROR
+        except (AgentError, PoolError, APIError, OSError) as error:
+            result.error = self._explain_failure(container, error, limits)
+            result.termination_reason = TerminationReason.ENGINE_ERROR
+            if "memory" in result.error:
+                result.termination_reason = TerminationReason.MEMORY_LIMIT
+        finally:
+            if container is not None:
+                self.pool.release(container)
+        completed_at = datetime.now(timezone.utc)
+        result.completed_at = completed_at
+        result.duration_ms = int((completed_at - started_at).total_seconds() * 1000)
+        result.stdout, result.stderr = state.collector.stdout.text(), state.collector.stderr.text()
+        result.stdout_truncated = state.collector.stdout.truncated
+        result.stderr_truncated = state.collector.stderr.truncated
+        result.compile_cache_hit = state.compile_cache_hit
+        return result
+
+    @staticmethod
+    def _stage_script(container: PooledContainer, entry_point: str, request: ExecutionRequest) -> None:
+        script = container.scripts_dir / entry_point
+        script.write_text(request.source, encoding="utf-8")
+        script.chmod(0o644)
+        if request.arguments:
+            arguments = container.scripts_dir / ARGS_FILE
+            arguments.write_text(json.dumps(request.arguments), encoding="utf-8")
+            arguments.chmod(0o644)
+
+    def _run(
+        self,
+        language: Language,
+        entry_point: str,
+        request: ExecutionRequest,
+        container: PooledContainer,
+        image_id: str,
+        state: _RunState,
+        deadline: float,
+        cancelled: threading.Event,
+    ) -> None:
+        agent = container.agent
+        compile_argv = language.compile_argv(entry_point, request.source)
+        if compile_argv is not None:
+            key = CompileCache.key(language.name, entry_point, request.source, image_id)
+            with self.compile_cache.locked(key):
+                entry = self.compile_cache.lookup(key)
+                state.compile_cache_hit = entry is not None
+                if entry is None:
+                    report = agent.run(compile_argv, {}, WORK_DIR, state.collector.compile_output, deadline, cancelled)
+                    if report.exit_code != 0 or report.start_error:
+                        state.compile_failed = report
+                        return
+                    entry = self.compile_cache.store(key, container.work_dir / Path(BUILD_OUTPUT_DIR).name)
+            CompileCache.install(entry, container.scripts_dir / ".build")
+        state.report = agent.run(
+            language.run_argv(entry_point, request.source),
+            dict(request.environment),
+            WORK_DIR,
+            state.collector,
+            deadline,
+            cancelled,
+        )
+
+    def _finish(self, result: ExecutionResult, state: _RunState, limits: ResourceLimits) -> None:
+        if state.compile_failed is not None:
+            report = state.compile_failed
+            result.status = ExecutionStatus.FAILED
+            result.exit_code = report.exit_code
+            result.termination_reason = TerminationReason.COMPILE_ERROR
+            if report.start_error:
+                result.error = f"the compiler could not start: {report.start_error}"
+            return
+        report = state.report
+        assert report is not None
+        if report.start_error:
+            result.status = ExecutionStatus.ERROR
+            result.error = f"the runtime could not start: {report.start_error}"
+            return
+        result.exit_code = report.exit_code
+        result.peak_memory_bytes = report.max_rss_bytes or None
+        killed = report.signal == signal.SIGKILL
+        near_limit = report.max_rss_bytes >= OOM_INFERENCE_RATIO * limits.memory_bytes
+        if report.oom_kills > 0 or (killed and report.oom_kills < 0 and near_limit):
+            result.status = ExecutionStatus.FAILED
+            result.termination_reason = TerminationReason.MEMORY_LIMIT
+            state.collector.note("stderr", f"\n[stellascript] killed: the script exceeded its memory limit of {limits.memory_bytes // MIB} MiB\n")
+        else:
+            result.status = ExecutionStatus.SUCCEEDED if report.exit_code == 0 else ExecutionStatus.FAILED
+
+    def _explain_failure(self, container: PooledContainer | None, error: Exception, limits: ResourceLimits) -> str:
+        if container is not None:
+            container_state = self.pool.inspect_state(container)
+            if container_state.get("OOMKilled"):
+                return f"the container exceeded its memory limit of {limits.memory_bytes // MIB} MiB and was killed"
+        return str(error)
+
+    def close(self) -> None:
+        self.pool.shutdown()
+
+    def __enter__(self) -> "ExecutionEngine":
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()

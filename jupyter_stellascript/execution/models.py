@@ -1,0 +1,106 @@
+"""The vocabulary of an execution: what is asked for and what came back."""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+class ExecutionStatus(str, enum.Enum):
+    QUEUED = "Queued"
+    RUNNING = "Running"
+    SUCCEEDED = "Succeeded"
+    FAILED = "Failed"
+    TIMED_OUT = "TimedOut"
+    CANCELLED = "Cancelled"
+    ERROR = "Error"
+
+    @property
+    def is_terminal(self) -> bool:
+        return self not in (ExecutionStatus.QUEUED, ExecutionStatus.RUNNING)
+
+
+class NetworkMode(str, enum.Enum):
+    NONE = "none"
+    BRIDGE = "bridge"
+    HOST = "host"
+
+
+@dataclass(frozen=True)
+class ResourceLimits:
+    """Limits applied to one execution's container."""
+
+    memory_bytes: int
+    cpus: float
+    pids: int = 256
+    file_size_bytes: int = 256 * 1024 * 1024
+    open_files: int = 1024
+    tmpfs_bytes: int = 64 * 1024 * 1024
+
+    def with_overrides(self, memory_bytes: int | None = None, cpus: float | None = None) -> "ResourceLimits":
+        return dataclasses.replace(
+            self,
+            memory_bytes=memory_bytes if memory_bytes is not None else self.memory_bytes,
+            cpus=cpus if cpus is not None else self.cpus,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+class TerminationReason(str, enum.Enum):
+    """Why an execution ended other than by its own exit."""
+
+    TIMEOUT = "timeout"
+    CANCELLED = "cancelled"
+    MEMORY_LIMIT = "memory_limit"
+    COMPILE_ERROR = "compile_error"
+    ENGINE_ERROR = "engine_error"
+
+
+@dataclass
+class ExecutionRequest:
+    language: str
+    source: str
+    entry_point: str | None = None
+    arguments: dict[str, str] = field(default_factory=dict)
+    environment: dict[str, str] = field(default_factory=dict)
+    timeout_s: float | None = None
+    memory_bytes: int | None = None
+    cpus: float | None = None
+    network_mode: NetworkMode = NetworkMode.NONE
+
+
+@dataclass
+class ExecutionResult:
+    status: ExecutionStatus
+    exit_code: int | None
+    stdout: str
+    stderr: str
+    started_at: datetime
+    completed_at: datetime
+    duration_ms: int
+    stdout_truncated: bool = False
+    stderr_truncated: bool = False
+    compile_cache_hit: bool | None = None
+    peak_memory_bytes: int | None = None
+    termination_reason: TerminationReason | None = None
+    error: str | None = None
+    language: str = ""
+    image: str = ""
+    image_id: str = ""
+    limits: ResourceLimits | None = None
+    network_mode: NetworkMode = NetworkMode.NONE
+    pooled: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        data = dataclasses.asdict(self)
+        data["status"] = self.status.value
+        data["started_at"] = self.started_at.isoformat()
+        data["completed_at"] = self.completed_at.isoformat()
+        data["termination_reason"] = self.termination_reason.value if self.termination_reason else None
+        data["network_mode"] = self.network_mode.value
+        return data

@@ -1,0 +1,391 @@
+"""The warm container pool.
+
+Containers are single-use: each is created with its own empty host folders
+(mounted as /scripts, /work and the agent's control folder), started, and
+kept idle until one execution takes it; afterwards it is destroyed and a
+fresh one takes its place in the background. Nothing can carry over from one
+execution to the next because nothing is ever reused.
+
+Everything fixed when a container is created (image, limits, network mode)
+forms its :class:`ContainerSpec`; the pool keeps idle containers per spec.
+"""
+
+from __future__ import annotations
+
+import collections
+import hashlib
+import json
+import logging
+import os
+import shutil
+import socket
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import docker
+from docker.errors import APIError, DockerException, ImageNotFound, NotFound
+
+from .agent import AgentClient
+from .models import NetworkMode, ResourceLimits
+from .sandbox import (
+    CONTROL_IN_CONTAINER,
+    MANAGED_LABEL,
+    OWNER_HOST_LABEL,
+    OWNER_PID_LABEL,
+    POOL_KEY_LABEL,
+    SOCKET_NAME,
+    SandboxPolicy,
+)
+
+log = logging.getLogger(__name__)
+
+SCRIPT_UID = 10001
+AGENT_READY_TIMEOUT_S = 30.0
+OWNER_FILE = "owner.json"
+
+
+class PoolError(RuntimeError):
+    """A container could not be created or started."""
+
+
+@dataclass(frozen=True)
+class ContainerSpec:
+    image: str
+    limits: ResourceLimits
+    network_mode: NetworkMode
+    environment: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def key(self) -> str:
+        text = json.dumps([self.image, self.limits.to_dict(), self.network_mode.value, list(self.environment)])
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class PoolTarget:
+    min_idle: int
+    max_containers: int
+    idle_timeout_s: float
+
+
+@dataclass
+class PooledContainer:
+    container_id: str
+    spec: ContainerSpec
+    slot_dir: Path
+    created_at: float = field(default_factory=time.monotonic)
+
+    @property
+    def scripts_dir(self) -> Path:
+        return self.slot_dir / "scripts"
+
+    @property
+    def work_dir(self) -> Path:
+        return self.slot_dir / "work"
+
+    @property
+    def control_dir(self) -> Path:
+        return self.slot_dir / "control"
+
+    @property
+    def agent(self) -> AgentClient:
+        return AgentClient(self.control_dir / SOCKET_NAME)
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class ContainerPool:
+    def __init__(
+        self,
+        client: docker.DockerClient,
+        policy: SandboxPolicy,
+        agent_binary: Path,
+        temp_root: Path,
+        enabled: bool = True,
+    ) -> None:
+        self.client = client
+        self.policy = policy
+        self.agent_binary = agent_binary
+        self.temp_root = temp_root
+        self.enabled = enabled
+        self._targets: dict[str, PoolTarget] = {}
+        self._specs: dict[str, ContainerSpec] = {}
+        self._idle: dict[str, collections.deque[PooledContainer]] = collections.defaultdict(collections.deque)
+        self._leased: dict[str, int] = collections.Counter()
+        self._creating: dict[str, int] = collections.Counter()
+        self._lock = threading.Condition()
+        self._wake = threading.Event()
+        self._stopping = False
+        self.hits = 0
+        self.misses = 0
+        self.remove_orphans()
+        self._maintainer = threading.Thread(target=self._maintain, name="stellascript-pool", daemon=True)
+        self._maintainer.start()
+
+    # -- configuration ---------------------------------------------------------
+
+    def configure(self, spec: ContainerSpec, target: PoolTarget) -> None:
+        """Keep ``target.min_idle`` containers of ``spec`` ready."""
+        with self._lock:
+            self._specs[spec.key] = spec
+            self._targets[spec.key] = target
+        self._wake.set()
+
+    def wait_until_warm(self, timeout_s: float = 120.0) -> bool:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            with self._lock:
+                if all(len(self._idle[key]) >= target.min_idle for key, target in self._targets.items()):
+                    return True
+            time.sleep(0.05)
+        return False
+
+    # -- leasing ---------------------------------------------------------------
+
+    def acquire(self, spec: ContainerSpec, deadline: float | None = None) -> tuple[PooledContainer, bool]:
+        """A ready container for ``spec`` and whether it came warm from the pool."""
+        key = spec.key
+        with self._lock:
+            self._specs.setdefault(key, spec)
+            target = self._targets.get(key)
+            if target is not None:
+                while self._leased[key] >= target.max_containers:
+                    remaining = None if deadline is None else deadline - time.monotonic()
+                    if remaining is not None and remaining <= 0:
+                        raise PoolError(f"all {target.max_containers} containers for {spec.image} are busy")
+                    self._lock.wait(remaining)
+            self._leased[key] += 1
+            idle = self._idle[key]
+            container = idle.popleft() if idle else None
+            if container is not None:
+                self.hits += 1
+            else:
+                self.misses += 1
+        self._wake.set()
+        if container is not None:
+            return container, True
+        try:
+            return self._create(spec), False
+        except BaseException:
+            with self._lock:
+                self._leased[key] -= 1
+                self._lock.notify_all()
+            raise
+
+    def release(self, container: PooledContainer) -> None:
+        """Give back a leased container: it is destroyed, never reused."""
+        with self._lock:
+            self._leased[container.spec.key] -= 1
+            self._lock.notify_all()
+        threading.Thread(target=self._destroy, args=(container,), daemon=True).start()
+        self._wake.set()
+
+    def kill(self, container: PooledContainer) -> None:
+        """Stop everything in the container now (timeout, cancel)."""
+        try:
+            self.client.api.kill(container.container_id)
+        except NotFound:
+            return
+        except APIError as error:
+            log.debug("kill %s: %s", container.container_id[:12], error)
+
+    def inspect_state(self, container: PooledContainer) -> dict:
+        try:
+            return self.client.api.inspect_container(container.container_id).get("State", {})
+        except (APIError, NotFound):
+            return {}
+
+    # -- lifecycle ---------------------------------------------------------------
+
+    def _new_slot(self) -> Path:
+        slot = self.temp_root / uuid.uuid4().hex[:12]
+        for name, mode in (("scripts", 0o755), ("work", 0o700), ("control", 0o700)):
+            path = slot / name
+            path.mkdir(parents=True, mode=mode)
+            if name != "scripts":
+                try:
+                    os.chown(path, SCRIPT_UID, SCRIPT_UID)
+                except PermissionError:
+                    path.chmod(0o777)  # rootless engines map users differently
+        (slot / OWNER_FILE).write_text(json.dumps({"pid": os.getpid(), "host": socket.gethostname()}))
+        slot.chmod(0o755)
+        return slot
+
+    def _create(self, spec: ContainerSpec) -> PooledContainer:
+        slot = self._new_slot()
+        options = self.policy.container_options(
+            image=spec.image,
+            limits=spec.limits,
+            network_mode=spec.network_mode,
+            scripts_dir=slot / "scripts",
+            work_dir=slot / "work",
+            control_dir=slot / "control",
+            agent_binary=self.agent_binary,
+            environment=dict(spec.environment),
+            labels={
+                MANAGED_LABEL: "true",
+                OWNER_PID_LABEL: str(os.getpid()),
+                OWNER_HOST_LABEL: socket.gethostname(),
+                POOL_KEY_LABEL: spec.key,
+            },
+        )
+        container_id = None
+        try:
+            container_id = self.client.containers.create(**options).id
+            self.client.api.start(container_id)
+        except ImageNotFound as error:
+            shutil.rmtree(slot, ignore_errors=True)
+            raise PoolError(f"runtime image {spec.image} is missing; build it with `stellascript runtimes build`") from error
+        except (APIError, DockerException) as error:
+            self._remove_quietly(container_id)
+            shutil.rmtree(slot, ignore_errors=True)
+            raise PoolError(f"cannot start a container from {spec.image}: {error}") from error
+        pooled = PooledContainer(container_id=container_id, spec=spec, slot_dir=slot)
+        try:
+            self._wait_for_agent(pooled)
+        except PoolError:
+            self._destroy(pooled)
+            raise
+        return pooled
+
+    def _wait_for_agent(self, pooled: PooledContainer) -> None:
+        socket_path = pooled.control_dir / SOCKET_NAME
+        deadline = time.monotonic() + AGENT_READY_TIMEOUT_S
+        delay = 0.002
+        while time.monotonic() < deadline:
+            if socket_path.exists() and pooled.agent.ping():
+                return
+            time.sleep(delay)
+            delay = min(delay * 2, 0.05)
+            if delay == 0.05 and not self.inspect_state(pooled).get("Running", False):
+                logs = self._logs(pooled.container_id)
+                raise PoolError(f"container from {pooled.spec.image} exited before its agent was ready: {logs}")
+        raise PoolError(f"the agent in a container from {pooled.spec.image} did not become ready")
+
+    def _logs(self, container_id: str) -> str:
+        try:
+            return self.client.api.logs(container_id).decode(errors="replace").strip()[-2000:]
+        except (APIError, NotFound):
+            return "(no logs)"
+
+    def _remove_quietly(self, container_id: str | None) -> None:
+        if container_id is None:
+            return
+        try:
+            self.client.api.remove_container(container_id, force=True, v=True)
+        except NotFound:
+            return
+        except APIError as error:
+            log.warning("could not remove container %s: %s", container_id[:12], error)
+
+    def _destroy(self, pooled: PooledContainer) -> None:
+        self._remove_quietly(pooled.container_id)
+        shutil.rmtree(pooled.slot_dir, ignore_errors=True)
+
+    def remove_orphans(self) -> int:
+        """Remove containers and folders left by engine processes that died."""
+        removed = 0
+        host = socket.gethostname()
+        try:
+            containers = self.client.api.containers(all=True, filters={"label": f"{MANAGED_LABEL}=true"})
+        except APIError as error:
+            log.warning("cannot list containers for orphan clean-up: %s", error)
+            containers = []
+        for info in containers:
+            labels = info.get("Labels") or {}
+            pid = int(labels.get(OWNER_PID_LABEL, "0") or 0)
+            if labels.get(OWNER_HOST_LABEL) == host and not _pid_alive(pid):
+                self._remove_quietly(info["Id"])
+                removed += 1
+        if self.temp_root.is_dir():
+            for slot in self.temp_root.iterdir():
+                owner_file = slot / OWNER_FILE
+                if not owner_file.is_file():
+                    continue
+                try:
+                    owner = json.loads(owner_file.read_text())
+                except (OSError, ValueError):
+                    continue
+                if owner.get("host") == host and not _pid_alive(int(owner.get("pid", 0))):
+                    shutil.rmtree(slot, ignore_errors=True)
+        if removed:
+            log.info("removed %d containers left behind by a stopped engine", removed)
+        return removed
+
+    def _maintain(self) -> None:
+        while not self._stopping:
+            self._wake.wait(timeout=1.0)
+            self._wake.clear()
+            if self._stopping or not self.enabled:
+                continue
+            self._expire_idle()
+            self._refill()
+
+    def _expire_idle(self) -> None:
+        now = time.monotonic()
+        expired = []
+        with self._lock:
+            for key, idle in self._idle.items():
+                target = self._targets.get(key)
+                keep = target.min_idle if target else 0
+                timeout = target.idle_timeout_s if target else 60.0
+                while len(idle) > keep and now - idle[0].created_at > timeout:
+                    expired.append(idle.popleft())
+        for container in expired:
+            self._destroy(container)
+
+    def _refill(self) -> None:
+        while not self._stopping:
+            with self._lock:
+                wanted = None
+                for key, target in self._targets.items():
+                    ready = len(self._idle[key]) + self._creating[key]
+                    if ready < target.min_idle and ready + self._leased[key] < target.max_containers:
+                        wanted = self._specs[key]
+                        self._creating[key] += 1
+                        break
+            if wanted is None:
+                return
+            try:
+                container = self._create(wanted)
+            except PoolError as error:
+                log.warning("pool refill for %s failed: %s", wanted.image, error)
+                with self._lock:
+                    self._creating[wanted.key] -= 1
+                time.sleep(1.0)  # an engine problem: don't spin
+                return
+            with self._lock:
+                self._creating[wanted.key] -= 1
+                if self._stopping:
+                    stale = container
+                else:
+                    self._idle[wanted.key].append(container)
+                    stale = None
+            if stale is not None:
+                self._destroy(stale)
+
+    def idle_counts(self) -> dict[str, int]:
+        with self._lock:
+            return {self._specs[key].image: len(idle) for key, idle in self._idle.items() if key in self._specs}
+
+    def shutdown(self) -> None:
+        self._stopping = True
+        self._wake.set()
+        self._maintainer.join(timeout=30)
+        with self._lock:
+            idle = [container for queue in self._idle.values() for container in queue]
+            self._idle.clear()
+        for container in idle:
+            self._destroy(container)
+

@@ -1,0 +1,92 @@
+"""What the engine needs to know about a language, and nothing else.
+
+Each language module defines one :class:`Language` and registers it in
+``languages/__init__.py``. Commands run inside the language's runtime image
+with this layout:
+
+- ``/scripts/<entry point>``: the script, read-only, with ``/scripts/args.json``;
+- ``/scripts/.build/``: the compiled artifact (for compiled languages), read-only;
+- ``/work``: a scratch directory for this execution only; a compile step
+  writes its artifact to ``/work/build``;
+- ``/tmp``: a size-limited tmpfs.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ..execution.models import ResourceLimits
+
+SCRIPTS_DIR = "/scripts"
+ARTIFACT_DIR = "/scripts/.build"
+WORK_DIR = "/work"
+BUILD_OUTPUT_DIR = "/work/build"
+
+MIB = 1024 * 1024
+DEFAULT_TIMEOUT_S = 300.0
+
+_SAFE_ENTRY_POINT = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$")
+
+
+@dataclass(frozen=True)
+class PoolDefaults:
+    """Warm-pool sizing for a language (design: container_pool.languages)."""
+
+    min_containers: int = 1
+    max_containers: int = 5
+    idle_timeout_s: float = 300.0
+
+
+@dataclass(frozen=True)
+class Language:
+    """A language the engine can run.
+
+    ``compile_argv`` is None for interpreted languages. When present, it must
+    write everything the run needs into ``BUILD_OUTPUT_DIR``; the engine
+    caches that directory on the host and mounts it at ``ARTIFACT_DIR``.
+    """
+
+    name: str
+    display_name: str
+    extensions: tuple[str, ...]
+    default_limits: ResourceLimits
+    default_timeout_s: float = DEFAULT_TIMEOUT_S
+    pool: PoolDefaults = field(default_factory=PoolDefaults)
+    # Environment the runtime needs inside the container, on top of the image's.
+    runtime_environment: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def image(self) -> str:
+        return f"stella-runtime/{self.name}:latest"
+
+    def is_compiled(self, entry_point: str) -> bool:
+        return self.compile_argv(entry_point, "") is not None
+
+    def default_entry_point(self, source: str) -> str:
+        return "script" + self.extensions[0]
+
+    def compile_argv(self, entry_point: str, source: str) -> list[str] | None:
+        """The command that compiles the script into BUILD_OUTPUT_DIR, if any."""
+        return None
+
+    def run_argv(self, entry_point: str, source: str) -> list[str]:
+        raise NotImplementedError
+
+    def validate_entry_point(self, entry_point: str) -> list[str]:
+        """Problems with an entry point name; empty when it is acceptable."""
+        problems = []
+        if not _SAFE_ENTRY_POINT.match(entry_point) or ".." in entry_point:
+            problems.append(
+                f"entry point {entry_point!r} must be a plain file name "
+                "(letters, digits, '_', '-', '.'; no path separators or '..')"
+            )
+        elif not entry_point.endswith(self.extensions):
+            problems.append(f"entry point {entry_point!r} must end with {' or '.join(self.extensions)}")
+        elif entry_point in ("args.json", ".build"):
+            problems.append(f"entry point {entry_point!r} is reserved")
+        return problems
+
+
+def script_path(entry_point: str) -> str:
+    return f"{SCRIPTS_DIR}/{entry_point}"

@@ -1,0 +1,3 @@
+module stellascript/agent
+
+go 1.22
