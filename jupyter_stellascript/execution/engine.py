@@ -22,7 +22,7 @@ import docker
 from docker.errors import APIError, ImageNotFound
 
 from ..languages import Language, get_language
-from ..languages.base import BUILD_OUTPUT_DIR, WORK_DIR, PoolDefaults
+from ..languages.base import BUILD_OUTPUT_DIR, SCRIPTS_DIR, WORK_DIR, PoolDefaults
 from ..paths import data_dir, temp_dir
 from .agent import AgentCancelled, AgentError, AgentReport, AgentTimeout, agent_binary
 from .compile_cache import CompileCache
@@ -247,11 +247,13 @@ class ExecutionEngine:
                 entry = self.compile_cache.lookup(key)
                 state.compile_cache_hit = entry is not None
                 if entry is None:
-                    report = agent.run(compile_argv, {}, WORK_DIR, state.collector.compile_output, deadline, cancelled)
+                    build_dir = container.make_work_subdir(Path(BUILD_OUTPUT_DIR).name)
+                    # From /scripts, so diagnostics name the file as the author knows it.
+                    report = agent.run(compile_argv, {}, SCRIPTS_DIR, state.collector.compile_output, deadline, cancelled)
                     if report.exit_code != 0 or report.start_error:
                         state.compile_failed = report
                         return
-                    entry = self.compile_cache.store(key, container.work_dir / Path(BUILD_OUTPUT_DIR).name)
+                    entry = self.compile_cache.store(key, build_dir)
             CompileCache.install(entry, container.scripts_dir / ".build")
         state.report = agent.run(
             language.run_argv(entry_point, request.source),

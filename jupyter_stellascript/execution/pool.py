@@ -90,9 +90,23 @@ class PooledContainer:
     def control_dir(self) -> Path:
         return self.slot_dir / "control"
 
+    def make_work_subdir(self, name: str) -> Path:
+        """A folder in /work that the script's user can write."""
+        path = self.work_dir / name
+        path.mkdir(exist_ok=True)
+        _give_to_script_user(path)
+        return path
+
     @property
     def agent(self) -> AgentClient:
         return AgentClient(self.control_dir / SOCKET_NAME)
+
+
+def _give_to_script_user(path: Path) -> None:
+    try:
+        os.chown(path, SCRIPT_UID, SCRIPT_UID)
+    except PermissionError:
+        path.chmod(0o777)  # rootless engines map users differently
 
 
 def _pid_alive(pid: int) -> bool:
@@ -214,10 +228,7 @@ class ContainerPool:
             path = slot / name
             path.mkdir(parents=True, mode=mode)
             if name != "scripts":
-                try:
-                    os.chown(path, SCRIPT_UID, SCRIPT_UID)
-                except PermissionError:
-                    path.chmod(0o777)  # rootless engines map users differently
+                _give_to_script_user(path)
         (slot / OWNER_FILE).write_text(json.dumps({"pid": os.getpid(), "host": socket.gethostname()}))
         slot.chmod(0o755)
         return slot

@@ -1,3 +1,3 @@
 module stellascript/agent
 
-go 1.22
+go 1.19
