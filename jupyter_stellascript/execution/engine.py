@@ -254,7 +254,20 @@ class ExecutionEngine:
                         state.compile_failed = report
                         return
                     entry = self.compile_cache.store(key, build_dir)
+            if request.check_only:
+                state.report = AgentReport(exit_code=0)
+                return
             CompileCache.install(entry, container.scripts_dir / ".build")
+        elif request.check_only:
+            check_argv = language.check_argv(entry_point, request.source)
+            report = AgentReport(exit_code=0)
+            if check_argv is not None:
+                report = agent.run(check_argv, {}, SCRIPTS_DIR, state.collector.compile_output, deadline, cancelled)
+            if report.exit_code != 0 or report.start_error:
+                state.compile_failed = report
+            else:
+                state.report = report
+            return
         state.report = agent.run(
             language.run_argv(entry_point, request.source),
             dict(request.environment),

@@ -72,6 +72,8 @@ class ExecutionRequest:
     memory_bytes: int | None = None
     cpus: float | None = None
     network_mode: NetworkMode = NetworkMode.NONE
+    # Only compile (or syntax-check) the script; run nothing of it.
+    check_only: bool = False
 
 
 @dataclass

@@ -73,6 +73,29 @@ class Language:
     def run_argv(self, entry_point: str, source: str) -> list[str]:
         raise NotImplementedError
 
+    def check_argv(self, entry_point: str, source: str) -> list[str] | None:
+        """A syntax check that runs nothing of the script. Compiled languages
+        are checked by compiling; interpreted ones override this."""
+        return None
+
+    def parse_diagnostics(self, output: str) -> list[dict]:
+        """Diagnostics ({line, column, message}) from compiler/checker output."""
+        diagnostics = []
+        lines = output.splitlines()
+        for index, line in enumerate(lines):
+            match = _DIAGNOSTIC.search(line)
+            if not match:
+                continue
+            column = match.group("col1") or match.group("col2")
+            if column is None:
+                column = _caret_column(lines[index + 1:index + 3])
+            diagnostics.append({
+                "line": int(match.group("line1") or match.group("line2")),
+                "column": int(column) if column else None,
+                "message": line[match.end():].strip(),
+            })
+        return diagnostics
+
     def validate_entry_point(self, entry_point: str) -> list[str]:
         """Problems with an entry point name; empty when it is acceptable."""
         problems = []
@@ -90,3 +113,18 @@ class Language:
 
 def script_path(entry_point: str) -> str:
     return f"{SCRIPTS_DIR}/{entry_point}"
+
+
+# file(line,col): message   (tsc, mcs)   or   file:line[:col]: message   (go, javac, python, bash)
+_DIAGNOSTIC = re.compile(
+    r"^\S+?\((?P<line1>\d+),(?P<col1>\d+)\):\s*"
+    r"|^\S+?:(?:\s*line\s+)?(?P<line2>\d+):(?:(?P<col2>\d+):)?\s*"
+)
+
+
+def _caret_column(following: list[str]) -> int | None:
+    """javac prints the source line, then a caret under the column."""
+    for line in following:
+        if line.strip() == "^":
+            return line.index("^") + 1
+    return None

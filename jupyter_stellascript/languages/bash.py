@@ -13,6 +13,9 @@ class Bash(Language):
     def run_argv(self, entry_point: str, source: str) -> list[str]:
         return ["bash", script_path(entry_point)]
 
+    def check_argv(self, entry_point: str, source: str) -> list[str] | None:
+        return ["bash", "-n", script_path(entry_point)]
+
 
 BASH = Bash(
     name="bash",

@@ -26,6 +26,9 @@ class CSharp(Language):
         references = [f"-r:{name}" for name in REFERENCES]
         return ["mcs", "-nologo", "-langversion:Experimental", f"-out:{BUILD_OUTPUT_DIR}/{ASSEMBLY}", *references, script_path(entry_point)]
 
+    # .csx scripts have no check that does not also run them in Mono's
+    # shell, so they are not syntax-checked before they run.
+
     def run_argv(self, entry_point: str, source: str) -> list[str]:
         if entry_point.endswith(".csx"):
             return ["csharp", script_path(entry_point)]

@@ -8,10 +8,26 @@ from ..execution.models import ResourceLimits
 from .base import MIB, Language, PoolDefaults, script_path
 
 
+# Compiles without running (and without writing .pyc files) and prints
+# file:line:column: message, the shape every other checker prints.
+_SYNTAX_CHECK = (
+    "import sys\n"
+    "path = sys.argv[1]\n"
+    "try:\n"
+    "    compile(open(path, encoding='utf-8').read(), path, 'exec', dont_inherit=True)\n"
+    "except SyntaxError as error:\n"
+    "    print(f'{error.filename}:{error.lineno}:{error.offset or 0}: {error.msg}', file=sys.stderr)\n"
+    "    sys.exit(1)\n"
+)
+
+
 @dataclass(frozen=True)
 class Python(Language):
     def run_argv(self, entry_point: str, source: str) -> list[str]:
         return ["python3", "-u", script_path(entry_point)]
+
+    def check_argv(self, entry_point: str, source: str) -> list[str] | None:
+        return ["python3", "-c", _SYNTAX_CHECK, script_path(entry_point)]
 
 
 PYTHON = Python(

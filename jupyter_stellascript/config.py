@@ -1,0 +1,167 @@
+"""``c.StellaScript``: every setting of the extension, as traitlets.
+
+The names mirror the design's ``script_engine:`` tree (languages, execution,
+library). Invalid values stop start-up with a message naming the setting.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from traitlets import Bool, Dict, Float, Int, TraitError, Unicode, validate
+from traitlets.config import Configurable
+
+from .execution.engine import EngineSettings
+from .execution.models import NetworkMode
+from .languages import LANGUAGES
+from .languages.base import PoolDefaults
+from .paths import DEFAULT_TEMP_PATH, data_dir
+
+_SIZE = re.compile(r"^(\d+(?:\.\d+)?)([kmg]?)$", re.I)
+_SIZE_UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
+_DURATION = re.compile(r"^(\d+(?:\.\d+)?)(ms|s|m|h)?$")
+_DURATION_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, None: 1}
+
+
+def parse_size(text: str | int) -> int:
+    match = _SIZE.match(str(text).strip())
+    if not match:
+        raise ValueError(f"{text!r} is not a size like 512m or 1g")
+    return int(float(match.group(1)) * _SIZE_UNITS[match.group(2).lower()])
+
+
+def parse_duration(text: str | float) -> float:
+    match = _DURATION.match(str(text).strip())
+    if not match or float(match.group(1)) <= 0:
+        raise ValueError(f"{text!r} is not a duration like 30s or 5m")
+    return float(match.group(1)) * _DURATION_UNITS[match.group(2)]
+
+
+class StellaScript(Configurable):
+    """Stella Script's settings (``c.StellaScript.<name>`` in jupyter_server_config.py)."""
+
+    db_url = Unicode(
+        "", config=True,
+        help="SQLAlchemy URL of the database. Empty: SQLite under the data directory. "
+        "Teams use PostgreSQL, e.g. postgresql+psycopg://user@host/stellascript.",
+    )
+    data_dir = Unicode("", config=True, help="Data directory (default: $STELLASCRIPT_DATA or Jupyter's data dir).")
+    docker_host = Unicode("", config=True, help="Docker Engine API URL (default: DOCKER_HOST, the Docker socket, or a Podman service started on demand).")
+
+    # -- script_engine.languages ----------------------------------------------------
+    runtime_images = Dict(
+        {}, config=True,
+        help="Runtime image per language, e.g. {'csharp': 'stella-runtime/csharp-dotnet:latest'}.",
+    )
+    default_timeouts = Dict({}, config=True, help="Default timeout per language, e.g. {'java': '10m'}.")
+    resource_limits = Dict(
+        {}, config=True,
+        help="Resource limits per language, e.g. {'bash': {'cpu': '0.5', 'memory': '256m'}}.",
+    )
+    disabled_languages = Dict({}, config=True, help="Languages to refuse, e.g. {'csharp': True}.")
+
+    # -- script_engine.execution ----------------------------------------------------
+    max_concurrent = Int(10, config=True, help="Executions running at once; the rest queue in order.")
+    default_network_mode = Unicode("none", config=True, help="Network mode of a run that asks for none: none, bridge or host.")
+    allow_host_network = Bool(False, config=True, help="Allow runs to ask for host networking.")
+    temp_path = Unicode(DEFAULT_TEMP_PATH, config=True, help="Where per-container folders live (keep it short: it holds Unix sockets).")
+    output_cap = Unicode("1m", config=True, help="Most stdout (and, separately, stderr) kept per run.")
+    max_timeout = Unicode("1h", config=True, help="Longest timeout a run may ask for.")
+
+    # -- container_pool ---------------------------------------------------------------
+    pool_enabled = Bool(True, config=True, help="Keep warm containers ready.")
+    pool_sizes = Dict(
+        {}, config=True,
+        help="Per language: {'python': {'min_containers': 2, 'max_containers': 10, 'idle_timeout': '5m'}}.",
+    )
+
+    # -- library --------------------------------------------------------------------
+    pypi_source = Unicode("https://pypi.org/simple", config=True)
+    npm_source = Unicode("https://registry.npmjs.org", config=True)
+    maven_source = Unicode("https://repo.maven.apache.org/maven2", config=True)
+    nuget_source = Unicode("https://api.nuget.org/v3/index.json", config=True)
+
+    @validate("max_concurrent")
+    def _check_max_concurrent(self, proposal):
+        if proposal["value"] < 1:
+            raise TraitError("StellaScript.max_concurrent must be at least 1")
+        return proposal["value"]
+
+    @validate("default_network_mode")
+    def _check_network_mode(self, proposal):
+        try:
+            NetworkMode(proposal["value"])
+        except ValueError:
+            raise TraitError(f"StellaScript.default_network_mode must be none, bridge or host, not {proposal['value']!r}") from None
+        return proposal["value"]
+
+    @validate("runtime_images", "default_timeouts", "resource_limits", "pool_sizes", "disabled_languages")
+    def _check_language_keys(self, proposal):
+        unknown = sorted(set(proposal["value"]) - set(LANGUAGES))
+        if unknown:
+            raise TraitError(f"StellaScript.{proposal['trait'].name}: unknown language(s) {', '.join(unknown)}; known: {', '.join(LANGUAGES)}")
+        return proposal["value"]
+
+    def check(self) -> None:
+        """Parse every value once so that a bad one fails start-up, not a run."""
+        problems = []
+        for name in ("output_cap",):
+            try:
+                parse_size(getattr(self, name))
+            except ValueError as error:
+                problems.append(f"StellaScript.{name}: {error}")
+        try:
+            parse_duration(self.max_timeout)
+        except ValueError as error:
+            problems.append(f"StellaScript.max_timeout: {error}")
+        for language, value in self.default_timeouts.items():
+            try:
+                parse_duration(value)
+            except ValueError as error:
+                problems.append(f"StellaScript.default_timeouts[{language!r}]: {error}")
+        for language, limits in self.resource_limits.items():
+            if not isinstance(limits, dict) or set(limits) - {"cpu", "memory", "pids"}:
+                problems.append(f"StellaScript.resource_limits[{language!r}] must be a dict with cpu, memory and/or pids")
+                continue
+            try:
+                if "memory" in limits:
+                    parse_size(limits["memory"])
+                if "cpu" in limits and not 0 < float(limits["cpu"]) <= 64:
+                    raise ValueError(f"cpu {limits['cpu']!r} must be between 0 and 64")
+            except ValueError as error:
+                problems.append(f"StellaScript.resource_limits[{language!r}]: {error}")
+        if self.default_network_mode == "host" and not self.allow_host_network:
+            problems.append("StellaScript.default_network_mode is 'host' but StellaScript.allow_host_network is False")
+        if problems:
+            raise TraitError("invalid Stella Script configuration:\n  " + "\n  ".join(problems))
+
+    # -- derived --------------------------------------------------------------------
+
+    def resolved_data_dir(self) -> Path:
+        path = Path(self.data_dir) if self.data_dir else data_dir()
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    def resolved_db_url(self) -> str:
+        return self.db_url or f"sqlite:///{self.resolved_data_dir() / 'stellascript.db'}"
+
+    def engine_settings(self) -> EngineSettings:
+        sizes = {}
+        for language, values in self.pool_sizes.items():
+            default = LANGUAGES[language].pool
+            sizes[language] = PoolDefaults(
+                min_containers=int(values.get("min_containers", default.min_containers)),
+                max_containers=int(values.get("max_containers", default.max_containers)),
+                idle_timeout_s=parse_duration(values.get("idle_timeout", default.idle_timeout_s)),
+            )
+        return EngineSettings(
+            docker_host=self.docker_host or None,
+            runtime_images=dict(self.runtime_images),
+            output_cap_bytes=parse_size(self.output_cap),
+            pool_enabled=self.pool_enabled,
+            pool_sizes=sizes,
+            allow_host_network=self.allow_host_network,
+            temp_path=Path(self.temp_path),
+            cache_path=self.resolved_data_dir() / "compile-cache",
+        )

@@ -1,0 +1,321 @@
+"""ExecutionManager: persisted executions of registry scripts.
+
+Each execution is a database record from the moment it is asked for
+(Queued), through Running, to a terminal status. At most ``max_concurrent``
+run at once; the rest wait in order of arrival. Output streams live to
+subscribers while it runs and is stored with the record when it ends. A
+server that dies mid-run leaves records that the next start closes with a
+reason — none stays "Running" forever.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import sessionmaker
+
+from ..db import Execution, Script, utcnow
+from ..identity import Caller
+from ..registry.errors import Forbidden, NotFound, Unauthenticated, ValidationFailed
+from ..registry.manager import ScriptRegistry
+from ..registry.visibility import can_read
+from .engine import ExecutionEngine, InvalidRequest
+from .models import ExecutionRequest, ExecutionResult, ExecutionStatus, NetworkMode
+
+log = logging.getLogger(__name__)
+
+Listener = Callable[[str, str], None]  # (stream name, text); stream "end" closes
+
+
+@dataclass
+class _Live:
+    """An execution that has not finished: its output so far and listeners."""
+
+    cancelled: threading.Event = field(default_factory=threading.Event)
+    chunks: list[tuple[str, str]] = field(default_factory=list)
+    listeners: list[Listener] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+class ExecutionManager:
+    def __init__(
+        self,
+        sessions: sessionmaker,
+        registry: ScriptRegistry,
+        engine_provider: Callable[[], ExecutionEngine],
+        max_concurrent: int = 10,
+        default_network_mode: NetworkMode = NetworkMode.NONE,
+        max_timeout_s: float = 3600.0,
+        default_timeouts: dict[str, float] | None = None,
+    ) -> None:
+        self.sessions = sessions
+        self.registry = registry
+        self.engine_provider = engine_provider
+        self.default_network_mode = default_network_mode
+        self.max_timeout_s = max_timeout_s
+        self.default_timeouts = default_timeouts or {}
+        self.instance = uuid.uuid4().hex
+        self._workers = ThreadPoolExecutor(max_workers=max_concurrent, thread_name_prefix="stellascript-run")
+        self._live: dict[str, _Live] = {}
+        self._live_guard = threading.Lock()
+
+    # -- start-up ----------------------------------------------------------------
+
+    def recover(self) -> int:
+        """Close records left open by a server that stopped; returns how many."""
+        with self.sessions() as session, session.begin():
+            result = session.execute(
+                update(Execution)
+                .where(Execution.status.in_([ExecutionStatus.QUEUED.value, ExecutionStatus.RUNNING.value]))
+                .where(Execution.server_instance != self.instance)
+                .values(
+                    status=ExecutionStatus.ERROR.value,
+                    termination_reason="server_stopped",
+                    error="the server stopped before this execution finished; its container was removed at restart",
+                    completed_at=utcnow(),
+                )
+            )
+            return result.rowcount or 0
+
+    # -- submitting ----------------------------------------------------------------
+
+    def submit(self, caller: Caller, script_id: str, body: dict[str, Any]) -> str:
+        script = self.registry.get(caller, script_id, version=body.get("version"))
+        request, errors = self._request_from(script, body)
+        if errors:
+            raise ValidationFailed(errors)
+        execution_id = str(uuid.uuid4())
+        with self.sessions() as session, session.begin():
+            session.add(Execution(
+                id=execution_id,
+                script_id=script["id"],
+                script_version=script["version"],
+                content_sha256=script["content_sha256"],
+                language=script["language"],
+                status=ExecutionStatus.QUEUED.value,
+                requested_by=caller.label,
+                arguments=request.arguments,
+                environment_keys=sorted(request.environment),
+                network_mode=request.network_mode.value,
+                timeout_s=request.timeout_s,
+                queued_at=utcnow(),
+                server_instance=self.instance,
+            ))
+        with self._live_guard:
+            self._live[execution_id] = _Live()
+        self._workers.submit(self._run, execution_id, request)
+        return execution_id
+
+    def _request_from(self, script: dict, body: dict) -> tuple[ExecutionRequest, list[dict]]:
+        errors = []
+        arguments = body.get("arguments") or {}
+        environment = body.get("environment") or {}
+        for name, mapping in (("arguments", arguments), ("environment", environment)):
+            if not isinstance(mapping, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in mapping.items()):
+                errors.append({"field": name, "message": f"{name} must be an object of strings"})
+        timeout = body.get("timeout", self.default_timeouts.get(script["language"]))
+        if timeout is not None and (not isinstance(timeout, (int, float)) or isinstance(timeout, bool) or not 0 < timeout <= self.max_timeout_s):
+            errors.append({"field": "timeout", "message": f"timeout must be a number of seconds in (0, {self.max_timeout_s:g}]"})
+        network = body.get("network_mode") or self.default_network_mode.value
+        try:
+            network_mode = NetworkMode(network)
+        except ValueError:
+            errors.append({"field": "network_mode", "message": f"network_mode must be none, bridge or host, not {network!r}"})
+            network_mode = NetworkMode.NONE
+        request = ExecutionRequest(
+            language=script["language"], source=script["content"], entry_point=script["entry_point"],
+            arguments=arguments if isinstance(arguments, dict) else {},
+            environment=environment if isinstance(environment, dict) else {},
+            timeout_s=float(timeout) if isinstance(timeout, (int, float)) else None,
+            network_mode=network_mode,
+        )
+        return request, errors
+
+    # -- running -------------------------------------------------------------------
+
+    def _run(self, execution_id: str, request: ExecutionRequest) -> None:
+        live = self._live[execution_id]
+        if live.cancelled.is_set():
+            self._store(execution_id, status=ExecutionStatus.CANCELLED.value, termination_reason="cancelled", completed_at=utcnow())
+            self._close_live(execution_id)
+            return
+        self._store(execution_id, status=ExecutionStatus.RUNNING.value, started_at=utcnow())
+        try:
+            engine = self.engine_provider()
+            result = engine.execute(request, on_output=lambda stream, data: self._publish(execution_id, stream, data), cancelled=live.cancelled)
+            self._store_result(execution_id, result)
+        except InvalidRequest as error:
+            self._store(execution_id, status=ExecutionStatus.ERROR.value, error=str(error), completed_at=utcnow())
+        except Exception as error:  # a broken engine must not leave a record Running
+            log.exception("execution %s failed in the engine", execution_id)
+            self._store(execution_id, status=ExecutionStatus.ERROR.value, error=f"engine failure: {error}",
+                        termination_reason="engine_error", completed_at=utcnow())
+        finally:
+            self._close_live(execution_id)
+
+    def _publish(self, execution_id: str, stream: str, data: bytes) -> None:
+        live = self._live.get(execution_id)
+        if live is None:
+            return
+        text = data.decode("utf-8", errors="replace")
+        with live.lock:
+            live.chunks.append((stream, text))
+            listeners = list(live.listeners)
+        for listener in listeners:
+            listener(stream, text)
+
+    def _close_live(self, execution_id: str) -> None:
+        with self._live_guard:
+            live = self._live.pop(execution_id, None)
+        if live is None:
+            return
+        with live.lock:
+            listeners = list(live.listeners)
+            live.listeners.clear()
+        for listener in listeners:
+            listener("end", "")
+
+    def _store(self, execution_id: str, **values: Any) -> None:
+        with self.sessions() as session, session.begin():
+            session.execute(update(Execution).where(Execution.id == execution_id).values(**values))
+
+    def _store_result(self, execution_id: str, result: ExecutionResult) -> None:
+        self._store(
+            execution_id,
+            status=result.status.value,
+            exit_code=result.exit_code,
+            stdout=result.stdout,
+            stderr=result.stderr,
+            stdout_truncated=result.stdout_truncated,
+            stderr_truncated=result.stderr_truncated,
+            compile_cache_hit=result.compile_cache_hit,
+            peak_memory_bytes=result.peak_memory_bytes,
+            termination_reason=result.termination_reason.value if result.termination_reason else None,
+            error=result.error,
+            image=result.image,
+            image_id=result.image_id,
+            limits=result.limits.to_dict() if result.limits else None,
+            started_at=result.started_at,
+            completed_at=result.completed_at,
+            duration_ms=result.duration_ms,
+        )
+
+    # -- reading -------------------------------------------------------------------
+
+    def _readable(self, session, caller: Caller, execution: Execution | None) -> Execution:
+        if execution is None:
+            raise NotFound("no such execution")
+        script = session.get(Script, execution.script_id)
+        if not (caller.admin or (caller.authenticated and caller.name == execution.requested_by) or (script and can_read(caller, script))):
+            raise NotFound("no such execution")
+        return execution
+
+    def get(self, caller: Caller, execution_id: str) -> dict:
+        with self.sessions() as session:
+            return _view(self._readable(session, caller, session.get(Execution, execution_id)))
+
+    def list(self, caller: Caller, script_id: str | None = None, status: str | None = None,
+             limit: int = 50, offset: int = 0) -> tuple[list[dict], int]:
+        query = select(Execution).order_by(Execution.queued_at.desc(), Execution.id)
+        if script_id:
+            query = query.where(Execution.script_id == script_id)
+        if status:
+            query = query.where(Execution.status == status)
+        with self.sessions() as session:
+            visible = []
+            for execution in session.scalars(query):
+                try:
+                    visible.append(self._readable(session, caller, execution))
+                except NotFound:
+                    continue
+            limit = max(1, min(limit, 500))
+            return [_view(e) for e in visible[offset:offset + limit]], len(visible)
+
+    def cancel(self, caller: Caller, execution_id: str) -> dict:
+        with self.sessions() as session:
+            execution = self._readable(session, caller, session.get(Execution, execution_id))
+            script = session.get(Script, execution.script_id)
+            allowed = caller.admin or (caller.authenticated and caller.name in (execution.requested_by, script.created_by if script else None))
+        if not caller.authenticated and not allowed:
+            raise Unauthenticated("cancelling needs an authenticated user")
+        if not allowed:
+            raise Forbidden("only who started the execution, the script's creator or an admin may cancel it")
+        live = self._live.get(execution_id)
+        if live is not None:
+            live.cancelled.set()
+        return self.get(caller, execution_id)
+
+    def subscribe(self, execution_id: str, listener: Listener) -> list[tuple[str, str]] | None:
+        """Attach a listener; returns output so far, or None if already finished."""
+        live = self._live.get(execution_id)
+        if live is None:
+            return None
+        with live.lock:
+            live.listeners.append(listener)
+            return list(live.chunks)
+
+    def unsubscribe(self, execution_id: str, listener: Listener) -> None:
+        live = self._live.get(execution_id)
+        if live is not None:
+            with live.lock:
+                if listener in live.listeners:
+                    live.listeners.remove(listener)
+
+    async def wait(self, execution_id: str) -> None:
+        """Wait (without blocking the event loop) until the execution ends."""
+        loop = asyncio.get_running_loop()
+        done = loop.create_future()
+
+        def on_chunk(stream: str, _text: str) -> None:
+            if stream == "end":
+                loop.call_soon_threadsafe(lambda: done.done() or done.set_result(None))
+
+        if self.subscribe(execution_id, on_chunk) is None:
+            return
+        await done
+
+    def shutdown(self) -> None:
+        for live in list(self._live.values()):
+            live.cancelled.set()
+        self._workers.shutdown(wait=True, cancel_futures=False)
+
+
+def _view(execution: Execution) -> dict:
+    return {
+        "id": execution.id,
+        "execution_id": execution.id,
+        "script_id": execution.script_id,
+        "script_version": execution.script_version,
+        "content_sha256": execution.content_sha256,
+        "language": execution.language,
+        "status": execution.status,
+        "exit_code": execution.exit_code,
+        "stdout": execution.stdout,
+        "stderr": execution.stderr,
+        "stdout_truncated": execution.stdout_truncated,
+        "stderr_truncated": execution.stderr_truncated,
+        "compile_cache_hit": execution.compile_cache_hit,
+        "peak_memory_bytes": execution.peak_memory_bytes,
+        "termination_reason": execution.termination_reason,
+        "error": execution.error,
+        "requested_by": execution.requested_by,
+        "arguments": execution.arguments,
+        "environment_keys": execution.environment_keys,
+        "network_mode": execution.network_mode,
+        "timeout": execution.timeout_s,
+        "limits": execution.limits,
+        "image": execution.image,
+        "image_id": execution.image_id,
+        "queued_at": execution.queued_at.isoformat() if execution.queued_at else None,
+        "started_at": execution.started_at.isoformat() if execution.started_at else None,
+        "completed_at": execution.completed_at.isoformat() if execution.completed_at else None,
+        "duration_ms": execution.duration_ms,
+    }

@@ -1,0 +1,94 @@
+"""What every Stella Script handler shares: JSON in and out, errors as JSON,
+the caller's identity, and a structured log line per request."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from typing import Any
+
+from jupyter_server.base.handlers import APIHandler
+from tornado import web
+
+from ..auth import caller_for
+from ..execution.engine import InvalidRequest
+from ..identity import Caller
+from ..registry.errors import RegistryError, Unauthenticated, ValidationFailed
+
+log = logging.getLogger("jupyter_stellascript.requests")
+
+
+class StellaHandler(APIHandler):
+    @property
+    def stella(self):
+        return self.settings["stellascript"]
+
+    @property
+    def caller(self) -> Caller:
+        if getattr(self, "_stellascript_bad_token", False):
+            raise Unauthenticated("the API token is not valid")
+        return caller_for(self.current_user)
+
+    def prepare(self):
+        self._started = time.monotonic()
+        return super().prepare()
+
+    def on_finish(self) -> None:
+        log.info(json.dumps({
+            "event": "request", "method": self.request.method, "path": self.request.path,
+            "status": self.get_status(), "duration_ms": round((time.monotonic() - getattr(self, "_started", time.monotonic())) * 1000, 1),
+            "user": getattr(self.current_user, "username", None),
+        }))
+
+    def json_body(self) -> dict[str, Any]:
+        if not self.request.body:
+            return {}
+        try:
+            body = json.loads(self.request.body)
+        except (ValueError, UnicodeDecodeError) as error:
+            raise ValidationFailed([{"field": "body", "message": f"the body is not valid JSON: {error}"}]) from None
+        if not isinstance(body, dict):
+            raise ValidationFailed([{"field": "body", "message": "the body must be a JSON object"}])
+        return body
+
+    def send_json(self, data: Any, status: int = 200) -> None:
+        self.set_status(status)
+        self.set_header("Content-Type", "application/json")
+        self.finish(json.dumps(data))
+
+    def query_int(self, name: str, default: int) -> int:
+        value = self.get_query_argument(name, None)
+        if value is None:
+            return default
+        try:
+            return int(value)
+        except ValueError:
+            raise ValidationFailed([{"field": name, "message": f"{name} must be an integer"}]) from None
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        exc_info = kwargs.get("exc_info")
+        error = exc_info[1] if exc_info else None
+        body: dict[str, Any] = {"status": status_code, "message": self._reason}
+        if isinstance(error, web.HTTPError) and error.log_message:
+            body["message"] = error.log_message % error.args if error.args else error.log_message
+        self.set_header("Content-Type", "application/json")
+        self.finish(json.dumps(body))
+
+    def _handle_request_exception(self, error: BaseException) -> None:
+        if isinstance(error, RegistryError):
+            body: dict[str, Any] = {"status": error.status, "message": str(error)}
+            if isinstance(error, ValidationFailed):
+                body["errors"] = error.errors
+            if isinstance(error, Unauthenticated):
+                self.set_header("WWW-Authenticate", 'token realm="stellascript"')
+            self.set_status(error.status)
+            self.set_header("Content-Type", "application/json")
+            self.finish(json.dumps(body))
+            return
+        if isinstance(error, InvalidRequest):
+            self.set_status(400)
+            self.set_header("Content-Type", "application/json")
+            self.finish(json.dumps({"status": 400, "message": str(error), "errors": [{"field": "request", "message": str(error)}]}))
+            return
+        super()._handle_request_exception(error)

@@ -1,0 +1,93 @@
+"""/scripts/{id}/execute and /scripts/executions: running scripts and their records."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+from tornado.iostream import StreamClosedError
+
+from .base import StellaHandler
+
+
+class ExecuteHandler(StellaHandler):
+    async def post(self, script_id: str) -> None:
+        manager = self.stella.executions
+        execution_id = manager.submit(self.caller, script_id, self.json_body())
+        if self.get_query_argument("wait", "false").lower() in ("1", "true", "yes"):
+            await manager.wait(execution_id)
+            self.send_json(manager.get(self.caller, execution_id))
+            return
+        self.set_header("Location", f"{self.base_url}stellascript/api/v1/scripts/executions/{execution_id}")
+        self.send_json({"execution_id": execution_id, "status": "Queued"}, status=202)
+
+
+class ExecutionsHandler(StellaHandler):
+    def get(self) -> None:
+        items, total = self.stella.executions.list(
+            self.caller,
+            script_id=self.get_query_argument("script_id", None),
+            status=self.get_query_argument("status", None),
+            limit=self.query_int("limit", 50),
+            offset=self.query_int("offset", 0),
+        )
+        self.send_json({"items": items, "total": total})
+
+
+class ExecutionHandler(StellaHandler):
+    def get(self, execution_id: str) -> None:
+        self.send_json(self.stella.executions.get(self.caller, execution_id))
+
+
+class CancelHandler(StellaHandler):
+    def post(self, execution_id: str) -> None:
+        self.send_json(self.stella.executions.cancel(self.caller, execution_id))
+
+
+class LogsHandler(StellaHandler):
+    """Server-sent events: output as it is written, then an ``end`` event.
+
+    A finished execution replays its stored output. Clients that cannot read
+    SSE may ask for ``?follow=false`` and get the stored output as JSON.
+    """
+
+    async def get(self, execution_id: str) -> None:
+        manager = self.stella.executions
+        record = manager.get(self.caller, execution_id)  # visibility check
+        if self.get_query_argument("follow", "true").lower() in ("0", "false", "no"):
+            self.send_json({"stdout": record["stdout"], "stderr": record["stderr"], "status": record["status"]})
+            return
+        self.set_header("Content-Type", "text/event-stream")
+        self.set_header("Cache-Control", "no-cache")
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue[tuple[str, str]] = asyncio.Queue()
+
+        def listener(stream: str, text: str) -> None:
+            loop.call_soon_threadsafe(queue.put_nowait, (stream, text))
+
+        backlog = manager.subscribe(execution_id, listener)
+        try:
+            if backlog is None:
+                for stream in ("stdout", "stderr"):
+                    if record[stream]:
+                        await self._event(stream, record[stream])
+            else:
+                for stream, text in backlog:
+                    await self._event(stream, text)
+                while True:
+                    stream, text = await queue.get()
+                    if stream == "end":
+                        break
+                    await self._event(stream, text)
+            final = manager.get(self.caller, execution_id)
+            await self._event("end", json.dumps({"status": final["status"], "exit_code": final["exit_code"]}))
+        except StreamClosedError:
+            pass  # the client went away; nothing to send it
+        finally:
+            manager.unsubscribe(execution_id, listener)
+        self.finish()
+
+    async def _event(self, name: str, data: str) -> None:
+        lines = "".join(f"data: {line}\n" for line in data.split("\n"))
+        self.write(f"event: {name}\n{lines}\n")
+        await self.flush()

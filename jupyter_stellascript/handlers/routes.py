@@ -1,0 +1,30 @@
+"""URL patterns under ``{base_url}stellascript/api/v1/`` (the design's endpoints)."""
+
+from __future__ import annotations
+
+from .executions import CancelHandler, ExecuteHandler, ExecutionHandler, ExecutionsHandler, LogsHandler
+from .scripts import ScriptHandler, ScriptsHandler, ScriptVersionHandler, ScriptVersionsHandler
+from .service import HealthHandler, LanguagesHandler, MetricsHandler, OpenApiHandler
+
+API = "stellascript/api/v1"
+_ID = r"(?P<{}>[0-9a-fA-F-]{{36}})"
+
+
+def routes(base_url: str) -> list[tuple[str, type]]:
+    prefix = base_url.rstrip("/") + "/" + API
+    script, execution = _ID.format("script_id"), _ID.format("execution_id")
+    return [
+        (rf"{prefix}/scripts/?", ScriptsHandler),
+        (rf"{prefix}/scripts/executions/?", ExecutionsHandler),
+        (rf"{prefix}/scripts/executions/{execution}/?", ExecutionHandler),
+        (rf"{prefix}/scripts/executions/{execution}/logs/?", LogsHandler),
+        (rf"{prefix}/scripts/executions/{execution}/cancel/?", CancelHandler),
+        (rf"{prefix}/scripts/{script}/?", ScriptHandler),
+        (rf"{prefix}/scripts/{script}/versions/?", ScriptVersionsHandler),
+        (rf"{prefix}/scripts/{script}/versions/(?P<version>[0-9]+\.[0-9]+\.[0-9]+)/?", ScriptVersionHandler),
+        (rf"{prefix}/scripts/{script}/execute/?", ExecuteHandler),
+        (rf"{prefix}/health/?", HealthHandler),
+        (rf"{prefix}/languages/?", LanguagesHandler),
+        (rf"{prefix}/openapi.json", OpenApiHandler),
+        (rf"{prefix}/metrics/?", MetricsHandler),
+    ]

@@ -1,0 +1,54 @@
+"""/scripts: the registry's REST endpoints."""
+
+from __future__ import annotations
+
+from .base import StellaHandler
+
+
+class ScriptsHandler(StellaHandler):
+    def get(self) -> None:
+        tags = [t for t in self.get_query_arguments("tag") + (self.get_query_argument("tags", "") or "").split(",") if t]
+        items, total = self.stella.registry.search(
+            self.caller,
+            text=self.get_query_argument("q", None) or self.get_query_argument("text", None),
+            language=self.get_query_argument("language", None),
+            tags=tags or None,
+            visibility=self.get_query_argument("visibility", None),
+            limit=self.query_int("limit", 50),
+            offset=self.query_int("offset", 0),
+        )
+        self.send_json({"items": items, "total": total})
+
+    def post(self) -> None:
+        script = self.stella.registry.create(self.caller, self.json_body())
+        self.set_header("Location", f"{self.request.path.rstrip('/')}/{script['id']}")
+        self.set_header("ETag", f'"{script["version"]}"')
+        self.send_json(script, status=201)
+
+
+class ScriptHandler(StellaHandler):
+    def get(self, script_id: str) -> None:
+        script = self.stella.registry.get(self.caller, script_id)
+        self.set_header("ETag", f'"{script["version"]}"')
+        self.send_json(script)
+
+    def put(self, script_id: str) -> None:
+        expected = (self.request.headers.get("If-Match") or "").strip('"') or None
+        script = self.stella.registry.update(self.caller, script_id, self.json_body(), expected_version=expected)
+        self.set_header("ETag", f'"{script["version"]}"')
+        self.send_json(script)
+
+    def delete(self, script_id: str) -> None:
+        self.stella.registry.delete(self.caller, script_id)
+        self.set_status(204)
+        self.finish()
+
+
+class ScriptVersionsHandler(StellaHandler):
+    def get(self, script_id: str) -> None:
+        self.send_json({"items": self.stella.registry.versions(self.caller, script_id)})
+
+
+class ScriptVersionHandler(StellaHandler):
+    def get(self, script_id: str, version: str) -> None:
+        self.send_json(self.stella.registry.get(self.caller, script_id, version=version))

@@ -1,0 +1,38 @@
+"""Health, OpenAPI description, languages and Prometheus metrics."""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from ..languages import LANGUAGES
+from .base import StellaHandler
+
+
+class HealthHandler(StellaHandler):
+    def get(self) -> None:
+        self.send_json(self.stella.health())
+
+
+class LanguagesHandler(StellaHandler):
+    def get(self) -> None:
+        self.send_json({"items": [
+            {"name": language.name, "display_name": language.display_name, "extensions": list(language.extensions),
+             "default_timeout": language.default_timeout_s, "default_limits": language.default_limits.to_dict()}
+            for language in LANGUAGES.values()
+        ]})
+
+
+class OpenApiHandler(StellaHandler):
+    def get(self) -> None:
+        spec = json.loads(resources.files("jupyter_stellascript").joinpath("openapi.json").read_text())
+        spec["servers"] = [{"url": f"{self.base_url}stellascript/api/v1"}]
+        self.send_json(spec)
+
+
+class MetricsHandler(StellaHandler):
+    def get(self) -> None:
+        self.set_header("Content-Type", CONTENT_TYPE_LATEST)
+        self.finish(generate_latest())

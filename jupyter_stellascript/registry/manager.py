@@ -1,0 +1,317 @@
+"""ScriptRegistry: create, version, search and delete scripts.
+
+Every version's content is stored once as a blob keyed by its SHA-256 and is
+verified against that hash whenever it is read back; versions are never
+changed after they are written. Deleting a script hides it and blocks new
+runs, but keeps its versions so that execution records stay meaningful.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from ..db import Blob, Script, ScriptVersion, utcnow
+from ..identity import Caller
+from ..languages import LANGUAGES, get_language
+from .errors import Conflict, Forbidden, NotFound, Unauthenticated, ValidationFailed
+from .semver import BUMPS, FIRST_VERSION, Version, parse_version
+from .visibility import Visibility, can_read, can_write
+
+MAX_CONTENT_BYTES = 1024 * 1024
+MAX_NAME = 200
+MAX_DESCRIPTION = 10_000
+MAX_TAGS = 50
+MAX_TAG = 50
+MAX_LIMIT = 500
+DEPENDENCY_SCOPES = ("runtime", "test", "build")
+
+# language, entry point, source -> diagnostics [{line, column, message}]
+SyntaxChecker = Callable[[str, str, str], list[dict]]
+
+
+class IntegrityFailure(RuntimeError):
+    """Stored content no longer matches its hash."""
+
+
+def _error(field: str, message: str, **extra: Any) -> dict:
+    return {"field": field, "message": message, **extra}
+
+
+class ScriptRegistry:
+    def __init__(self, sessions: sessionmaker, syntax_checker: SyntaxChecker | None = None) -> None:
+        self.sessions = sessions
+        self.syntax_checker = syntax_checker
+
+    # -- validation --------------------------------------------------------------
+
+    def _validate(self, payload: dict, *, creating: bool, language: str | None = None) -> list[dict]:
+        errors: list[dict] = []
+        if creating:
+            name = payload.get("name")
+            if not isinstance(name, str) or not name.strip():
+                errors.append(_error("name", "name is required"))
+            elif len(name) > MAX_NAME:
+                errors.append(_error("name", f"name is longer than {MAX_NAME} characters"))
+            language = payload.get("language")
+            if language not in LANGUAGES:
+                errors.append(_error("language", f"language must be one of {', '.join(LANGUAGES)}, not {language!r}"))
+                language = None
+        description = payload.get("description", "")
+        if not isinstance(description, str) or len(description) > MAX_DESCRIPTION:
+            errors.append(_error("description", f"description must be text of at most {MAX_DESCRIPTION} characters"))
+        content = payload.get("content")
+        if creating or "content" in payload:
+            if not isinstance(content, str) or not content.strip():
+                errors.append(_error("content", "content is required and must be text"))
+                content = None
+            elif "\0" in content:
+                errors.append(_error("content", "content contains NUL bytes"))
+                content = None
+            elif len(content.encode()) > MAX_CONTENT_BYTES:
+                errors.append(_error("content", f"content is larger than {MAX_CONTENT_BYTES} bytes"))
+                content = None
+        visibility = payload.get("visibility", "private" if creating else None)
+        if visibility is not None and visibility not in [v.value for v in Visibility]:
+            errors.append(_error("visibility", f"visibility must be one of {', '.join(v.value for v in Visibility)}"))
+        tags = payload.get("tags", [])
+        if not isinstance(tags, list) or len(tags) > MAX_TAGS or not all(isinstance(t, str) and 0 < len(t) <= MAX_TAG for t in tags):
+            errors.append(_error("tags", f"tags must be a list of at most {MAX_TAGS} non-empty strings of at most {MAX_TAG} characters"))
+        errors += self._validate_dependencies(payload.get("dependencies", []))
+        if "version_bump" in payload and payload["version_bump"] not in BUMPS:
+            errors.append(_error("version_bump", f"version_bump must be one of {', '.join(BUMPS)}"))
+        entry_point = payload.get("entry_point")
+        if language and entry_point is not None:
+            if not isinstance(entry_point, str):
+                errors.append(_error("entry_point", "entry_point must be a file name"))
+            else:
+                errors += [_error("entry_point", problem) for problem in get_language(language).validate_entry_point(entry_point)]
+        return errors
+
+    @staticmethod
+    def _validate_dependencies(dependencies: Any) -> list[dict]:
+        if not isinstance(dependencies, list):
+            return [_error("dependencies", "dependencies must be a list of {name, version, scope}")]
+        errors = []
+        for index, dependency in enumerate(dependencies):
+            if not isinstance(dependency, dict) or not isinstance(dependency.get("name"), str) or not dependency.get("name"):
+                errors.append(_error(f"dependencies[{index}]", "each dependency needs a name"))
+            elif not isinstance(dependency.get("version", ""), str):
+                errors.append(_error(f"dependencies[{index}]", "a dependency's version must be text"))
+            elif dependency.get("scope", "runtime") not in DEPENDENCY_SCOPES:
+                errors.append(_error(f"dependencies[{index}]", f"scope must be one of {', '.join(DEPENDENCY_SCOPES)}"))
+        return errors
+
+    def _check_syntax(self, language: str, entry_point: str, content: str) -> list[dict]:
+        if self.syntax_checker is None:
+            return []
+        return [
+            _error("content", diagnostic["message"], line=diagnostic.get("line"), column=diagnostic.get("column"))
+            for diagnostic in self.syntax_checker(language, entry_point, content)
+        ]
+
+    # -- blobs -------------------------------------------------------------------
+
+    @staticmethod
+    def _store_blob(session: Session, content: str) -> str:
+        data = content.encode()
+        digest = hashlib.sha256(data).hexdigest()
+        if session.get(Blob, digest) is None:
+            session.add(Blob(sha256=digest, size=len(data), content=data))
+        return digest
+
+    @staticmethod
+    def _read_blob(session: Session, digest: str) -> str:
+        blob = session.get(Blob, digest)
+        if blob is None or hashlib.sha256(blob.content).hexdigest() != digest:
+            raise IntegrityFailure(f"content {digest} is missing or does not match its SHA-256")
+        return blob.content.decode()
+
+    # -- reads ---------------------------------------------------------------------
+
+    def _visible_script(self, session: Session, caller: Caller, script_id: str, include_deleted: bool = False) -> Script:
+        script = session.get(Script, script_id)
+        if script is None or (script.deleted_at is not None and not include_deleted) or not can_read(caller, script):
+            raise NotFound(f"no script {script_id}")
+        return script
+
+    def _version_row(self, session: Session, script: Script, version: str | None) -> ScriptVersion:
+        wanted = version or script.latest_version
+        row = session.scalar(select(ScriptVersion).where(ScriptVersion.script_id == script.id, ScriptVersion.version == wanted))
+        if row is None:
+            raise NotFound(f"script {script.id} has no version {wanted}")
+        return row
+
+    def _view(self, session: Session, script: Script, version: ScriptVersion, with_content: bool = True) -> dict:
+        view = {
+            "id": script.id,
+            "name": script.name,
+            "description": script.description,
+            "language": script.language,
+            "entry_point": version.entry_point,
+            "version": version.version,
+            "latest_version": script.latest_version,
+            "content_sha256": version.content_sha256,
+            "dependencies": version.dependencies,
+            "visibility": script.visibility,
+            "tags": script.tags,
+            "created_at": script.created_at.isoformat(),
+            "created_by": script.created_by,
+            "updated_at": script.updated_at.isoformat() if script.updated_at else None,
+            "updated_by": script.updated_by,
+            "deleted": script.deleted_at is not None,
+        }
+        if with_content:
+            view["content"] = self._read_blob(session, version.content_sha256)
+        return view
+
+    def get(self, caller: Caller, script_id: str, version: str | None = None, include_deleted: bool = False) -> dict:
+        with self.sessions() as session:
+            script = self._visible_script(session, caller, script_id, include_deleted)
+            return self._view(session, script, self._version_row(session, script, version))
+
+    def versions(self, caller: Caller, script_id: str) -> list[dict]:
+        with self.sessions() as session:
+            script = self._visible_script(session, caller, script_id)
+            rows = session.scalars(
+                select(ScriptVersion).where(ScriptVersion.script_id == script.id)
+                .order_by(ScriptVersion.major.desc(), ScriptVersion.minor.desc(), ScriptVersion.patch.desc())
+            )
+            return [
+                {"version": row.version, "content_sha256": row.content_sha256, "entry_point": row.entry_point,
+                 "dependencies": row.dependencies, "created_at": row.created_at.isoformat(), "created_by": row.created_by}
+                for row in rows
+            ]
+
+    def search(
+        self,
+        caller: Caller,
+        text: str | None = None,
+        language: str | None = None,
+        tags: list[str] | None = None,
+        visibility: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> tuple[list[dict], int]:
+        limit = max(1, min(limit, MAX_LIMIT))
+        offset = max(0, offset)
+        query = select(Script).where(Script.deleted_at.is_(None))
+        if text:
+            pattern = f"%{text.lower()}%"
+            from sqlalchemy import func
+
+            query = query.where(or_(func.lower(Script.name).like(pattern), func.lower(Script.description).like(pattern)))
+        if language:
+            query = query.where(Script.language == language)
+        if visibility:
+            query = query.where(Script.visibility == visibility)
+        if not caller.admin:
+            allowed = [Script.visibility == Visibility.PUBLIC.value]
+            if caller.authenticated:
+                allowed += [
+                    Script.created_by == caller.name,
+                    Script.visibility == Visibility.ORGANIZATION.value,
+                    Script.visibility == Visibility.TEAM.value,  # narrowed below
+                ]
+            query = query.where(or_(*allowed))
+        query = query.order_by(Script.name, Script.id)
+        with self.sessions() as session:
+            matches = [
+                script for script in session.scalars(query)
+                if can_read(caller, script) and (not tags or set(tags) <= set(script.tags or ()))
+            ]
+            page = matches[offset:offset + limit]
+            items = [self._view(session, script, self._version_row(session, script, None), with_content=False) for script in page]
+            return items, len(matches)
+
+    # -- writes --------------------------------------------------------------------
+
+    def create(self, caller: Caller, payload: dict) -> dict:
+        if not caller.authenticated:
+            raise Unauthenticated("creating a script needs an authenticated user")
+        errors = self._validate(payload, creating=True)
+        language = payload.get("language")
+        if not errors:
+            entry_point = payload.get("entry_point") or get_language(language).default_entry_point(payload["content"])
+            errors += [_error("entry_point", p) for p in get_language(language).validate_entry_point(entry_point)]
+            if not errors:
+                errors += self._check_syntax(language, entry_point, payload["content"])
+        if errors:
+            raise ValidationFailed(errors)
+        now = utcnow()
+        script = Script(
+            id=str(uuid.uuid4()),
+            name=payload["name"].strip(),
+            description=payload.get("description", ""),
+            language=language,
+            visibility=payload.get("visibility", Visibility.PRIVATE.value),
+            tags=list(payload.get("tags", [])),
+            teams=sorted(caller.teams),
+            latest_version=FIRST_VERSION,
+            created_at=now,
+            created_by=caller.name,
+        )
+        with self.sessions() as session, session.begin():
+            digest = self._store_blob(session, payload["content"])
+            session.add(script)
+            session.flush()
+            session.add(self._new_version(script, parse_version(FIRST_VERSION), digest, entry_point,
+                                          payload.get("dependencies", []), caller, now))
+        return self.get(caller, script.id)
+
+    @staticmethod
+    def _new_version(script: Script, version: Version, digest: str, entry_point: str, dependencies: list,
+                     caller: Caller, now) -> ScriptVersion:
+        return ScriptVersion(
+            script_id=script.id, version=str(version), major=version.major, minor=version.minor, patch=version.patch,
+            content_sha256=digest, entry_point=entry_point,
+            dependencies=[{"name": d["name"], "version": d.get("version", ""), "scope": d.get("scope", "runtime")} for d in dependencies],
+            created_at=now, created_by=caller.label,
+        )
+
+    def update(self, caller: Caller, script_id: str, payload: dict, expected_version: str | None = None) -> dict:
+        with self.sessions() as session, session.begin():
+            script = self._visible_script(session, caller, script_id)
+            if not can_write(caller, script):
+                raise Forbidden("only the script's creator or an admin may change it")
+            expected = expected_version or payload.get("expected_version")
+            if expected and expected != script.latest_version:
+                raise Conflict(f"the script is at version {script.latest_version}, not {expected}: reload and apply your change again")
+            errors = self._validate(payload, creating=False, language=script.language)
+            current = self._version_row(session, script, None)
+            content = payload.get("content") if "content" in payload else self._read_blob(session, current.content_sha256)
+            entry_point = payload.get("entry_point") or current.entry_point
+            if not errors and "content" in payload:
+                errors += self._check_syntax(script.language, entry_point, content)
+            if errors:
+                raise ValidationFailed(errors)
+            now = utcnow()
+            version = parse_version(script.latest_version).bump(payload.get("version_bump", "patch"))
+            digest = self._store_blob(session, content)
+            session.add(self._new_version(script, version, digest, entry_point,
+                                          payload.get("dependencies", current.dependencies), caller, now))
+            for field in ("description", "visibility", "tags"):
+                if field in payload:
+                    setattr(script, field, payload[field])
+            if "name" in payload and isinstance(payload["name"], str) and payload["name"].strip():
+                script.name = payload["name"].strip()
+            script.latest_version = str(version)
+            script.updated_at, script.updated_by = now, caller.name
+            try:
+                session.flush()
+            except IntegrityError as error:  # a concurrent update took this version number
+                raise Conflict(f"version {version} was just created by another update; reload and try again") from error
+        return self.get(caller, script_id)
+
+    def delete(self, caller: Caller, script_id: str) -> None:
+        with self.sessions() as session, session.begin():
+            script = self._visible_script(session, caller, script_id)
+            if not can_write(caller, script):
+                raise Forbidden("only the script's creator or an admin may delete it")
+            script.deleted_at = utcnow()

@@ -1,0 +1,34 @@
+"""Syntax checks of scripts with the toolchain that runs them.
+
+Compiled languages are checked by compiling in their runtime container (the
+artifact lands in the compile cache, so the first run is a cache hit);
+interpreted ones by their own parser (``python3`` compile(), ``bash -n``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from ..execution.engine import ExecutionEngine
+from ..execution.models import ExecutionRequest, ExecutionStatus, TerminationReason
+from ..languages import get_language
+
+CHECK_TIMEOUT_S = 120.0
+
+
+class SyntaxCheck:
+    def __init__(self, engine_provider: Callable[[], ExecutionEngine]) -> None:
+        self.engine_provider = engine_provider
+
+    def __call__(self, language: str, entry_point: str, source: str) -> list[dict]:
+        engine = self.engine_provider()
+        result = engine.execute(ExecutionRequest(
+            language=language, source=source, entry_point=entry_point, timeout_s=CHECK_TIMEOUT_S, check_only=True,
+        ))
+        if result.termination_reason is TerminationReason.COMPILE_ERROR:
+            diagnostics = get_language(language).parse_diagnostics(result.stderr)
+            return diagnostics or [{"line": None, "column": None, "message": result.stderr.strip()[:2000]}]
+        if result.status is not ExecutionStatus.SUCCEEDED:
+            # The check itself could not run: say so rather than accept unchecked code.
+            return [{"line": None, "column": None, "message": f"the syntax check could not run: {result.error or result.status.value}"}]
+        return []
