@@ -14,6 +14,7 @@ import asyncio
 import logging
 import threading
 import uuid
+from datetime import timezone
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ from ..identity import Caller
 from ..registry.errors import Forbidden, NotFound, Unauthenticated, ValidationFailed
 from ..registry.manager import ScriptRegistry
 from ..registry.visibility import can_read
+from ..languages import get_language
 from .engine import ExecutionEngine, InvalidRequest
 from .models import ExecutionRequest, ExecutionResult, ExecutionStatus, NetworkMode
 
@@ -105,7 +107,7 @@ class ExecutionManager:
                 arguments=request.arguments,
                 environment_keys=sorted(request.environment),
                 network_mode=request.network_mode.value,
-                timeout_s=request.timeout_s,
+                timeout_s=request.timeout_s or get_language(request.language).default_timeout_s,
                 queued_at=utcnow(),
                 server_instance=self.instance,
             ))
@@ -288,6 +290,13 @@ class ExecutionManager:
         self._workers.shutdown(wait=True, cancel_futures=False)
 
 
+def _iso(moment) -> str | None:
+    """ISO 8601 in UTC; SQLite hands datetimes back without their zone."""
+    if moment is None:
+        return None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).isoformat()
+
+
 def _view(execution: Execution) -> dict:
     return {
         "id": execution.id,
@@ -314,8 +323,8 @@ def _view(execution: Execution) -> dict:
         "limits": execution.limits,
         "image": execution.image,
         "image_id": execution.image_id,
-        "queued_at": execution.queued_at.isoformat() if execution.queued_at else None,
-        "started_at": execution.started_at.isoformat() if execution.started_at else None,
-        "completed_at": execution.completed_at.isoformat() if execution.completed_at else None,
+        "queued_at": _iso(execution.queued_at),
+        "started_at": _iso(execution.started_at),
+        "completed_at": _iso(execution.completed_at),
         "duration_ms": execution.duration_ms,
     }

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from datetime import timezone
 from collections.abc import Callable
 from typing import Any
 
@@ -38,6 +39,13 @@ SyntaxChecker = Callable[[str, str, str], list[dict]]
 
 class IntegrityFailure(RuntimeError):
     """Stored content no longer matches its hash."""
+
+
+def _iso(moment) -> str | None:
+    """ISO 8601 in UTC; SQLite hands datetimes back without their zone."""
+    if moment is None:
+        return None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).isoformat()
 
 
 def _error(field: str, message: str, **extra: Any) -> dict:
@@ -161,9 +169,9 @@ class ScriptRegistry:
             "dependencies": version.dependencies,
             "visibility": script.visibility,
             "tags": script.tags,
-            "created_at": script.created_at.isoformat(),
+            "created_at": _iso(script.created_at),
             "created_by": script.created_by,
-            "updated_at": script.updated_at.isoformat() if script.updated_at else None,
+            "updated_at": _iso(script.updated_at),
             "updated_by": script.updated_by,
             "deleted": script.deleted_at is not None,
         }
@@ -185,7 +193,7 @@ class ScriptRegistry:
             )
             return [
                 {"version": row.version, "content_sha256": row.content_sha256, "entry_point": row.entry_point,
-                 "dependencies": row.dependencies, "created_at": row.created_at.isoformat(), "created_by": row.created_by}
+                 "dependencies": row.dependencies, "created_at": _iso(row.created_at), "created_by": row.created_by}
                 for row in rows
             ]
 
@@ -278,8 +286,7 @@ class ScriptRegistry:
     def update(self, caller: Caller, script_id: str, payload: dict, expected_version: str | None = None) -> dict:
         with self.sessions() as session, session.begin():
             script = self._visible_script(session, caller, script_id)
-            if not can_write(caller, script):
-                raise Forbidden("only the script's creator or an admin may change it")
+            self._require_writer(caller, script, "change")
             expected = expected_version or payload.get("expected_version")
             if expected and expected != script.latest_version:
                 raise Conflict(f"the script is at version {script.latest_version}, not {expected}: reload and apply your change again")
@@ -309,9 +316,15 @@ class ScriptRegistry:
                 raise Conflict(f"version {version} was just created by another update; reload and try again") from error
         return self.get(caller, script_id)
 
+    @staticmethod
+    def _require_writer(caller: Caller, script: Script, action: str) -> None:
+        if not caller.authenticated:
+            raise Unauthenticated(f"to {action} a script, authenticate (Authorization: token <t>)")
+        if not can_write(caller, script):
+            raise Forbidden(f"only the script's creator or an admin may {action} it")
+
     def delete(self, caller: Caller, script_id: str) -> None:
         with self.sessions() as session, session.begin():
             script = self._visible_script(session, caller, script_id)
-            if not can_write(caller, script):
-                raise Forbidden("only the script's creator or an admin may delete it")
+            self._require_writer(caller, script, "delete")
             script.deleted_at = utcnow()
