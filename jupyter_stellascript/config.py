@@ -6,6 +6,7 @@ library). Invalid values stop start-up with a message naming the setting.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 
@@ -155,7 +156,18 @@ class StellaScript(Configurable):
                 max_containers=int(values.get("max_containers", default.max_containers)),
                 idle_timeout_s=parse_duration(values.get("idle_timeout", default.idle_timeout_s)),
             )
+        limits = {}
+        for language, values in self.resource_limits.items():
+            base = LANGUAGES[language].default_limits
+            limits[language] = dataclasses.replace(
+                base,
+                memory_bytes=parse_size(values["memory"]) if "memory" in values else base.memory_bytes,
+                cpus=float(values["cpu"]) if "cpu" in values else base.cpus,
+                pids=int(values["pids"]) if "pids" in values else base.pids,
+            )
         return EngineSettings(
+            language_limits=limits,
+            language_timeouts={name: parse_duration(value) for name, value in self.default_timeouts.items()},
             docker_host=self.docker_host or None,
             runtime_images=dict(self.runtime_images),
             output_cap_bytes=parse_size(self.output_cap),

@@ -64,6 +64,9 @@ class EngineSettings:
     allow_bridge_network: bool = True
     temp_path: Path | None = None
     cache_path: Path | None = None
+    # Per-language defaults replacing the language's own (design: languages.<name>).
+    language_limits: dict[str, ResourceLimits] = field(default_factory=dict)
+    language_timeouts: dict[str, float] = field(default_factory=dict)
 
 
 class _RunState:
@@ -99,10 +102,16 @@ class ExecutionEngine:
     def image_for(self, language: Language) -> str:
         return self.settings.runtime_images.get(language.name, language.image)
 
+    def limits_for(self, language: Language) -> ResourceLimits:
+        return self.settings.language_limits.get(language.name, language.default_limits)
+
+    def timeout_for(self, language: Language) -> float:
+        return self.settings.language_timeouts.get(language.name, language.default_timeout_s)
+
     def default_spec(self, language: Language) -> ContainerSpec:
         return ContainerSpec(
             image=self.image_for(language),
-            limits=language.default_limits,
+            limits=self.limits_for(language),
             network_mode=NetworkMode.NONE,
             environment=language.runtime_environment,
         )
@@ -172,10 +181,10 @@ class ExecutionEngine:
     ) -> ExecutionResult:
         language, entry_point = self._validate(request)
         cancelled = cancelled or threading.Event()
-        limits = language.default_limits.with_overrides(request.memory_bytes, request.cpus)
+        limits = self.limits_for(language).with_overrides(request.memory_bytes, request.cpus)
         network = NetworkMode(request.network_mode)
         spec = ContainerSpec(self.image_for(language), limits, network, language.runtime_environment)
-        timeout_s = request.timeout_s or language.default_timeout_s
+        timeout_s = request.timeout_s or self.timeout_for(language)
         state = _RunState(OutputCollector(self.settings.output_cap_bytes, on_output))
         started_at = datetime.now(timezone.utc)
         result = ExecutionResult(

@@ -11,6 +11,7 @@ reason — none stays "Running" forever.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import threading
 import uuid
@@ -23,6 +24,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import sessionmaker
 
+from .. import metrics
 from ..db import Execution, Script, utcnow
 from ..identity import Caller
 from ..registry.errors import Forbidden, NotFound, Unauthenticated, ValidationFailed
@@ -113,7 +115,10 @@ class ExecutionManager:
             ))
         with self._live_guard:
             self._live[execution_id] = _Live()
+        metrics.EXECUTIONS_QUEUED.inc()
         self._workers.submit(self._run, execution_id, request)
+        log.info(json.dumps({"event": "execution_queued", "execution_id": execution_id, "script_id": script["id"],
+                             "version": script["version"], "language": script["language"], "requested_by": caller.label}))
         return execution_id
 
     def _request_from(self, script: dict, body: dict) -> tuple[ExecutionRequest, list[dict]]:
@@ -144,6 +149,14 @@ class ExecutionManager:
     # -- running -------------------------------------------------------------------
 
     def _run(self, execution_id: str, request: ExecutionRequest) -> None:
+        metrics.EXECUTIONS_QUEUED.dec()
+        metrics.EXECUTIONS_RUNNING.inc()
+        try:
+            self._run_queued(execution_id, request)
+        finally:
+            metrics.EXECUTIONS_RUNNING.dec()
+
+    def _run_queued(self, execution_id: str, request: ExecutionRequest) -> None:
         live = self._live[execution_id]
         if live.cancelled.is_set():
             self._store(execution_id, status=ExecutionStatus.CANCELLED.value, termination_reason="cancelled", completed_at=utcnow())
@@ -190,6 +203,13 @@ class ExecutionManager:
             session.execute(update(Execution).where(Execution.id == execution_id).values(**values))
 
     def _store_result(self, execution_id: str, result: ExecutionResult) -> None:
+        metrics.record_execution(result)
+        log.info(json.dumps({
+            "event": "execution_finished", "execution_id": execution_id, "language": result.language,
+            "status": result.status.value, "exit_code": result.exit_code, "duration_ms": result.duration_ms,
+            "pooled": result.pooled, "compile_cache_hit": result.compile_cache_hit,
+            "termination_reason": result.termination_reason.value if result.termination_reason else None,
+        }))
         self._store(
             execution_id,
             status=result.status.value,

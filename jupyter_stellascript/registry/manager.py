@@ -18,6 +18,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from .. import metrics
 from ..db import Blob, Script, ScriptVersion, utcnow
 from ..identity import Caller
 from ..languages import LANGUAGES, get_language
@@ -271,6 +272,8 @@ class ScriptRegistry:
             session.flush()
             session.add(self._new_version(script, parse_version(FIRST_VERSION), digest, entry_point,
                                           payload.get("dependencies", []), caller, now))
+        metrics.SCRIPTS.labels(script.language, script.visibility).inc()
+        metrics.SCRIPT_VERSIONS.labels(script.id).inc()
         return self.get(caller, script.id)
 
     @staticmethod
@@ -314,6 +317,7 @@ class ScriptRegistry:
                 session.flush()
             except IntegrityError as error:  # a concurrent update took this version number
                 raise Conflict(f"version {version} was just created by another update; reload and try again") from error
+        metrics.SCRIPT_VERSIONS.labels(script_id).inc()
         return self.get(caller, script_id)
 
     @staticmethod

@@ -1,0 +1,164 @@
+"""Real servers for tests: ``stellascript serve`` processes and a PostgreSQL cluster.
+
+Nothing here is a stand-in: the server is the product's own command, the
+database is a PostgreSQL started from Debian's binaries.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pwd
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+STELLASCRIPT = str(Path(sys.executable).with_name("stellascript"))
+API = "/stellascript/api/v1"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class RunningServer:
+    """A headless Stella Script server in its own process and data directory."""
+
+    def __init__(self, data_dir: Path, db_url: str | None = None, settings: dict | None = None) -> None:
+        self.data_dir = data_dir
+        self.db_url = db_url
+        self.settings = {"pool_sizes": {name: {"min_containers": 1} for name in
+                                        ("python", "bash", "go", "java", "typescript", "csharp")}, **(settings or {})}
+        self.port = free_port()
+        self.process: subprocess.Popen | None = None
+        self.log_path = data_dir / "server.log"
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}{API}"
+
+    def _write_config(self) -> Path:
+        lines = [f"c.StellaScript.{name} = {value!r}" for name, value in self.settings.items()]
+        if self.db_url:
+            lines.append(f"c.StellaScript.db_url = {self.db_url!r}")
+        path = self.data_dir / "jupyter_server_config.py"
+        path.write_text("\n".join(lines) + "\n")
+        return path
+
+    def start(self, wait_for_engine: bool = True, timeout_s: float = 120) -> "RunningServer":
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        config = self._write_config()
+        env = {**os.environ, "STELLASCRIPT_DATA": str(self.data_dir)}
+        self.process = subprocess.Popen(
+            [STELLASCRIPT, "serve", "--port", str(self.port), "--data", str(self.data_dir), "--config", str(config)],
+            stdout=open(self.log_path, "ab"), stderr=subprocess.STDOUT, env=env, start_new_session=True,
+        )
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited with {self.process.returncode}:\n{self.log_path.read_text()[-4000:]}")
+            try:
+                health = requests.get(f"{self.url}/health", timeout=2).json()
+                if not wait_for_engine or health.get("engine") == "ready":
+                    return self
+                if health.get("engine") == "unavailable":
+                    raise RuntimeError(f"engine unavailable: {health}")
+            except requests.ConnectionError:
+                pass
+            time.sleep(0.2)
+        raise TimeoutError(f"server did not become ready:\n{self.log_path.read_text()[-4000:]}")
+
+    def token(self, user: str, teams: tuple[str, ...] = (), admin: bool = False) -> str:
+        command = [STELLASCRIPT, "token", "create", "--user", user, "--data", str(self.data_dir)]
+        command += [arg for team in teams for arg in ("--team", team)]
+        if admin:
+            command.append("--admin")
+        if self.db_url:
+            command += ["--db-url", self.db_url]
+        return subprocess.run(command, check=True, capture_output=True, text=True).stdout.strip()
+
+    def request(self, method: str, path: str, token: str | None = None, **kwargs) -> requests.Response:
+        headers = kwargs.pop("headers", {})
+        if token:
+            headers["Authorization"] = f"token {token}"
+        return requests.request(method, f"{self.url}{path}", headers=headers, timeout=kwargs.pop("timeout", 120), **kwargs)
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+
+    def kill(self) -> None:
+        """SIGKILL the server: no shutdown code runs."""
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait()
+
+
+class PostgresCluster:
+    """A throw-away PostgreSQL cluster (Debian's binaries), run as the postgres user."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.port = free_port()
+        self.bin_dir = self._find_bin_dir()
+
+    @staticmethod
+    def _find_bin_dir() -> Path:
+        candidates = sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)
+        for candidate in candidates:
+            if (candidate / "initdb").exists():
+                return candidate
+        found = shutil.which("initdb")
+        if found:
+            return Path(found).resolve().parent
+        raise FileNotFoundError("PostgreSQL is not installed (make setup installs Debian's postgresql)")
+
+    def _as_postgres(self, *command: str) -> subprocess.CompletedProcess:
+        user = pwd.getpwnam("postgres") if os.geteuid() == 0 else None
+
+        def demote() -> None:
+            if user:
+                os.setgid(user.pw_gid)
+                os.setuid(user.pw_uid)
+
+        return subprocess.run(command, check=True, capture_output=True, text=True, preexec_fn=demote)
+
+    @property
+    def url(self) -> str:
+        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/stellascript"
+
+    def start(self) -> "PostgresCluster":
+        self.root.mkdir(parents=True, exist_ok=True)
+        if os.geteuid() == 0:
+            shutil.chown(self.root, "postgres", "postgres")
+        data = self.root / "data"
+        self._as_postgres(str(self.bin_dir / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres", "--no-sync")
+        self._as_postgres(
+            str(self.bin_dir / "pg_ctl"), "-D", str(data), "-l", str(self.root / "postgres.log"), "-w", "start",
+            "-o", f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off",
+        )
+        self._as_postgres(str(self.bin_dir / "createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "stellascript")
+        return self
+
+    def stop(self) -> None:
+        self._as_postgres(str(self.bin_dir / "pg_ctl"), "-D", str(self.root / "data"), "-m", "immediate", "stop")
+
+
+def json_of(response: requests.Response) -> dict:
+    try:
+        return response.json()
+    except json.JSONDecodeError as error:
+        raise AssertionError(f"{response.status_code} {response.text[:500]}") from error
