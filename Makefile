@@ -9,9 +9,10 @@ STELLASCRIPT := $(VENV)/bin/stellascript
 setup: system-packages venv runtimes
 
 # Debian packages: Podman (the container engine on hosts without Docker),
-# runc, debootstrap (base images without a registry), Go (builds the agent).
+# runc, debootstrap (base images without a registry), Go (builds the agent),
+# PostgreSQL (the tests run the registry on it as well as on SQLite).
 system-packages:
-	@need="podman runc debootstrap uidmap ca-certificates"; command -v go >/dev/null || need="$$need golang-go"; \
+	@need="podman runc debootstrap uidmap ca-certificates postgresql"; command -v go >/dev/null || need="$$need golang-go"; \
 	missing=""; for p in $$need; do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
 	done; \
@@ -32,8 +33,11 @@ venv: $(VENV)/.installed
 runtimes: venv
 	$(STELLASCRIPT) runtimes build
 
+# JupyterLab with the Stella Script server extension, embedded defaults
+# (SQLite under the data directory, Podman started on demand).
+LAB_ARGS ?= --ip=127.0.0.1 --no-browser $(if $(filter 0,$(shell id -u)),--allow-root,)
 lab: setup
-	$(STELLASCRIPT) run samples/python/system_report.py --arg title="Stella Script is running"
+	$(VENV)/bin/jupyter lab $(LAB_ARGS)
 
 test: setup
 	$(PY) -m pytest -ra
