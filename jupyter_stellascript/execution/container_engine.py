@@ -9,6 +9,7 @@ Podman is installed (the case on machines without a Docker daemon).
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import os
 import resource
@@ -19,8 +20,6 @@ from pathlib import Path
 
 import docker
 from docker.errors import DockerException
-
-from ..paths import data_dir
 
 log = logging.getLogger(__name__)
 
@@ -42,8 +41,17 @@ def _ping(base_url: str) -> docker.DockerClient | None:
         return None
 
 
+def podman_runtime_dir() -> Path:
+    """One Podman service per host user, whatever data directory is in use:
+    the service fronts the host's one container store anyway."""
+    if os.geteuid() == 0:
+        return Path("/run/stellascript")
+    runtime = os.environ.get("XDG_RUNTIME_DIR")
+    return Path(runtime) / "stellascript" if runtime else Path(f"/tmp/stellascript-{os.geteuid()}")
+
+
 def podman_socket_path() -> Path:
-    return data_dir() / "podman" / "podman.sock"
+    return podman_runtime_dir() / "podman.sock"
 
 
 def podman_containers_conf() -> Path:
@@ -59,7 +67,7 @@ def podman_containers_conf() -> Path:
     lines = ["[containers]", f'default_ulimits = ["nofile={nofile}:{nofile}", "nproc={nproc}:{nproc}"]']
     if shutil.which("runc"):
         lines += ["", "[engine]", 'runtime = "runc"']
-    path = data_dir() / "podman" / "containers.conf"
+    path = podman_runtime_dir() / "containers.conf"
     path.parent.mkdir(parents=True, exist_ok=True)
     text = "\n".join(lines) + "\n"
     if not path.exists() or path.read_text() != text:
@@ -126,10 +134,15 @@ def connect(base_url: str | None = None, start_podman: bool = True) -> docker.Do
         if client is not None:
             return client
     socket_path = podman_socket_path()
-    if socket_path.exists():
-        client = _ping(f"unix://{socket_path}")
-        if client is not None:
-            return client
-    if not start_podman:
-        raise EngineUnavailable("no container engine answers and starting podman was not allowed")
-    return start_podman_service(socket_path)
+    socket_path.parent.mkdir(parents=True, exist_ok=True)
+    # Several processes (a server, the CLI, tests) may look at once: the lock
+    # makes one of them start the service and the others use it.
+    with open(socket_path.parent / "start.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if socket_path.exists():
+            client = _ping(f"unix://{socket_path}")
+            if client is not None:
+                return client
+        if not start_podman:
+            raise EngineUnavailable("no container engine answers and starting podman was not allowed")
+        return start_podman_service(socket_path)
