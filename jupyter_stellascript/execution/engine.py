@@ -197,7 +197,7 @@ class ExecutionEngine:
             result.image_id = self.image_id(spec.image)
             container, result.pooled = self.pool.acquire(spec, deadline=time.monotonic() + timeout_s)
             deadline = time.monotonic() + timeout_s
-            self._stage_script(container, entry_point, request)
+            self._stage_script(container, language, entry_point, request)
             self._run(language, entry_point, request, container, result.image_id, state, deadline, cancelled)
             self._finish(result, state, limits)
         except AgentTimeout:
@@ -228,10 +228,12 @@ class ExecutionEngine:
         return result
 
     @staticmethod
-    def _stage_script(container: PooledContainer, entry_point: str, request: ExecutionRequest) -> None:
-        script = container.scripts_dir / entry_point
-        script.write_text(request.source, encoding="utf-8")
-        script.chmod(0o644)
+    def _stage_script(container: PooledContainer, language: Language, entry_point: str, request: ExecutionRequest) -> None:
+        files = {entry_point: request.source, **language.generated_files(entry_point, request.source)}
+        for name, text in files.items():
+            path = container.scripts_dir / name
+            path.write_text(text, encoding="utf-8")
+            path.chmod(0o644)
         if request.arguments:
             arguments = container.scripts_dir / ARGS_FILE
             arguments.write_text(json.dumps(request.arguments), encoding="utf-8")

@@ -73,6 +73,11 @@ class Language:
     def run_argv(self, entry_point: str, source: str) -> list[str]:
         raise NotImplementedError
 
+    def generated_files(self, entry_point: str, source: str) -> dict[str, str]:
+        """Files derived from the script, staged beside it in /scripts
+        (names start with '.', which entry points cannot)."""
+        return {}
+
     def check_argv(self, entry_point: str, source: str) -> list[str] | None:
         """A syntax check that runs nothing of the script. Compiled languages
         are checked by compiling; interpreted ones override this."""

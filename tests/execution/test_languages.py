@@ -1,7 +1,7 @@
 """Every language, end to end, in real runtime containers.
 
-Each case below is one way to run a script (C# has two: a compiled ``.cs``
-program and a ``.csx`` script for Mono's ``csharp`` shell). The snippets are
+Each case below is one way to run a script (C# has two: a ``.cs`` program
+and a ``.csx`` script, which the engine turns into a program). The snippets are
 deliberately tiny; what is under test is the plumbing around them: the
 command each language runs, where arguments and environment arrive, how exit
 codes, stderr and compile errors come back.
@@ -292,11 +292,12 @@ class Program
     broken_diagnostic="script.cs(7,17): error CS0029",
 )
 
-# Mono's `csharp` shell: statements at the top level, run without a compile step.
+# A .csx script: statements, methods and classes at the top level, compiled
+# into a program (written for Mono's `csharp` shell, hence LoadAssembly).
 CSHARP_SCRIPT = Case(
     language="csharp",
     entry_point="check.csx",
-    compiled=False,
+    compiled=True,
     hello='Console.WriteLine("hello, world");\n',
     argument=(
         'LoadAssembly("System.Web.Extensions");\n'
@@ -312,6 +313,8 @@ CSHARP_SCRIPT = Case(
     ),
     exit_3='Console.WriteLine("bye");\nEnvironment.Exit(3);\n',
     stderr='Console.Error.WriteLine("to stderr");\nConsole.WriteLine("to stdout");\n',
+    broken='Console.WriteLine("before");\nint x = "not a number";\nConsole.WriteLine("after");\n',
+    broken_diagnostic="check.csx(2,9): error CS0029",
 )
 
 CASES = [PYTHON, BASH, GO, JAVA, TYPESCRIPT, CSHARP, CSHARP_SCRIPT]
@@ -453,16 +456,11 @@ def test_compile_errors_are_not_cached(fresh_cache_engine: ExecutionEngine) -> N
     assert GO.broken_diagnostic in second.stderr
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Mono's `csharp` shell reports errors and carries on: it prints compile errors to stderr "
-    "and unhandled exceptions to stdout, then exits 0, so a broken .csx script is reported as Succeeded",
-)
 @pytest.mark.parametrize(
     "source",
     [
         pytest.param('Console.WriteLine("before");\nint x = "not a number";\nConsole.WriteLine("after");\n', id="compile-error"),
-        pytest.param('Console.WriteLine("before");\nthrow new Exception("boom");\n', id="unhandled-exception"),
+        pytest.param('Console.WriteLine("before");\nthrow new Exception("boom");\nConsole.WriteLine("after");\n', id="unhandled-exception"),
     ],
 )
 def test_broken_csx_script_is_a_failure(engine: ExecutionEngine, source: str) -> None:
@@ -471,6 +469,21 @@ def test_broken_csx_script_is_a_failure(engine: ExecutionEngine, source: str) ->
     assert result.status is ExecutionStatus.FAILED, describe(result)
     assert result.exit_code not in (0, None)
     assert "after" not in result.stdout
+
+
+def test_csx_top_level_methods_and_classes(engine: ExecutionEngine) -> None:
+    source = (
+        "using System.Text;\n"
+        "int Twice(int x)\n{\n    return 2 * x;\n}\n"
+        "class Counter { public int Count; }\n"
+        "var counter = new Counter { Count = Twice(21) };\n"
+        "var text = new StringBuilder().Append(\"{\").Append(counter.Count).Append(\"}\");\n"
+        "Console.WriteLine(text);\n"
+    )
+    result = run(engine, CSHARP_SCRIPT, source)
+
+    assert result.status is ExecutionStatus.SUCCEEDED, describe(result)
+    assert result.stdout == "{42}\n"
 
 
 # -- language specifics ------------------------------------------------------------
