@@ -11,6 +11,7 @@ reason — none stays "Running" forever.
 from __future__ import annotations
 
 import asyncio
+import codecs
 import json
 import logging
 import threading
@@ -47,6 +48,15 @@ class _Live:
     chunks: list[tuple[str, str]] = field(default_factory=list)
     listeners: list[Listener] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    closed: bool = False  # set under lock once "end" has gone out; no listener may join after
+    # Output arrives in pieces that may end inside a UTF-8 character.
+    decoders: dict[str, codecs.IncrementalDecoder] = field(default_factory=dict)
+
+    def decode(self, stream: str, data: bytes, final: bool = False) -> str:
+        decoder = self.decoders.get(stream)
+        if decoder is None:
+            decoder = self.decoders[stream] = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        return decoder.decode(data, final)
 
 
 class ExecutionManager:
@@ -180,8 +190,10 @@ class ExecutionManager:
         live = self._live.get(execution_id)
         if live is None:
             return
-        text = data.decode("utf-8", errors="replace")
         with live.lock:
+            text = live.decode(stream, data)
+            if not text:
+                return
             live.chunks.append((stream, text))
             listeners = list(live.listeners)
         for listener in listeners:
@@ -193,9 +205,15 @@ class ExecutionManager:
         if live is None:
             return
         with live.lock:
+            live.closed = True
+            # An incomplete character at the very end: the stored text has U+FFFD there too.
+            rest = [(stream, live.decode(stream, b"", final=True)) for stream in list(live.decoders)]
             listeners = list(live.listeners)
             live.listeners.clear()
         for listener in listeners:
+            for stream, text in rest:
+                if text:
+                    listener(stream, text)
             listener("end", "")
 
     def _store(self, execution_id: str, **values: Any) -> None:
@@ -281,6 +299,8 @@ class ExecutionManager:
         if live is None:
             return None
         with live.lock:
+            if live.closed:  # it ended between the look-up and the lock: "end" would never come
+                return None
             live.listeners.append(listener)
             return list(live.chunks)
 

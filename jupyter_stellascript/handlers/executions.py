@@ -68,6 +68,8 @@ class LogsHandler(StellaHandler):
         backlog = manager.subscribe(execution_id, listener)
         try:
             if backlog is None:
+                # Finished: read it again, it may have ended after the visibility check.
+                record = manager.get(self.caller, execution_id)
                 for stream in ("stdout", "stderr"):
                     if record[stream]:
                         await self._event(stream, record[stream])

@@ -27,12 +27,12 @@ class LanguagesHandler(StellaHandler):
 
 class OpenApiHandler(StellaHandler):
     def get(self) -> None:
-        spec = json.loads(resources.files("jupyter_stellascript").joinpath("openapi.json").read_text())
+        spec = json.loads(resources.files("jupyter_stellascript").joinpath("openapi.json").read_text(encoding="utf-8"))
         spec["servers"] = [{"url": f"{self.base_url}stellascript/api/v1"}]
         self.send_json(spec)
 
 
 class MetricsHandler(StellaHandler):
     def get(self) -> None:
-        self.set_header("Content-Type", CONTENT_TYPE_LATEST)
-        self.finish(generate_latest())
+        # APIHandler.finish would label it application/json, which Prometheus 3 refuses to scrape.
+        self.finish(generate_latest(), set_content_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,250 @@
+"""A small HTTP client of the Stella Script REST API.
+
+One method per endpoint; failures raise :class:`ClientError` with the HTTP
+status and the server's own message (and, for invalid input, its list of
+``errors``). The ``stellascript`` CLI is a thin shell over it, and notebook
+code can use it as it is::
+
+    client = StellaScriptClient("http://127.0.0.1:8890", token="sst_...")
+    script = client.create_script(name="hello", language="python", content="print('hi')\\n")
+    accepted = client.execute(script["id"], arguments={"who": "me"})
+    for event, data in client.stream_logs(accepted["execution_id"]):
+        ...
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import quote
+
+import requests
+
+API_PATH = "stellascript/api/v1"
+DEFAULT_URL = "http://127.0.0.1:8890"
+
+# (connect, read) seconds. Creating or updating a script waits for its syntax
+# check, which compiles Java, Go, TypeScript and C# in their containers.
+DEFAULT_TIMEOUT = (10.0, 300.0)
+
+
+class ClientError(Exception):
+    """The server refused a request, or could not be reached (``status`` None)."""
+
+    def __init__(self, status: int | None, message: str, errors: list[dict] | None = None) -> None:
+        super().__init__(f"{status} {message}" if status is not None else message)
+        self.status = status
+        self.message = message
+        self.errors = errors or []
+
+
+class ServerUnreachable(ClientError):
+    def __init__(self, url: str, reason: str) -> None:
+        super().__init__(None, f"cannot reach the Stella Script server at {url}: {reason}")
+        self.url = url
+
+
+def api_url(url: str) -> str:
+    """The API root for a server URL, with or without the API path already on it."""
+    url = url.rstrip("/")
+    if url.endswith("/" + API_PATH):
+        return url
+    return f"{url}/{API_PATH}"
+
+
+def _reason(error: requests.RequestException) -> str:
+    """A short cause without the nested exception reprs requests produces."""
+    text = str(error.args[0] if error.args else error)
+    for marker in ("Connection refused", "Name or service not known", "timed out", "No route to host",
+                   "Temporary failure in name resolution", "Network is unreachable", "Connection reset"):
+        if marker in text:
+            return marker.lower()
+    if isinstance(error, requests.Timeout):
+        return "timed out"
+    return text.splitlines()[0][:200] if text else type(error).__name__
+
+
+class StellaScriptClient:
+    def __init__(self, url: str = DEFAULT_URL, token: str | None = None, timeout: float | tuple[float, float] = DEFAULT_TIMEOUT,
+                 session: requests.Session | None = None) -> None:
+        self.url = url
+        self.api = api_url(url)
+        self.token = token or None
+        self.timeout = timeout
+        self.session = session or requests.Session()
+
+    # -- plumbing ------------------------------------------------------------------
+
+    def _headers(self, extra: dict[str, str] | None = None) -> dict[str, str]:
+        headers = {"Accept": "application/json"}
+        if self.token:
+            headers["Authorization"] = f"token {self.token}"
+        return {**headers, **(extra or {})}
+
+    def request(self, method: str, path: str, *, params: dict | None = None, json_body: Any = None,
+                headers: dict[str, str] | None = None, stream: bool = False, timeout: Any = "default") -> requests.Response:
+        """One request; raises ClientError unless the answer is a success."""
+        url = f"{self.api}/{path.lstrip('/')}"
+        try:
+            response = self.session.request(
+                method, url, params={k: v for k, v in (params or {}).items() if v is not None},
+                json=json_body, headers=self._headers(headers), stream=stream,
+                timeout=self.timeout if timeout == "default" else timeout,
+            )
+        except requests.RequestException as error:
+            raise ServerUnreachable(self.url, _reason(error)) from None
+        if response.status_code >= 400:
+            raise self._error(response)
+        return response
+
+    @staticmethod
+    def _error(response: requests.Response) -> ClientError:
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if isinstance(body, dict) and body.get("message"):
+            errors = body.get("errors") if isinstance(body.get("errors"), list) else []
+            return ClientError(response.status_code, str(body["message"]), errors)
+        text = " ".join(response.text.split())[:200] if response.headers.get("Content-Type", "").startswith("text/plain") else ""
+        return ClientError(response.status_code, text or response.reason or "request failed")
+
+    def _json(self, method: str, path: str, **kwargs: Any) -> Any:
+        response = self.request(method, path, **kwargs)
+        if response.status_code == 204 or not response.content:
+            return None
+        try:
+            return response.json()
+        except ValueError:
+            raise ClientError(response.status_code, f"the server answered {path} with something that is not JSON") from None
+
+    # -- service -------------------------------------------------------------------
+
+    def health(self) -> dict:
+        return self._json("GET", "health")
+
+    def languages(self) -> list[dict]:
+        return self._json("GET", "languages")["items"]
+
+    def openapi(self) -> dict:
+        return self._json("GET", "openapi.json")
+
+    def metrics(self) -> str:
+        return self.request("GET", "metrics").text
+
+    # -- scripts -------------------------------------------------------------------
+
+    def list_scripts(self, q: str | None = None, language: str | None = None, tags: list[str] | tuple[str, ...] = (),
+                     visibility: str | None = None, limit: int | None = None, offset: int | None = None) -> dict:
+        """One page of the scripts the caller may see: {items, total}."""
+        params: dict[str, Any] = {"q": q, "language": language, "visibility": visibility, "limit": limit, "offset": offset}
+        if tags:
+            params["tag"] = list(tags)
+        return self._json("GET", "scripts", params=params)
+
+    def create_script(self, *, name: str, language: str, content: str, description: str | None = None,
+                      visibility: str | None = None, tags: list[str] | tuple[str, ...] | None = None,
+                      dependencies: list[dict] | None = None, entry_point: str | None = None) -> dict:
+        body = {"name": name, "language": language, "content": content, "description": description,
+                "visibility": visibility, "tags": list(tags) if tags is not None else None,
+                "dependencies": dependencies, "entry_point": entry_point}
+        return self._json("POST", "scripts", json_body={k: v for k, v in body.items() if v is not None})
+
+    def get_script(self, script_id: str, version: str | None = None) -> dict:
+        if version:
+            return self._json("GET", f"scripts/{_segment(script_id)}/versions/{_segment(version)}")
+        return self._json("GET", f"scripts/{_segment(script_id)}")
+
+    def update_script(self, script_id: str, *, content: str | None = None, version_bump: str | None = None,
+                      expected_version: str | None = None, **fields: Any) -> dict:
+        """A new version; ``expected_version`` is sent as If-Match (409 if the script moved on).
+
+        Other fields: name, description, visibility, tags, dependencies, entry_point."""
+        body = {"content": content, "version_bump": version_bump, **fields}
+        headers = {"If-Match": f'"{expected_version}"'} if expected_version else None
+        return self._json("PUT", f"scripts/{_segment(script_id)}", json_body={k: v for k, v in body.items() if v is not None},
+                          headers=headers)
+
+    def delete_script(self, script_id: str) -> None:
+        self._json("DELETE", f"scripts/{_segment(script_id)}")
+
+    def versions(self, script_id: str) -> list[dict]:
+        return self._json("GET", f"scripts/{_segment(script_id)}/versions")["items"]
+
+    def execute(self, script_id: str, *, arguments: dict[str, str] | None = None, environment: dict[str, str] | None = None,
+                timeout: float | None = None, network_mode: str | None = None, version: str | None = None,
+                wait: bool = False) -> dict:
+        """Start a run: {execution_id, status} at once, or with wait=True the finished record."""
+        body = {"arguments": arguments, "environment": environment, "timeout": timeout,
+                "network_mode": network_mode, "version": version}
+        return self._json("POST", f"scripts/{_segment(script_id)}/execute", params={"wait": "true" if wait else None},
+                          json_body={k: v for k, v in body.items() if v is not None},
+                          timeout=(self._connect_timeout(), None) if wait else "default")
+
+    # -- executions ------------------------------------------------------------------
+
+    def list_executions(self, script_id: str | None = None, status: str | None = None,
+                        limit: int | None = None, offset: int | None = None) -> dict:
+        return self._json("GET", "scripts/executions",
+                          params={"script_id": script_id, "status": status, "limit": limit, "offset": offset})
+
+    def get_execution(self, execution_id: str) -> dict:
+        return self._json("GET", f"scripts/executions/{_segment(execution_id)}")
+
+    def cancel_execution(self, execution_id: str) -> dict:
+        return self._json("POST", f"scripts/executions/{_segment(execution_id)}/cancel")
+
+    def logs(self, execution_id: str) -> dict:
+        """The output stored so far: {stdout, stderr, status}."""
+        return self._json("GET", f"scripts/executions/{_segment(execution_id)}/logs", params={"follow": "false"})
+
+    def stream_logs(self, execution_id: str) -> Iterator[tuple[str, str]]:
+        """(event, data) as the server sends them: ``stdout`` and ``stderr`` with
+        text exactly as written, then ``end`` with JSON {status, exit_code}."""
+        response = self.request("GET", f"scripts/executions/{_segment(execution_id)}/logs",
+                                headers={"Accept": "text/event-stream"}, stream=True, timeout=(self._connect_timeout(), None))
+        with response:
+            try:
+                yield from parse_events(response.iter_content(chunk_size=None))
+            except requests.RequestException as error:
+                raise ServerUnreachable(self.url, f"the log stream broke off: {_reason(error)}") from None
+
+    def _connect_timeout(self) -> float:
+        return self.timeout[0] if isinstance(self.timeout, tuple) else self.timeout
+
+
+def parse_events(chunks: Iterator[bytes]) -> Iterator[tuple[str, str]]:
+    """Server-sent events from a byte stream.
+
+    Lines end at ``\\n`` only: output may hold carriage returns (progress bars),
+    which the server passes through inside data lines."""
+    buffer = b""
+    event, data = "message", []
+    for chunk in chunks:
+        buffer += chunk
+        while b"\n" in buffer:
+            raw, buffer = buffer.split(b"\n", 1)
+            line = raw.decode("utf-8", errors="replace")
+            if line == "":
+                if data:
+                    yield event, "\n".join(data)
+                event, data = "message", []
+            elif line.startswith(":"):
+                continue
+            else:
+                name, _, value = line.partition(":")
+                value = value[1:] if value.startswith(" ") else value
+                if name == "event":
+                    event = value
+                elif name == "data":
+                    data.append(value)
+    if data:
+        yield event, "\n".join(data)
+
+
+def _segment(value: str) -> str:
+    return quote(str(value), safe="")
+
+
+__all__ = ["ClientError", "ServerUnreachable", "StellaScriptClient", "api_url", "parse_events", "DEFAULT_URL"]
