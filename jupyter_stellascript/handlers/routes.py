@@ -7,7 +7,9 @@ from .scripts import ScriptHandler, ScriptsHandler, ScriptVersionHandler, Script
 from .service import HealthHandler, LanguagesHandler, MetricsHandler, OpenApiHandler
 
 API = "stellascript/api/v1"
-_ID = r"(?P<{}>[0-9a-fA-F-]{{36}})"
+# Any path segment: an id that is not a UUID reaches the handler, whose
+# manager answers with a JSON 404, instead of tornado's HTML "not found" page.
+_ID = r"(?P<{}>[^/]+)"
 
 
 def routes(base_url: str) -> list[tuple[str, type]]:
@@ -21,7 +23,7 @@ def routes(base_url: str) -> list[tuple[str, type]]:
         (rf"{prefix}/scripts/executions/{execution}/cancel/?", CancelHandler),
         (rf"{prefix}/scripts/{script}/?", ScriptHandler),
         (rf"{prefix}/scripts/{script}/versions/?", ScriptVersionsHandler),
-        (rf"{prefix}/scripts/{script}/versions/(?P<version>[0-9]+\.[0-9]+\.[0-9]+)/?", ScriptVersionHandler),
+        (rf"{prefix}/scripts/{script}/versions/(?P<version>[^/]+)/?", ScriptVersionHandler),
         (rf"{prefix}/scripts/{script}/execute/?", ExecuteHandler),
         (rf"{prefix}/health/?", HealthHandler),
         (rf"{prefix}/languages/?", LanguagesHandler),

@@ -62,12 +62,13 @@ class ScriptRegistry:
 
     def _validate(self, payload: dict, *, creating: bool, language: str | None = None) -> list[dict]:
         errors: list[dict] = []
-        if creating:
+        if creating or "name" in payload:
             name = payload.get("name")
             if not isinstance(name, str) or not name.strip():
                 errors.append(_error("name", "name is required"))
-            elif len(name) > MAX_NAME:
+            elif len(name.strip()) > MAX_NAME:
                 errors.append(_error("name", f"name is longer than {MAX_NAME} characters"))
+        if creating:
             language = payload.get("language")
             if language not in LANGUAGES:
                 errors.append(_error("language", f"language must be one of {', '.join(LANGUAGES)}, not {language!r}"))
@@ -211,11 +212,10 @@ class ScriptRegistry:
         limit = max(1, min(limit, MAX_LIMIT))
         offset = max(0, offset)
         query = select(Script).where(Script.deleted_at.is_(None))
-        if text:
-            pattern = f"%{text.lower()}%"
-            from sqlalchemy import func
-
-            query = query.where(or_(func.lower(Script.name).like(pattern), func.lower(Script.description).like(pattern)))
+        # Text is matched here rather than with SQL LIKE: LIKE would take % and _
+        # in the text as wildcards, and SQLite's lower() folds ASCII letters only,
+        # so a name like "Überprüfung" could not be found by itself.
+        needle = text.casefold() if text else None
         if language:
             query = query.where(Script.language == language)
         if visibility:
@@ -234,6 +234,7 @@ class ScriptRegistry:
             matches = [
                 script for script in session.scalars(query)
                 if can_read(caller, script) and (not tags or set(tags) <= set(script.tags or ()))
+                and (needle is None or needle in script.name.casefold() or needle in (script.description or "").casefold())
             ]
             page = matches[offset:offset + limit]
             items = [self._view(session, script, self._version_row(session, script, None), with_content=False) for script in page]
@@ -287,6 +288,7 @@ class ScriptRegistry:
         )
 
     def update(self, caller: Caller, script_id: str, payload: dict, expected_version: str | None = None) -> dict:
+        self._require_authenticated(caller, "change")
         with self.sessions() as session, session.begin():
             script = self._visible_script(session, caller, script_id)
             self._require_writer(caller, script, "change")
@@ -309,7 +311,7 @@ class ScriptRegistry:
             for field in ("description", "visibility", "tags"):
                 if field in payload:
                     setattr(script, field, payload[field])
-            if "name" in payload and isinstance(payload["name"], str) and payload["name"].strip():
+            if "name" in payload:
                 script.name = payload["name"].strip()
             script.latest_version = str(version)
             script.updated_at, script.updated_by = now, caller.name
@@ -321,13 +323,20 @@ class ScriptRegistry:
         return self.get(caller, script_id)
 
     @staticmethod
-    def _require_writer(caller: Caller, script: Script, action: str) -> None:
+    def _require_authenticated(caller: Caller, action: str) -> None:
+        # Before any look-up: an anonymous write is refused with 401 whether or
+        # not the script exists or is visible, so the answer reveals nothing.
         if not caller.authenticated:
             raise Unauthenticated(f"to {action} a script, authenticate (Authorization: token <t>)")
+
+    @classmethod
+    def _require_writer(cls, caller: Caller, script: Script, action: str) -> None:
+        cls._require_authenticated(caller, action)
         if not can_write(caller, script):
             raise Forbidden(f"only the script's creator or an admin may {action} it")
 
     def delete(self, caller: Caller, script_id: str) -> None:
+        self._require_authenticated(caller, "delete")
         with self.sessions() as session, session.begin():
             script = self._visible_script(session, caller, script_id)
             self._require_writer(caller, script, "delete")
