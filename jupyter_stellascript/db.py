@@ -113,6 +113,17 @@ class Execution(Base):
     server_instance: Mapped[str] = mapped_column(String(64))
 
 
+class ServerInstance(Base):
+    """A running server process; executions name the instance that runs them."""
+
+    __tablename__ = "server_instances"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    host: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    heartbeat_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+
+
 class ApiToken(Base):
     """A headless server's API token; only its SHA-256 is stored."""
 

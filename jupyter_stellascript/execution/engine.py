@@ -234,10 +234,10 @@ class ExecutionEngine:
             path = container.scripts_dir / name
             path.write_text(text, encoding="utf-8")
             path.chmod(0o644)
-        if request.arguments:
-            arguments = container.scripts_dir / ARGS_FILE
-            arguments.write_text(json.dumps(request.arguments), encoding="utf-8")
-            arguments.chmod(0o644)
+        # Always present, {} without arguments: scripts need not test for it.
+        arguments = container.scripts_dir / ARGS_FILE
+        arguments.write_text(json.dumps(request.arguments), encoding="utf-8")
+        arguments.chmod(0o644)
 
     def _run(
         self,

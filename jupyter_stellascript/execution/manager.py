@@ -33,6 +33,7 @@ from ..registry.manager import ScriptRegistry
 from ..registry.visibility import can_read
 from ..languages import get_language
 from .engine import ExecutionEngine, InvalidRequest
+from .instances import ServerInstances
 from .models import ExecutionRequest, ExecutionResult, ExecutionStatus, NetworkMode
 
 log = logging.getLogger(__name__)
@@ -77,6 +78,7 @@ class ExecutionManager:
         self.max_timeout_s = max_timeout_s
         self.default_timeouts = default_timeouts or {}
         self.instance = uuid.uuid4().hex
+        self.instances = ServerInstances(sessions, self.instance, on_beat=self.recover)
         self._workers = ThreadPoolExecutor(max_workers=max_concurrent, thread_name_prefix="stellascript-run")
         self._live: dict[str, _Live] = {}
         self._live_guard = threading.Lock()
@@ -84,16 +86,23 @@ class ExecutionManager:
     # -- start-up ----------------------------------------------------------------
 
     def recover(self) -> int:
-        """Close records left open by a server that stopped; returns how many."""
+        """Close records left open by servers that are gone; returns how many.
+
+        Runs at start-up and then with every heartbeat, so executions of a
+        peer that died (sharing a PostgreSQL database) are closed too, while
+        those of live peers are left alone.
+        """
+        live = self.instances.live_ids()
         with self.sessions() as session, session.begin():
             result = session.execute(
                 update(Execution)
                 .where(Execution.status.in_([ExecutionStatus.QUEUED.value, ExecutionStatus.RUNNING.value]))
-                .where(Execution.server_instance != self.instance)
+                .where(Execution.server_instance.not_in(live))
                 .values(
                     status=ExecutionStatus.ERROR.value,
                     termination_reason="server_stopped",
-                    error="the server stopped before this execution finished; its container was removed at restart",
+                    error="the server stopped before this execution finished; "
+                          "containers it left are removed when a server starts again on its host",
                     completed_at=utcnow(),
                 )
             )
@@ -291,6 +300,14 @@ class ExecutionManager:
         live = self._live.get(execution_id)
         if live is not None:
             live.cancelled.set()
+            # A queued run is cancelled now, not when a slot frees up; its
+            # worker sees the flag and does not start it.
+            with self.sessions() as session, session.begin():
+                session.execute(
+                    update(Execution)
+                    .where(Execution.id == execution_id, Execution.status == ExecutionStatus.QUEUED.value)
+                    .values(status=ExecutionStatus.CANCELLED.value, termination_reason="cancelled", completed_at=utcnow())
+                )
         return self.get(caller, execution_id)
 
     def subscribe(self, execution_id: str, listener: Listener) -> list[tuple[str, str]] | None:
@@ -328,6 +345,7 @@ class ExecutionManager:
         for live in list(self._live.values()):
             live.cancelled.set()
         self._workers.shutdown(wait=True, cancel_futures=False)
+        self.instances.close()
 
 
 def _iso(moment) -> str | None:

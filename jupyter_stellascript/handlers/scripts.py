@@ -33,7 +33,7 @@ class ScriptHandler(StellaHandler):
         self.send_json(script)
 
     def put(self, script_id: str) -> None:
-        expected = (self.request.headers.get("If-Match") or "").strip('"') or None
+        expected = _version_from_if_match(self.request.headers.get("If-Match"))
         script = self.stella.registry.update(self.caller, script_id, self.json_body(), expected_version=expected)
         self.set_header("ETag", f'"{script["version"]}"')
         self.send_json(script)
@@ -42,6 +42,17 @@ class ScriptHandler(StellaHandler):
         self.stella.registry.delete(self.caller, script_id)
         self.set_status(204)
         self.finish()
+
+
+def _version_from_if_match(header: str | None) -> str | None:
+    """The version an If-Match header expects; None for no header or ``*``.
+
+    ETags here are versions ("1.2.3"); weak ones (W/"1.2.3") mean the same.
+    """
+    value = (header or "").strip()
+    if not value or value == "*":
+        return None
+    return value.removeprefix("W/").strip('"') or None
 
 
 class ScriptVersionsHandler(StellaHandler):

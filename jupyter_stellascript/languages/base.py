@@ -89,7 +89,7 @@ class Language:
         lines = output.splitlines()
         for index, line in enumerate(lines):
             match = _DIAGNOSTIC.search(line)
-            if not match:
+            if not match or _ECHOED_SOURCE.match(line[match.end():].strip()):
                 continue
             column = match.group("col1") or match.group("col2")
             if column is None:
@@ -125,6 +125,10 @@ _DIAGNOSTIC = re.compile(
     r"^\S+?\((?P<line1>\d+),(?P<col1>\d+)\):\s*"
     r"|^\S+?:(?:\s*line\s+)?(?P<line2>\d+):(?:(?P<col2>\d+):)?\s*"
 )
+
+
+# bash -n follows a syntax error with the offending line in `backquotes'.
+_ECHOED_SOURCE = re.compile(r"^`.*'$")
 
 
 def _caret_column(following: list[str]) -> int | None:

@@ -209,8 +209,16 @@ class ScriptRegistry:
         limit: int = 50,
         offset: int = 0,
     ) -> tuple[list[dict], int]:
-        limit = max(1, min(limit, MAX_LIMIT))
-        offset = max(0, offset)
+        problems = []
+        if language and language not in LANGUAGES:
+            problems.append(_error("language", f"unknown language {language!r}; known: {', '.join(LANGUAGES)}"))
+        if visibility and visibility not in [v.value for v in Visibility]:
+            problems.append(_error("visibility", f"visibility must be one of {', '.join(v.value for v in Visibility)}"))
+        if limit < 1 or offset < 0:
+            problems.append(_error("limit", "limit must be at least 1 and offset at least 0"))
+        if problems:
+            raise ValidationFailed(problems)
+        limit = min(limit, MAX_LIMIT)
         query = select(Script).where(Script.deleted_at.is_(None))
         # Text is matched here rather than with SQL LIKE: LIKE would take % and _
         # in the text as wildcards, and SQLite's lower() folds ASCII letters only,
@@ -297,8 +305,13 @@ class ScriptRegistry:
                 raise Conflict(f"the script is at version {script.latest_version}, not {expected}: reload and apply your change again")
             errors = self._validate(payload, creating=False, language=script.language)
             current = self._version_row(session, script, None)
-            content = payload.get("content") if "content" in payload else self._read_blob(session, current.content_sha256)
+            current_content = self._read_blob(session, current.content_sha256)
+            content = payload.get("content") if "content" in payload else current_content
             entry_point = payload.get("entry_point") or current.entry_point
+            language = get_language(script.language)
+            if not payload.get("entry_point") and isinstance(content, str) and current.entry_point == language.default_entry_point(current_content):
+                # A default entry point follows the content (Java's follows the public class).
+                entry_point = language.default_entry_point(content)
             if not errors and "content" in payload:
                 errors += self._check_syntax(script.language, entry_point, content)
             if errors:

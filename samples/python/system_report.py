@@ -3,6 +3,7 @@
 Arguments (args.json): title (optional) — a heading for the report.
 Prints a JSON report: user, limits, filesystem and network state. Useful as a
 first smoke test of a new installation.
+Exit codes: 0 (it reports; it judges nothing).
 """
 
 import json

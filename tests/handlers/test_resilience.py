@@ -390,9 +390,15 @@ def test_cancel_a_sleeping_execution(busy_server, docker_client):
     script_id = create_script(server, token, SLEEPER)
     marker = uuid.uuid4().hex
     execution_id = submit(server, token, script_id, {"marker": marker})
+    # Unbuffered Python writes print()'s pieces separately: gather the line.
+    seen = ""
     with open_logs(server, token, execution_id) as logs:
-        first_event = next(sse_events(logs))
-    assert first_event[:2] == ("stdout", f"started {marker}\n"), first_event
+        for event, data, _ in sse_events(logs):
+            assert event == "stdout", (event, data)
+            seen += data
+            if seen.endswith("\n"):
+                break
+    assert seen == f"started {marker}\n", seen
     container = container_running_marker(docker_client, server.process.pid, marker)
     assert container["State"]["Running"]
 
