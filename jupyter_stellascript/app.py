@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from jupyter_server.extension.application import ExtensionApp
+from traitlets import TraitError
 
 from .config import StellaScript
 from .handlers import routes
@@ -15,7 +16,14 @@ class StellaScriptApp(ExtensionApp):
     classes = [StellaScript]
 
     def initialize_settings(self) -> None:
-        self.stella_config = StellaScript(parent=self.serverapp, config=self.config)
+        try:
+            self.stella_config = StellaScript(parent=self.serverapp, config=self.config)
+            self.stella_config.check()
+        except TraitError as error:
+            # Jupyter logs a failing extension and serves on without it; a
+            # server with a broken configuration must not look healthy.
+            self.log.critical("Stella Script cannot start: %s", error)
+            raise SystemExit(f"stellascript: invalid configuration: {error}") from None
         self.service = StellaScriptService(self.stella_config)
         identity = self.serverapp.identity_provider
         if hasattr(identity, "sessions") and getattr(identity, "sessions", None) is None:

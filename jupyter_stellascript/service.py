@@ -44,6 +44,7 @@ class StellaScriptService:
             default_network_mode=NetworkMode(config.default_network_mode),
             max_timeout_s=parse_duration(config.max_timeout),
             default_timeouts={name: parse_duration(value) for name, value in config.default_timeouts.items()},
+            allow_host_network=config.allow_host_network,
         )
         recovered = self.executions.recover()
         if recovered:

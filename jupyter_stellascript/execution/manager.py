@@ -70,7 +70,9 @@ class ExecutionManager:
         default_network_mode: NetworkMode = NetworkMode.NONE,
         max_timeout_s: float = 3600.0,
         default_timeouts: dict[str, float] | None = None,
+        allow_host_network: bool = False,
     ) -> None:
+        self.allow_host_network = allow_host_network
         self.sessions = sessions
         self.registry = registry
         self.engine_provider = engine_provider
@@ -156,6 +158,9 @@ class ExecutionManager:
         except ValueError:
             errors.append({"field": "network_mode", "message": f"network_mode must be none, bridge or host, not {network!r}"})
             network_mode = NetworkMode.NONE
+        if network_mode is NetworkMode.HOST and not self.allow_host_network:
+            errors.append({"field": "network_mode", "message": "network_mode 'host' is not allowed on this server "
+                                                                "(an administrator can set c.StellaScript.allow_host_network = True)"})
         request = ExecutionRequest(
             language=script["language"], source=script["content"], entry_point=script["entry_point"],
             arguments=arguments if isinstance(arguments, dict) else {},
