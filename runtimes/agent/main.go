@@ -28,6 +28,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -40,6 +41,10 @@ const (
 	frameStderr byte = 2
 	frameReport byte = 3
 )
+
+// drainGrace is how long output may still arrive after the script and its
+// process group are gone, before the pipes are closed.
+const drainGrace = 2 * time.Second
 
 type request struct {
 	Ping bool              `json:"ping"`
@@ -162,12 +167,28 @@ func runCommand(req request, w *frameWriter, conn net.Conn) report {
 	pumps.Add(2)
 	go pump(stdout, frameStdout, w, &pumps)
 	go pump(stderr, frameStderr, w, &pumps)
-	pumps.Wait()
-	waitErr := cmd.Wait()
+	// Wait for the process itself, not for its pipes: a background child
+	// holding stdout open must not keep the run alive after the script ends.
+	state, waitErr := cmd.Process.Wait()
 	rep := report{DurationNs: time.Since(started).Nanoseconds()}
 	// Children the script left behind in its group go with it.
 	_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-	state := cmd.ProcessState
+	drained := make(chan struct{})
+	go func() {
+		pumps.Wait()
+		close(drained)
+	}()
+	select {
+	case <-drained:
+	case <-time.After(drainGrace):
+		// A daemon that left the group (setsid) still holds the pipes; stop
+		// reading them. The host removes the container, which kills it.
+		_ = stdout.Close()
+		_ = stderr.Close()
+		<-drained
+	}
+	_ = stdout.Close()
+	_ = stderr.Close()
 	if state == nil {
 		rep.ExitCode = 127
 		rep.StartError = fmt.Sprint(waitErr)
@@ -219,11 +240,37 @@ func sendReport(w *frameWriter, rep report) {
 	_ = w.write(frameReport, payload)
 }
 
+// reserveThreads makes the Go runtime start n OS threads now and keep them
+// idle for later. The agent shares the container's pids limit with the
+// script: once a fork bomb has used up every pid, the runtime cannot create
+// a thread it needs, which is fatal, and the run would end without a report.
+func reserveThreads(n int) {
+	var locked, release sync.WaitGroup
+	locked.Add(n)
+	release.Add(1)
+	for i := 0; i < n; i++ {
+		go func() {
+			// A goroutine locked to its thread keeps that thread to itself
+			// while it waits, so the runtime starts another for the next one.
+			runtime.LockOSThread()
+			locked.Done()
+			release.Wait()
+			runtime.UnlockOSThread() // the thread goes to the idle list, not away
+		}()
+	}
+	locked.Wait()
+	release.Done()
+}
+
 func main() {
 	if len(os.Args) != 2 {
 		fmt.Fprintln(os.Stderr, "usage: stellascript-agent SOCKET_PATH")
 		os.Exit(2)
 	}
+	// Few processors and spare threads: the agent only shuffles bytes, and it
+	// must never need a new thread while the script holds every pid.
+	runtime.GOMAXPROCS(2)
+	reserveThreads(8)
 	socketPath := os.Args[1]
 	_ = os.Remove(socketPath)
 	// Listen under a temporary name and rename into place, so the host never
