@@ -307,7 +307,10 @@ class ExecutionEngine:
         result.peak_memory_bytes = report.max_rss_bytes or None
         killed = report.signal == signal.SIGKILL
         near_limit = report.max_rss_bytes >= OOM_INFERENCE_RATIO * limits.memory_bytes
-        if report.oom_kills > 0 or (killed and report.oom_kills < 0 and near_limit):
+        # The OOM counter covers the whole container: a child killed for memory
+        # whose script still exits 0 leaves a successful run.
+        failed = report.exit_code != 0
+        if (report.oom_kills > 0 and failed) or (killed and report.oom_kills < 0 and near_limit):
             result.status = ExecutionStatus.FAILED
             result.termination_reason = TerminationReason.MEMORY_LIMIT
             state.collector.note("stderr", f"\n[stellascript] killed: the script exceeded its memory limit of {limits.memory_bytes // MIB} MiB\n")

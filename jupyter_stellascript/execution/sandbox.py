@@ -29,6 +29,11 @@ OWNER_HOST_LABEL = "io.stellascript.owner-host"
 POOL_KEY_LABEL = "io.stellascript.pool-key"
 
 
+# RLIMIT_NPROC counts every process of the script's uid across all containers
+# (there is no user namespace), so it is a shared ceiling, not a per-run one:
+# the pids limit is what binds a run. It cannot be raised much further: the
+# engine's own hard limit (32768 for a Podman service started from a shell
+# here) caps what runc may set, and a higher value fails every start.
 _NPROC = host_bounded_limit(resource.RLIMIT_NPROC, 4096)
 
 

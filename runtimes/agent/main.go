@@ -189,6 +189,7 @@ func runCommand(req request, w *frameWriter, conn net.Conn) report {
 	}
 	_ = stdout.Close()
 	_ = stderr.Close()
+	reapOrphans()
 	if state == nil {
 		rep.ExitCode = 127
 		rep.StartError = fmt.Sprint(waitErr)
@@ -209,6 +210,20 @@ func runCommand(req request, w *frameWriter, conn net.Conn) report {
 		rep.OOMKills = -1
 	}
 	return rep
+}
+
+// reapOrphans collects the zombies of processes the command orphaned: the
+// agent is PID 1, so they are re-parented to it, and uncollected they would
+// count against the container's pids limit in the next step (compile, then
+// run). The host sends one command at a time, so no other child is waited on.
+func reapOrphans() {
+	for {
+		var status syscall.WaitStatus
+		pid, err := syscall.Wait4(-1, &status, syscall.WNOHANG, nil)
+		if pid <= 0 || err != nil {
+			return
+		}
+	}
 }
 
 func serve(conn net.Conn) {
