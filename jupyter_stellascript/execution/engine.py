@@ -44,6 +44,7 @@ log = logging.getLogger(__name__)
 MIB = 1024 * 1024
 ARGS_FILE = "args.json"
 MAX_SOURCE_BYTES = 1024 * 1024
+IMAGE_ID_TTL_S = 30.0
 # An OOM kill that the cgroup counters cannot confirm is inferred from SIGKILL
 # with peak memory this close to the limit.
 OOM_INFERENCE_RATIO = 0.9
@@ -96,6 +97,7 @@ class ExecutionEngine:
             enabled=self.settings.pool_enabled,
         )
         self._image_ids: dict[str, tuple[float, str]] = {}
+        self._refreshing: set[str] = set()
 
     # -- configuration -----------------------------------------------------------
 
@@ -128,12 +130,36 @@ class ExecutionEngine:
             )
 
     def image_id(self, image: str) -> str:
+        """The image's id (part of every compile-cache key).
+
+        A rebuilt image gets a new id, so the id is looked up again once it is
+        older than IMAGE_ID_TTL_S — in the background, so that no warm run
+        waits for the engine's answer; the first use of an image waits.
+        """
         cached = self._image_ids.get(image)
-        if cached and time.monotonic() - cached[0] < 30:
-            return cached[1]
-        image_id = self.client.images.get(image).id
-        self._image_ids[image] = (time.monotonic(), image_id)
-        return image_id
+        if cached is None:
+            return self._refresh_image_id(image)
+        if time.monotonic() - cached[0] >= IMAGE_ID_TTL_S and image not in self._refreshing:
+            self._refreshing.add(image)
+            threading.Thread(target=self._refresh_image_id_in_background, args=(image,), daemon=True).start()
+        return cached[1]
+
+    def _refresh_image_id_in_background(self, image: str) -> None:
+        try:
+            self._refresh_image_id(image)
+        except (APIError, ImageNotFound) as error:  # the next run looks it up and reports it
+            log.warning("cannot refresh the id of %s: %s", image, error)
+
+    def _refresh_image_id(self, image: str) -> str:
+        try:
+            image_id = self.client.images.get(image).id
+            self._image_ids[image] = (time.monotonic(), image_id)
+            return image_id
+        except (APIError, ImageNotFound):
+            self._image_ids.pop(image, None)
+            raise
+        finally:
+            self._refreshing.discard(image)
 
     # -- validation --------------------------------------------------------------
 
