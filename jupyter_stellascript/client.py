@@ -14,7 +14,6 @@ code can use it as it is::
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote

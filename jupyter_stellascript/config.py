@@ -7,10 +7,9 @@ library). Invalid values stop start-up with a message naming the setting.
 from __future__ import annotations
 
 import dataclasses
-import re
 from pathlib import Path
 
-from traitlets import Bool, Dict, Float, Int, TraitError, Unicode, validate
+from traitlets import Bool, Dict, Int, TraitError, Unicode, validate
 from traitlets.config import Configurable
 
 from .execution.engine import EngineSettings
@@ -18,26 +17,7 @@ from .execution.models import NetworkMode
 from .languages import LANGUAGES
 from .languages.base import PoolDefaults
 from .paths import DEFAULT_TEMP_PATH, data_dir
-
-_SIZE = re.compile(r"^(\d+(?:\.\d+)?)([kmg]?)$", re.I)
-_SIZE_UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
-_DURATION = re.compile(r"^(\d+(?:\.\d+)?)(ms|s|m|h)?$")
-_DURATION_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, None: 1}
-
-
-def parse_size(text: str | int) -> int:
-    match = _SIZE.match(str(text).strip())
-    if not match:
-        raise ValueError(f"{text!r} is not a size like 512m or 1g")
-    return int(float(match.group(1)) * _SIZE_UNITS[match.group(2).lower()])
-
-
-def parse_duration(text: str | float) -> float:
-    match = _DURATION.match(str(text).strip())
-    if not match or float(match.group(1)) <= 0:
-        raise ValueError(f"{text!r} is not a duration like 30s or 5m")
-    return float(match.group(1)) * _DURATION_UNITS[match.group(2)]
-
+from .units import parse_duration, parse_size
 
 class StellaScript(Configurable):
     """Stella Script's settings (``c.StellaScript.<name>`` in jupyter_server_config.py)."""

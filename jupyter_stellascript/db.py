@@ -34,6 +34,13 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def iso_utc(moment: datetime | None) -> str | None:
+    """ISO 8601 in UTC; SQLite hands datetimes back without their zone."""
+    if moment is None:
+        return None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).isoformat()
+
+
 class Base(DeclarativeBase):
     pass
 

@@ -11,12 +11,13 @@ import logging
 import threading
 from typing import Any
 
-from .config import StellaScript, parse_duration
+from .config import StellaScript
+from .units import parse_duration
 from .db import open_database
 from .execution.engine import ExecutionEngine
 from .execution.manager import ExecutionManager
 from .execution.models import NetworkMode
-from .languages import LANGUAGES, get_language
+from .languages import LANGUAGES
 from .registry import ScriptRegistry
 from .registry.syntax import SyntaxCheck
 

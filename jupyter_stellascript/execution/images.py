@@ -222,10 +222,7 @@ class RuntimeImageBuilder:
 
     def _add_jdk(self, tar: tarfile.TarFile) -> None:
         jdk = newest_host_jdk()
-        folder = tarfile.TarInfo("jdk")
-        folder.type = tarfile.DIRTYPE
-        folder.mode = 0o755
-        tar.addfile(folder)
+        _add_folder(tar, "jdk")  # present even when empty: the Dockerfile COPYs it
         if jdk is None:
             self.progress(f"java: no JDK {MINIMUM_JAVA}+ on this host; the image gets Debian's OpenJDK 17")
             return
@@ -240,10 +237,7 @@ class RuntimeImageBuilder:
 
     def _add_node(self, tar: tarfile.TarFile) -> None:
         node = host_node()
-        folder = tarfile.TarInfo("node")
-        folder.type = tarfile.DIRTYPE
-        folder.mode = 0o755
-        tar.addfile(folder)
+        _add_folder(tar, "node")  # present even when empty: the Dockerfile COPYs it
         if node is None:
             self.progress(f"typescript: no self-contained Node.js {MINIMUM_NODE}+ on this host; the image gets Debian's")
             return
@@ -278,6 +272,13 @@ class RuntimeImageBuilder:
         if not self.is_current(language):
             raise ImageBuildFailed(f"{name}: the build finished but the image is missing or unlabelled")
         self.progress(f"built {name}")
+
+
+def _add_folder(tar: tarfile.TarFile, name: str) -> None:
+    folder = tarfile.TarInfo(name)
+    folder.type = tarfile.DIRTYPE
+    folder.mode = 0o755
+    tar.addfile(folder)
 
 
 def _first_line(error: Exception) -> str:

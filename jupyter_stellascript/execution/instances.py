@@ -20,6 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import sessionmaker
 
 from ..db import ServerInstance, utcnow
+from .host import pid_alive
 
 log = logging.getLogger(__name__)
 
@@ -30,16 +31,6 @@ STALE_AFTER = timedelta(seconds=6 * HEARTBEAT_S)
 
 def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 class ServerInstances:
@@ -66,7 +57,7 @@ class ServerInstances:
 
     def is_alive(self, row: ServerInstance) -> bool:
         if row.host == self.host:
-            return _pid_alive(row.pid) and row.pid != 0
+            return pid_alive(row.pid)
         return utcnow() - _aware(row.heartbeat_at) < STALE_AFTER
 
     def live_ids(self) -> set[str]:

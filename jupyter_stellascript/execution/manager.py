@@ -16,7 +16,6 @@ import json
 import logging
 import threading
 import uuid
-from datetime import timezone
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -26,7 +25,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import sessionmaker
 
 from .. import metrics
-from ..db import Execution, Script, utcnow
+from ..db import Execution, Script, iso_utc, utcnow
 from ..identity import Caller
 from ..registry.errors import Forbidden, NotFound, Unauthenticated, ValidationFailed
 from ..registry.manager import ScriptRegistry
@@ -353,13 +352,6 @@ class ExecutionManager:
         self.instances.close()
 
 
-def _iso(moment) -> str | None:
-    """ISO 8601 in UTC; SQLite hands datetimes back without their zone."""
-    if moment is None:
-        return None
-    return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).isoformat()
-
-
 def _view(execution: Execution) -> dict:
     return {
         "id": execution.id,
@@ -386,8 +378,8 @@ def _view(execution: Execution) -> dict:
         "limits": execution.limits,
         "image": execution.image,
         "image_id": execution.image_id,
-        "queued_at": _iso(execution.queued_at),
-        "started_at": _iso(execution.started_at),
-        "completed_at": _iso(execution.completed_at),
+        "queued_at": iso_utc(execution.queued_at),
+        "started_at": iso_utc(execution.started_at),
+        "completed_at": iso_utc(execution.completed_at),
         "duration_ms": execution.duration_ms,
     }

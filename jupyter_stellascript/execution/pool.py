@@ -29,9 +29,9 @@ import docker
 from docker.errors import APIError, DockerException, ImageNotFound, NotFound
 
 from .agent import AgentClient
+from .host import pid_alive
 from .models import NetworkMode, ResourceLimits
 from .sandbox import (
-    CONTROL_IN_CONTAINER,
     MANAGED_LABEL,
     OWNER_HOST_LABEL,
     OWNER_PID_LABEL,
@@ -107,16 +107,6 @@ def _give_to_script_user(path: Path) -> None:
         os.chown(path, SCRIPT_UID, SCRIPT_UID)
     except PermissionError:
         path.chmod(0o777)  # rootless engines map users differently
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 class ContainerPool:
@@ -316,7 +306,7 @@ class ContainerPool:
         for info in containers:
             labels = info.get("Labels") or {}
             pid = int(labels.get(OWNER_PID_LABEL, "0") or 0)
-            if labels.get(OWNER_HOST_LABEL) == host and not _pid_alive(pid):
+            if labels.get(OWNER_HOST_LABEL) == host and not pid_alive(pid):
                 self._remove_quietly(info["Id"])
                 removed += 1
         if self.temp_root.is_dir():
@@ -328,7 +318,7 @@ class ContainerPool:
                     owner = json.loads(owner_file.read_text())
                 except (OSError, ValueError):
                     continue
-                if owner.get("host") == host and not _pid_alive(int(owner.get("pid", 0))):
+                if owner.get("host") == host and not pid_alive(int(owner.get("pid", 0))):
                     shutil.rmtree(slot, ignore_errors=True)
         if removed:
             log.info("removed %d containers left behind by a stopped engine", removed)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from datetime import timezone
 from collections.abc import Callable
 from typing import Any
 
@@ -19,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from .. import metrics
-from ..db import Blob, Script, ScriptVersion, utcnow
+from ..db import Blob, Script, ScriptVersion, iso_utc, utcnow
 from ..identity import Caller
 from ..languages import LANGUAGES, get_language
 from .errors import Conflict, Forbidden, NotFound, Unauthenticated, ValidationFailed
@@ -40,13 +39,6 @@ SyntaxChecker = Callable[[str, str, str], list[dict]]
 
 class IntegrityFailure(RuntimeError):
     """Stored content no longer matches its hash."""
-
-
-def _iso(moment) -> str | None:
-    """ISO 8601 in UTC; SQLite hands datetimes back without their zone."""
-    if moment is None:
-        return None
-    return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).isoformat()
 
 
 def _error(field: str, message: str, **extra: Any) -> dict:
@@ -171,9 +163,9 @@ class ScriptRegistry:
             "dependencies": version.dependencies,
             "visibility": script.visibility,
             "tags": script.tags,
-            "created_at": _iso(script.created_at),
+            "created_at": iso_utc(script.created_at),
             "created_by": script.created_by,
-            "updated_at": _iso(script.updated_at),
+            "updated_at": iso_utc(script.updated_at),
             "updated_by": script.updated_by,
             "deleted": script.deleted_at is not None,
         }
@@ -195,7 +187,7 @@ class ScriptRegistry:
             )
             return [
                 {"version": row.version, "content_sha256": row.content_sha256, "entry_point": row.entry_point,
-                 "dependencies": row.dependencies, "created_at": _iso(row.created_at), "created_by": row.created_by}
+                 "dependencies": row.dependencies, "created_at": iso_utc(row.created_at), "created_by": row.created_by}
                 for row in rows
             ]
 

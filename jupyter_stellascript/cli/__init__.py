@@ -1,0 +1,25 @@
+"""The ``stellascript`` command: a thin shell over the library, one module per group."""
+
+from __future__ import annotations
+
+import logging
+
+import click
+
+from .remote import executions, scripts
+from .run import run
+from .runtimes import runtimes
+from .server import serve, token
+
+
+@click.group()
+@click.option("-v", "--verbose", is_flag=True, help="Log what the engine does.")
+def main(verbose: bool) -> None:
+    """Stella Script: run scripts in six languages in hardened containers."""
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+
+
+for command in (run, runtimes, serve, token, scripts, executions):
+    main.add_command(command)
+
+__all__ = ["main"]

@@ -1,0 +1,83 @@
+"""``stellascript run FILE``: one script, here and now, in its runtime container.
+
+Exit codes: the script's own; 124 timed out; 125 the engine failed (no
+engine, missing image...); 130 interrupted; 2 bad input (nothing ran).
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+import threading
+from pathlib import Path
+
+import click
+
+from ..execution.models import ExecutionRequest, NetworkMode
+from .common import EXIT_ENGINE_ERROR, exit_code_for, fail, parse_duration, parse_pairs, parse_size, read_script_file
+
+
+@click.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--arg", "args", multiple=True, metavar="KEY=VALUE", help="An argument for /scripts/args.json (repeatable).")
+@click.option("--env", "envs", multiple=True, metavar="KEY=VALUE", help="An environment variable (repeatable).")
+@click.option("--timeout", help="Time limit, e.g. 30s or 5m (default: the language's).")
+@click.option("--memory", help="Memory limit, e.g. 256m or 1g (default: the language's).")
+@click.option("--cpus", type=float, help="CPU quota in cores, e.g. 0.5.")
+@click.option("--network", type=click.Choice([m.value for m in NetworkMode]), default="none", show_default=True)
+@click.option("--language", help="The language, when the extension does not tell it.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object instead of streaming output.")
+def run(file: Path, args: tuple[str, ...], envs: tuple[str, ...], timeout: str | None, memory: str | None,
+        cpus: float | None, network: str, language: str | None, as_json: bool) -> None:
+    """Run FILE in its language's runtime container."""
+    from ..execution.engine import EngineSettings, ExecutionEngine, InvalidRequest
+    from ..execution.container_engine import EngineUnavailable
+    from ..languages import UnknownLanguage, get_language, language_for_file
+
+    try:
+        chosen = get_language(language) if language else language_for_file(file)
+    except UnknownLanguage as error:
+        fail(str(error))
+    source = read_script_file(file)
+    try:
+        request = ExecutionRequest(
+            language=chosen.name,
+            source=source,
+            entry_point=file.name if file.suffix in chosen.extensions else None,
+            arguments=parse_pairs(args, "arg"),
+            environment=parse_pairs(envs, "env"),
+            timeout_s=parse_duration(timeout) if timeout else None,
+            memory_bytes=parse_size(memory) if memory else None,
+            cpus=cpus,
+            network_mode=NetworkMode(network),
+        )
+    except click.BadParameter as error:
+        fail(error.format_message())
+
+    # The person at the terminal owns this host: host networking is theirs to use.
+    settings = EngineSettings(pool_enabled=False, allow_host_network=True)
+    try:
+        engine = ExecutionEngine(settings)
+    except EngineUnavailable as error:
+        fail(str(error), EXIT_ENGINE_ERROR)
+    cancelled = threading.Event()
+    signal.signal(signal.SIGINT, lambda *_: cancelled.set())
+    signal.signal(signal.SIGTERM, lambda *_: cancelled.set())
+
+    def stream(name: str, data: bytes) -> None:
+        target = sys.stdout.buffer if name == "stdout" else sys.stderr.buffer
+        target.write(data)
+        target.flush()
+
+    try:
+        result = engine.execute(request, on_output=None if as_json else stream, cancelled=cancelled)
+    except InvalidRequest as error:
+        fail(str(error))
+    finally:
+        engine.close()
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), indent=2))
+    elif result.error:
+        click.echo(f"stellascript: {result.error}", err=True)
+    sys.exit(exit_code_for(result))
