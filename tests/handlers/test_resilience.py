@@ -26,6 +26,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from docker.errors import NotFound
 
 from jupyter_stellascript.execution.container_engine import DOCKER_SOCKET, podman_socket_path
 from jupyter_stellascript.execution.pool import OWNER_FILE
@@ -147,7 +148,10 @@ def container_running_marker(docker_client, pid: int, marker: str) -> dict:
     """The container of ``pid`` whose /scripts holds the arguments with ``marker``."""
     found = []
     for info in owned_containers(docker_client, pid):
-        details = docker_client.api.inspect_container(info["Id"])
+        try:
+            details = docker_client.api.inspect_container(info["Id"])
+        except NotFound:  # another run's container, removed since the listing
+            continue
         for mount in details.get("Mounts") or []:
             if mount.get("Destination") == "/scripts":
                 args = Path(mount["Source"]) / "args.json"
