@@ -138,7 +138,15 @@ class PostgresCluster:
 
     @property
     def url(self) -> str:
-        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/stellascript"
+        return self.database_url("stellascript")
+
+    def database_url(self, name: str) -> str:
+        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{name}"
+
+    def create_database(self, name: str) -> str:
+        """A new, empty database on this cluster; returns its URL."""
+        self._as_postgres(str(self.bin_dir / "createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", name)
+        return self.database_url(name)
 
     def start(self) -> "PostgresCluster":
         self.root.mkdir(parents=True, exist_ok=True)

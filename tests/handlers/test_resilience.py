@@ -56,6 +56,14 @@ def engine_url(docker_client) -> str:
     return f"unix://{podman_socket_path()}"
 
 
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def db_url(request) -> str | None:
+    """Each test runs on SQLite (None: the data directory's) and on a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        return None
+    return request.getfixturevalue("postgres").create_database(f"resilience_{uuid.uuid4().hex[:12]}")
+
+
 @pytest.fixture()
 def temp_root() -> Iterator[Path]:
     # Short and under /tmp: it holds the agents' Unix sockets.
@@ -179,10 +187,10 @@ def moment(text: str) -> datetime:
 # -- 1. SIGKILL with executions in flight -----------------------------------------------
 
 
-def test_kill_9_mid_run_is_cleaned_up_at_restart(tmp_path, temp_root, engine_url, docker_client, runtime_images):
+def test_kill_9_mid_run_is_cleaned_up_at_restart(tmp_path, temp_root, engine_url, docker_client, runtime_images, db_url):
     settings = server_settings(engine_url, temp_root, python_warm=1, max_concurrent=1)
     data_dir = tmp_path / "data"
-    first = RunningServer(data_dir, settings=settings).start()
+    first = RunningServer(data_dir, db_url=db_url, settings=settings).start()
     second = None
     try:
         token = first.token("alice")
@@ -215,7 +223,7 @@ def test_kill_9_mid_run_is_cleaned_up_at_restart(tmp_path, temp_root, engine_url
         assert container_exists(docker_client, container["Id"])
         assert all(slot.is_dir() for slot in dead_slots)
 
-        second = RunningServer(data_dir, settings=settings).start()
+        second = RunningServer(data_dir, db_url=db_url, settings=settings).start()
         for execution_id in (running_id, queued_id):
             closed = record(second, token, execution_id)
             assert closed["status"] == "Error", closed
@@ -250,10 +258,10 @@ def test_kill_9_mid_run_is_cleaned_up_at_restart(tmp_path, temp_root, engine_url
 
 
 @pytest.fixture(scope="module")
-def busy_server(tmp_path_factory, engine_url, runtime_images) -> Iterator[RunningServer]:
+def busy_server(tmp_path_factory, engine_url, runtime_images, db_url) -> Iterator[RunningServer]:
     temp_root = Path(tempfile.mkdtemp(prefix="stella-res-"))
     temp_root.chmod(0o755)
-    server = RunningServer(tmp_path_factory.mktemp("resilience"),
+    server = RunningServer(tmp_path_factory.mktemp("resilience"), db_url=db_url,
                            settings=server_settings(engine_url, temp_root, python_warm=4, max_concurrent=4)).start()
     server.temp_root = temp_root
     yield server
