@@ -8,6 +8,7 @@ code can use it as it is::
     client = StellaScriptClient("http://127.0.0.1:8890", token="sst_...")
     script = client.create_script(name="hello", language="python", content="print('hi')\\n")
     accepted = client.execute(script["id"], arguments={"who": "me"})
+    adhoc = client.run_adhoc(language="bash", content="echo hi\\n", wait=True)  # not in the registry
     for event, data in client.stream_logs(accepted["execution_id"]):
         ...
 """
@@ -178,6 +179,18 @@ class StellaScriptClient:
         body = {"arguments": arguments, "environment": environment, "timeout": timeout,
                 "network_mode": network_mode, "version": version}
         return self._json("POST", f"scripts/{_segment(script_id)}/execute", params={"wait": "true" if wait else None},
+                          json_body={k: v for k, v in body.items() if v is not None},
+                          timeout=(self._connect_timeout(), None) if wait else "default")
+
+    def run_adhoc(self, *, language: str, content: str, entry_point: str | None = None,
+                  arguments: dict[str, str] | None = None, environment: dict[str, str] | None = None,
+                  timeout: float | None = None, network_mode: str | None = None, wait: bool = False) -> dict:
+        """Run code that is not in the registry (needs an authenticated caller):
+        {execution_id, status} at once, or with wait=True the finished record,
+        whose script_id and script_version are None."""
+        body = {"language": language, "content": content, "entry_point": entry_point, "arguments": arguments,
+                "environment": environment, "timeout": timeout, "network_mode": network_mode}
+        return self._json("POST", "scripts/executions", params={"wait": "true" if wait else None},
                           json_body={k: v for k, v in body.items() if v is not None},
                           timeout=(self._connect_timeout(), None) if wait else "default")
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from traitlets import Bool, Dict, Int, TraitError, Unicode, validate
+from traitlets import Bool, Dict, Int, TraitError, Unicode, default, validate
 from traitlets.config import Configurable
 
+from .dependencies.models import CA_BUNDLE_ENV, HOST_CA_BUNDLE, TIMEOUT_ENV, DependencySettings, source_default
 from .execution.engine import EngineSettings
 from .execution.models import NetworkMode
 from .languages import LANGUAGES
@@ -58,10 +59,38 @@ class StellaScript(Configurable):
     )
 
     # -- library --------------------------------------------------------------------
-    pypi_source = Unicode("https://pypi.org/simple", config=True)
-    npm_source = Unicode("https://registry.npmjs.org", config=True)
-    maven_source = Unicode("https://repo.maven.apache.org/maven2", config=True)
-    nuget_source = Unicode("https://api.nuget.org/v3/index.json", config=True)
+    # Defaults come from STELLASCRIPT_PYPI_SOURCE (etc.), else the public registries.
+    pypi_source = Unicode(config=True, help="Python package index (PEP 503 simple API) for dependencies.")
+    npm_source = Unicode(config=True, help="npm registry for TypeScript dependencies.")
+    maven_source = Unicode(config=True, help="Maven repository for Java dependencies.")
+    nuget_source = Unicode(config=True, help="NuGet feed for C# dependencies.")
+    dependency_ca_bundle = Unicode(
+        config=True, help=f"CA bundle package managers trust while resolving (default: ${CA_BUNDLE_ENV} or {HOST_CA_BUNDLE}).")
+    dependency_timeout = Unicode(config=True, help=f"Time bound of one resolution or derived-image build (default: ${TIMEOUT_ENV} or 10m).")
+
+    @default("pypi_source")
+    def _default_pypi(self):
+        return source_default("pypi")
+
+    @default("npm_source")
+    def _default_npm(self):
+        return source_default("npm")
+
+    @default("maven_source")
+    def _default_maven(self):
+        return source_default("maven")
+
+    @default("nuget_source")
+    def _default_nuget(self):
+        return source_default("nuget")
+
+    @default("dependency_ca_bundle")
+    def _default_ca_bundle(self):
+        return DependencySettings().ca_bundle
+
+    @default("dependency_timeout")
+    def _default_dependency_timeout(self):
+        return f"{DependencySettings().timeout_s:g}s"
 
     @validate("max_concurrent")
     def _check_max_concurrent(self, proposal):
@@ -92,10 +121,14 @@ class StellaScript(Configurable):
                 parse_size(getattr(self, name))
             except ValueError as error:
                 problems.append(f"StellaScript.{name}: {error}")
-        try:
-            parse_duration(self.max_timeout)
-        except ValueError as error:
-            problems.append(f"StellaScript.max_timeout: {error}")
+        for name in ("max_timeout", "dependency_timeout"):
+            try:
+                parse_duration(getattr(self, name))
+            except ValueError as error:
+                problems.append(f"StellaScript.{name}: {error}")
+        for name in ("pypi_source", "npm_source", "maven_source", "nuget_source"):
+            if not getattr(self, name).startswith(("http://", "https://")):
+                problems.append(f"StellaScript.{name}: {getattr(self, name)!r} is not an http(s) URL")
         for language, value in self.default_timeouts.items():
             try:
                 parse_duration(value)
@@ -156,4 +189,12 @@ class StellaScript(Configurable):
             allow_host_network=self.allow_host_network,
             temp_path=Path(self.temp_path),
             cache_path=self.resolved_data_dir() / "compile-cache",
+            dependencies=self.dependency_settings(),
+        )
+
+    def dependency_settings(self) -> DependencySettings:
+        return DependencySettings(
+            sources={"pypi": self.pypi_source, "npm": self.npm_source, "maven": self.maven_source, "nuget": self.nuget_source},
+            ca_bundle=self.dependency_ca_bundle,
+            timeout_s=parse_duration(self.dependency_timeout),
         )

@@ -84,6 +84,9 @@ class ScriptVersion(Base):
     content_sha256: Mapped[str] = mapped_column(ForeignKey("blobs.sha256"))
     entry_point: Mapped[str] = mapped_column(String(200))
     dependencies: Mapped[list] = mapped_column(JSON, default=list)
+    # The dependency lock (dependencies.Lock.to_dict()) saved the first time
+    # this version's dependencies were resolved; later runs install exactly it.
+    dependency_lock: Mapped[dict | None] = mapped_column(JSON(none_as_null=True), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     created_by: Mapped[str] = mapped_column(String(200))
 
@@ -91,8 +94,9 @@ class ScriptVersion(Base):
 class Execution(Base):
     __tablename__ = "executions"
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    script_id: Mapped[str] = mapped_column(ForeignKey("scripts.id"), index=True)
-    script_version: Mapped[str] = mapped_column(String(40))
+    # None for an ad-hoc run (content sent with the request, stored as a blob).
+    script_id: Mapped[str | None] = mapped_column(ForeignKey("scripts.id"), nullable=True, index=True)
+    script_version: Mapped[str | None] = mapped_column(String(40), nullable=True)
     content_sha256: Mapped[str] = mapped_column(String(64))
     language: Mapped[str] = mapped_column(String(20))
     status: Mapped[str] = mapped_column(String(20), index=True)
@@ -104,6 +108,8 @@ class Execution(Base):
     limits: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     image: Mapped[str | None] = mapped_column(String(300), nullable=True)
     image_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    # SHA-256 of the dependency lock the run's image installed (None: no dependencies).
+    dependency_lock_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
     exit_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
     stdout: Mapped[str] = mapped_column(Text, default="")
     stderr: Mapped[str] = mapped_column(Text, default="")

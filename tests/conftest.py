@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,6 +17,7 @@ from jupyter_stellascript.execution.container_engine import connect  # noqa: E40
 from jupyter_stellascript.execution.engine import EngineSettings, ExecutionEngine  # noqa: E402
 from jupyter_stellascript.execution.images import RuntimeImageBuilder  # noqa: E402
 from jupyter_stellascript.languages import LANGUAGES  # noqa: E402
+from tests.servers import PostgresCluster, RunningServer  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -44,3 +46,37 @@ def fresh_cache_engine(docker_client, runtime_images, tmp_path: Path) -> Iterato
     settings = EngineSettings(pool_enabled=False, cache_path=tmp_path / "compile-cache", allow_host_network=True)
     with ExecutionEngine(settings, client=docker_client) as cold:
         yield cold
+
+
+# -- real servers: one on SQLite, one on PostgreSQL ------------------------------------
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresCluster]:
+    # Under /tmp itself: pytest's folders are private to root, and PostgreSQL
+    # runs as the postgres user.
+    root = Path(tempfile.mkdtemp(prefix="stellascript-pg-"))
+    cluster = PostgresCluster(root).start()
+    yield cluster
+    cluster.stop()
+    shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def sqlite_server(tmp_path_factory, runtime_images) -> Iterator[RunningServer]:
+    server = RunningServer(tmp_path_factory.mktemp("server-sqlite")).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_server(tmp_path_factory, runtime_images, postgres) -> Iterator[RunningServer]:
+    server = RunningServer(tmp_path_factory.mktemp("server-postgres"), db_url=postgres.url).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgres"])
+def server(request) -> RunningServer:
+    """Each test using this runs once per database."""
+    return request.getfixturevalue(f"{request.param}_server")

@@ -18,7 +18,6 @@ from pathlib import Path
 import pytest
 
 from jupyter_stellascript.client import ClientError, ServerUnreachable, StellaScriptClient, parse_events
-from tests.handlers.conftest import sqlite_server  # noqa: F401  (a real server on SQLite)
 from tests.servers import free_port, json_of
 
 pytestmark = pytest.mark.slow

@@ -9,7 +9,7 @@ from typing import NoReturn
 
 import click
 
-from ..execution.models import ExecutionResult, ExecutionStatus
+from ..execution.models import ExecutionStatus, TerminationReason
 from ..paths import DATA_ENV
 from ..units import parse_duration as _parse_duration
 from ..units import parse_size as _parse_size
@@ -63,14 +63,17 @@ def read_script_file(file: Path) -> str:
         fail(f"{file} is not UTF-8 text ({error.reason} at byte {error.start})")
 
 
-def exit_code_for(result: ExecutionResult) -> int:
-    if result.status is ExecutionStatus.TIMED_OUT:
+def exit_code_for(status: ExecutionStatus, exit_code: int | None, reason: TerminationReason | None = None) -> int:
+    """The CLI's exit code for an execution that ended this way."""
+    if status is ExecutionStatus.TIMED_OUT:
         return EXIT_TIMEOUT
-    if result.status is ExecutionStatus.CANCELLED:
+    if status is ExecutionStatus.CANCELLED:
         return EXIT_CANCELLED
-    if result.status is ExecutionStatus.ERROR or result.exit_code is None:
+    if reason is TerminationReason.DEPENDENCY_ERROR:
+        return EXIT_BAD_INPUT
+    if status is ExecutionStatus.ERROR or exit_code is None:
         return EXIT_ENGINE_ERROR
-    return result.exit_code
+    return exit_code
 
 
 def use_data_dir(data: Path | None) -> None:

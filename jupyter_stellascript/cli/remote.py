@@ -238,8 +238,6 @@ def scripts_run(client, script_id: str, version: str | None, args: tuple[str, ..
     """Run a script on the server, streaming its output; exits with the
     script's exit code (124 timed out, 125 engine or server failure, 130
     cancelled, 2 refused by the server: nothing ran)."""
-    from types import SimpleNamespace
-
     from ..client import ClientError
 
     try:
@@ -280,7 +278,7 @@ def scripts_run(client, script_id: str, version: str | None, args: tuple[str, ..
         fail(f"execution {end.get('id', execution_id)} ended with an unknown status {end['status']!r}", EXIT_ENGINE_ERROR)
     if not status.is_terminal:
         fail(f"the log stream ended before execution {execution_id} did (status {status.value})", EXIT_ENGINE_ERROR)
-    sys.exit(exit_code_for(SimpleNamespace(status=status, exit_code=end["exit_code"])))
+    sys.exit(exit_code_for(status, end["exit_code"]))
 
 
 @click.group()

@@ -1,7 +1,12 @@
 """``stellascript run FILE``: one script, here and now, in its runtime container.
 
 Exit codes: the script's own; 124 timed out; 125 the engine failed (no
-engine, missing image...); 130 interrupted; 2 bad input (nothing ran).
+engine, missing image...); 130 interrupted; 2 bad input (nothing ran),
+including dependencies that cannot be resolved.
+
+Dependencies come from the file itself (Python: a PEP 723 ``# /// script``
+block) and from ``--dep``; they are resolved from the sources that
+STELLASCRIPT_PYPI_SOURCE (etc.) name, with progress on stderr.
 """
 
 from __future__ import annotations
@@ -27,9 +32,11 @@ from .common import EXIT_ENGINE_ERROR, exit_code_for, fail, parse_duration, pars
 @click.option("--cpus", type=float, help="CPU quota in cores, e.g. 0.5.")
 @click.option("--network", type=click.Choice([m.value for m in NetworkMode]), default="none", show_default=True)
 @click.option("--language", help="The language, when the extension does not tell it.")
+@click.option("--dep", "deps", multiple=True, metavar="REQUIREMENT",
+              help="A dependency, in the ecosystem's syntax, e.g. 'attrs>=23' (repeatable; adds to the file's own).")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object instead of streaming output.")
 def run(file: Path, args: tuple[str, ...], envs: tuple[str, ...], timeout: str | None, memory: str | None,
-        cpus: float | None, network: str, language: str | None, as_json: bool) -> None:
+        cpus: float | None, network: str, language: str | None, deps: tuple[str, ...], as_json: bool) -> None:
     """Run FILE in its language's runtime container."""
     from ..execution.engine import EngineSettings, ExecutionEngine, InvalidRequest
     from ..execution.container_engine import EngineUnavailable
@@ -51,6 +58,7 @@ def run(file: Path, args: tuple[str, ...], envs: tuple[str, ...], timeout: str |
             memory_bytes=parse_size(memory) if memory else None,
             cpus=cpus,
             network_mode=NetworkMode(network),
+            dependencies=[{"name": dep, "version": "", "scope": "runtime"} for dep in deps],
         )
     except click.BadParameter as error:
         fail(error.format_message())
@@ -70,8 +78,11 @@ def run(file: Path, args: tuple[str, ...], envs: tuple[str, ...], timeout: str |
         target.write(data)
         target.flush()
 
+    def progress(line: str) -> None:
+        click.echo(f"stellascript: {line}", err=True)
+
     try:
-        result = engine.execute(request, on_output=None if as_json else stream, cancelled=cancelled)
+        result = engine.execute(request, on_output=None if as_json else stream, cancelled=cancelled, on_progress=progress)
     except InvalidRequest as error:
         fail(str(error))
     finally:
@@ -80,4 +91,4 @@ def run(file: Path, args: tuple[str, ...], envs: tuple[str, ...], timeout: str |
         click.echo(json.dumps(result.to_dict(), indent=2))
     elif result.error:
         click.echo(f"stellascript: {result.error}", err=True)
-    sys.exit(exit_code_for(result))
+    sys.exit(exit_code_for(result.status, result.exit_code, result.termination_reason))

@@ -9,18 +9,21 @@ agent runs the command and streams output back. Whatever the script does,
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import signal
 import threading
 import time
 from dataclasses import dataclass, field
+from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 
 import docker
 from docker.errors import APIError, ImageNotFound
 
+from ..dependencies import DependenciesCancelled, DependencyError, DependencySettings, DerivedImages, Lock, Prepared, has_resolver
 from ..languages import Language, get_language
 from ..languages.base import BUILD_OUTPUT_DIR, SCRIPTS_DIR, WORK_DIR, PoolDefaults
 from ..paths import data_dir, temp_dir
@@ -37,6 +40,8 @@ from .models import (
 )
 from .output import LiveOutput, OutputCollector
 from .pool import ContainerPool, ContainerSpec, PooledContainer, PoolError, PoolTarget
+
+Progress = Callable[[str], None]
 from .sandbox import NetworkNotAllowed, SandboxPolicy
 
 log = logging.getLogger(__name__)
@@ -68,6 +73,9 @@ class EngineSettings:
     # Per-language defaults replacing the language's own (design: languages.<name>).
     language_limits: dict[str, ResourceLimits] = field(default_factory=dict)
     language_timeouts: dict[str, float] = field(default_factory=dict)
+    # Package sources, CA bundle and time bound for dependencies (None: defaults
+    # and STELLASCRIPT_* environment variables).
+    dependencies: DependencySettings | None = None
 
 
 class _RunState:
@@ -98,6 +106,7 @@ class ExecutionEngine:
         )
         self._image_ids: dict[str, tuple[float, str]] = {}
         self._refreshing: set[str] = set()
+        self.derived_images = DerivedImages(self.client, self.settings.dependencies)
 
     # -- configuration -----------------------------------------------------------
 
@@ -204,7 +213,10 @@ class ExecutionEngine:
         request: ExecutionRequest,
         on_output: LiveOutput | None = None,
         cancelled: threading.Event | None = None,
+        on_progress: Progress | None = None,
     ) -> ExecutionResult:
+        """Run one script. Dependency progress (resolving, building a derived
+        image) goes to ``on_progress``, or else into the run's stderr."""
         language, entry_point = self._validate(request)
         cancelled = cancelled or threading.Event()
         limits = self.limits_for(language).with_overrides(request.memory_bytes, request.cpus)
@@ -219,7 +231,16 @@ class ExecutionEngine:
             language=language.name, image=spec.image, limits=limits, network_mode=network,
         )
         container: PooledContainer | None = None
+        progress = on_progress or (lambda line: state.collector.note("stderr", f"[stellascript] {line}\n"))
         try:
+            prepared = self._prepare_dependencies(language, request, spec.image, progress, cancelled)
+            if prepared is not None:
+                spec = dataclasses.replace(spec, image=prepared.image)
+                result.image = spec.image
+                result.dependency_lock, result.dependency_lock_sha256 = prepared.lock.to_dict(), prepared.lock.sha256
+                if prepared.built:  # warm containers of an image by this name predate it
+                    self.pool.drop_idle(spec)
+                self._keep_warm(language, spec)
             result.image_id = self.image_id(spec.image)
             container, result.pooled = self.pool.acquire(spec, deadline=time.monotonic() + timeout_s)
             deadline = time.monotonic() + timeout_s
@@ -230,9 +251,12 @@ class ExecutionEngine:
             self.pool.kill(container)
             result.status, result.termination_reason = ExecutionStatus.TIMED_OUT, TerminationReason.TIMEOUT
             state.collector.note("stderr", f"\n[stellascript] timed out after {timeout_s:g}s; every process of the script was killed\n")
-        except AgentCancelled:
+        except (AgentCancelled, DependenciesCancelled):
             self.pool.kill(container)
             result.status, result.termination_reason = ExecutionStatus.CANCELLED, TerminationReason.CANCELLED
+        except DependencyError as error:
+            result.error = str(error)
+            result.termination_reason = TerminationReason.DEPENDENCY_ERROR
         except ImageNotFound:
             result.error = f"runtime image {spec.image} is missing; build it with `stellascript runtimes build`"
             result.termination_reason = TerminationReason.ENGINE_ERROR
@@ -252,6 +276,31 @@ class ExecutionEngine:
         result.stderr_truncated = state.collector.stderr.truncated
         result.compile_cache_hit = state.compile_cache_hit
         return result
+
+    def _prepare_dependencies(self, language: Language, request: ExecutionRequest, base_image: str,
+                              progress: Progress, cancelled: threading.Event) -> Prepared | None:
+        """The derived image with the script's dependencies, or None when it
+        has none (or its language has no resolver yet, or nothing will run)."""
+        if request.check_only or not has_resolver(language.name):
+            return None
+        requirements = self.derived_images.requirements(language.name, request.source, request.dependencies)
+        if not requirements:
+            return None
+        lock = None
+        if request.dependency_lock:
+            try:
+                lock = Lock.from_dict(request.dependency_lock)
+            except (ValueError, KeyError, TypeError) as error:
+                progress(f"ignoring the saved dependency lock ({error}); resolving again")
+        return self.derived_images.prepare(language.name, base_image, requirements, lock, progress, cancelled)
+
+    def _keep_warm(self, language: Language, spec: ContainerSpec) -> None:
+        """Warm containers for a derived image while it is in use."""
+        if not self.settings.pool_enabled:
+            return
+        sizes = self.settings.pool_sizes.get(language.name, language.pool)
+        self.pool.configure(spec, PoolTarget(min(sizes.min_containers, 1), sizes.max_containers,
+                                             sizes.idle_timeout_s, retire_after_s=sizes.idle_timeout_s))
 
     @staticmethod
     def _stage_script(container: PooledContainer, language: Language, entry_point: str, request: ExecutionRequest) -> None:

@@ -25,7 +25,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import sessionmaker
 
 from .. import metrics
-from ..db import Execution, Script, iso_utc, utcnow
+from ..db import Execution, Script, ScriptVersion, iso_utc, utcnow
 from ..identity import Caller
 from ..registry.errors import Forbidden, NotFound, Unauthenticated, ValidationFailed
 from ..registry.manager import ScriptRegistry
@@ -116,6 +116,9 @@ class ExecutionManager:
         request, errors = self._request_from(script, body)
         if errors:
             raise ValidationFailed(errors)
+        return self._enqueue(caller, script, request)
+
+    def _enqueue(self, caller: Caller, script: dict, request: ExecutionRequest) -> str:
         execution_id = str(uuid.uuid4())
         with self.sessions() as session, session.begin():
             session.add(Execution(
@@ -140,6 +143,28 @@ class ExecutionManager:
         log.info(json.dumps({"event": "execution_queued", "execution_id": execution_id, "script_id": script["id"],
                              "version": script["version"], "language": script["language"], "requested_by": caller.label}))
         return execution_id
+
+    def submit_adhoc(self, caller: Caller, body: dict[str, Any]) -> str:
+        """Run content sent with the request, not a registry script.
+
+        Only an authenticated caller may (anyone could otherwise run any code);
+        the content is stored as a blob and the record has no script, so only
+        its requester or an admin can read or cancel it."""
+        if not caller.authenticated:
+            raise Unauthenticated("running ad-hoc code needs an authenticated user")
+        source = {"language": body.get("language"), "content": body.get("content"), "entry_point": body.get("entry_point")}
+        errors = self.registry.validate_source(source)
+        if errors:
+            raise ValidationFailed(errors)
+        language = get_language(source["language"])
+        script = {"id": None, "version": None, "language": language.name, "content": source["content"],
+                  "entry_point": source["entry_point"] or language.default_entry_point(source["content"]),
+                  "dependencies": []}
+        request, errors = self._request_from(script, body)
+        if errors:
+            raise ValidationFailed(errors)
+        script["content_sha256"] = self.registry.store_content(source["content"])
+        return self._enqueue(caller, script, request)
 
     def _request_from(self, script: dict, body: dict) -> tuple[ExecutionRequest, list[dict]]:
         errors = []
@@ -166,6 +191,8 @@ class ExecutionManager:
             environment=environment if isinstance(environment, dict) else {},
             timeout_s=float(timeout) if isinstance(timeout, (int, float)) else None,
             network_mode=network_mode,
+            dependencies=script.get("dependencies") or [],
+            dependency_lock=script.get("dependency_lock"),
         )
         return request, errors
 
@@ -190,6 +217,8 @@ class ExecutionManager:
             engine = self.engine_provider()
             result = engine.execute(request, on_output=lambda stream, data: self._publish(execution_id, stream, data), cancelled=live.cancelled)
             self._store_result(execution_id, result)
+            if result.dependency_lock and request.dependency_lock != result.dependency_lock:
+                self._save_lock(execution_id, result.dependency_lock)
         except InvalidRequest as error:
             self._store(execution_id, status=ExecutionStatus.ERROR.value, error=str(error), completed_at=utcnow())
         except Exception as error:  # a broken engine must not leave a record Running
@@ -233,6 +262,20 @@ class ExecutionManager:
         with self.sessions() as session, session.begin():
             session.execute(update(Execution).where(Execution.id == execution_id).values(**values))
 
+    def _save_lock(self, execution_id: str, lock: dict) -> None:
+        """Save the lock with the script version the first time it is resolved
+        (a concurrent first run may have saved one already: that one stays)."""
+        with self.sessions() as session, session.begin():
+            execution = session.get(Execution, execution_id)
+            if execution is None or execution.script_id is None:
+                return
+            session.execute(
+                update(ScriptVersion)
+                .where(ScriptVersion.script_id == execution.script_id, ScriptVersion.version == execution.script_version)
+                .where(ScriptVersion.dependency_lock.is_(None))
+                .values(dependency_lock=lock)
+            )
+
     def _store_result(self, execution_id: str, result: ExecutionResult) -> None:
         metrics.record_execution(result)
         log.info(json.dumps({
@@ -255,6 +298,7 @@ class ExecutionManager:
             error=result.error,
             image=result.image,
             image_id=result.image_id,
+            dependency_lock_sha256=result.dependency_lock_sha256,
             limits=result.limits.to_dict() if result.limits else None,
             started_at=result.started_at,
             completed_at=result.completed_at,
@@ -266,7 +310,7 @@ class ExecutionManager:
     def _readable(self, session, caller: Caller, execution: Execution | None) -> Execution:
         if execution is None:
             raise NotFound("no such execution")
-        script = session.get(Script, execution.script_id)
+        script = session.get(Script, execution.script_id) if execution.script_id else None
         if not (caller.admin or (caller.authenticated and caller.name == execution.requested_by) or (script and can_read(caller, script))):
             raise NotFound("no such execution")
         return execution
@@ -295,7 +339,7 @@ class ExecutionManager:
     def cancel(self, caller: Caller, execution_id: str) -> dict:
         with self.sessions() as session:
             execution = self._readable(session, caller, session.get(Execution, execution_id))
-            script = session.get(Script, execution.script_id)
+            script = session.get(Script, execution.script_id) if execution.script_id else None
             allowed = caller.admin or (caller.authenticated and caller.name in (execution.requested_by, script.created_by if script else None))
         if not caller.authenticated and not allowed:
             raise Unauthenticated("cancelling needs an authenticated user")
@@ -378,6 +422,7 @@ def _view(execution: Execution) -> dict:
         "limits": execution.limits,
         "image": execution.image,
         "image_id": execution.image_id,
+        "dependency_lock_sha256": execution.dependency_lock_sha256,
         "queued_at": iso_utc(execution.queued_at),
         "started_at": iso_utc(execution.started_at),
         "completed_at": iso_utc(execution.completed_at),

@@ -59,6 +59,7 @@ class TerminationReason(str, enum.Enum):
     MEMORY_LIMIT = "memory_limit"
     COMPILE_ERROR = "compile_error"
     ENGINE_ERROR = "engine_error"
+    DEPENDENCY_ERROR = "dependency_error"
 
 
 @dataclass
@@ -74,6 +75,11 @@ class ExecutionRequest:
     network_mode: NetworkMode = NetworkMode.NONE
     # Only compile (or syntax-check) the script; run nothing of it.
     check_only: bool = False
+    # Declared dependencies [{name, version, scope}] (the script's own file may
+    # declare more, in its ecosystem's convention), and a lock (Lock.to_dict())
+    # saved by an earlier run: when given, exactly its packages are installed.
+    dependencies: list[dict] = field(default_factory=list)
+    dependency_lock: dict | None = None
 
 
 @dataclass
@@ -97,6 +103,9 @@ class ExecutionResult:
     limits: ResourceLimits | None = None
     network_mode: NetworkMode = NetworkMode.NONE
     pooled: bool = False
+    # The lock the run's derived image installs (None: no dependencies).
+    dependency_lock: dict | None = None
+    dependency_lock_sha256: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)

@@ -69,6 +69,9 @@ class PoolTarget:
     min_idle: int
     max_containers: int
     idle_timeout_s: float
+    # Stop keeping containers of this spec ready once none was asked for in
+    # this long (derived dependency images: warm while in use, not forever).
+    retire_after_s: float | None = None
 
 
 @dataclass
@@ -128,6 +131,7 @@ class ContainerPool:
         self._idle: dict[str, collections.deque[PooledContainer]] = collections.defaultdict(collections.deque)
         self._leased: dict[str, int] = collections.Counter()
         self._creating: dict[str, int] = collections.Counter()
+        self._last_acquired: dict[str, float] = {}
         self._lock = threading.Condition()
         self._wake = threading.Event()
         self._stopping = False
@@ -170,6 +174,7 @@ class ContainerPool:
                         raise PoolError(f"all {target.max_containers} containers for {spec.image} are busy")
                     self._lock.wait(remaining)
             self._leased[key] += 1
+            self._last_acquired[key] = time.monotonic()
             idle = self._idle[key]
             container = idle.popleft() if idle else None
             if container is not None:
@@ -337,6 +342,9 @@ class ContainerPool:
         now = time.monotonic()
         expired = []
         with self._lock:
+            for key, target in list(self._targets.items()):
+                if target.retire_after_s is not None and now - self._last_acquired.get(key, now) > target.retire_after_s:
+                    del self._targets[key]
             for key, idle in self._idle.items():
                 target = self._targets.get(key)
                 keep = target.min_idle if target else 0
@@ -375,6 +383,14 @@ class ContainerPool:
                     stale = None
             if stale is not None:
                 self._destroy(stale)
+
+    def drop_idle(self, spec: ContainerSpec) -> None:
+        """Destroy the idle containers of ``spec`` (its image was just rebuilt)."""
+        with self._lock:
+            stale = list(self._idle.pop(spec.key, ()))
+        for container in stale:
+            self._destroy(container)
+        self._wake.set()
 
     def idle_counts(self) -> dict[str, int]:
         with self._lock:

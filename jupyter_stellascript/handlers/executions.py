@@ -10,10 +10,10 @@ from tornado.iostream import StreamClosedError
 from .base import StellaHandler
 
 
-class ExecuteHandler(StellaHandler):
-    async def post(self, script_id: str) -> None:
+class _Submitting(StellaHandler):
+    async def accepted(self, execution_id: str) -> None:
+        """202 with the new execution's id, or with ?wait=true its finished record."""
         manager = self.stella.executions
-        execution_id = manager.submit(self.caller, script_id, self.json_body())
         if self.get_query_argument("wait", "false").lower() in ("1", "true", "yes"):
             await manager.wait(execution_id)
             self.send_json(manager.get(self.caller, execution_id))
@@ -22,7 +22,16 @@ class ExecuteHandler(StellaHandler):
         self.send_json({"execution_id": execution_id, "status": "Queued"}, status=202)
 
 
-class ExecutionsHandler(StellaHandler):
+class ExecuteHandler(_Submitting):
+    async def post(self, script_id: str) -> None:
+        await self.accepted(self.stella.executions.submit(self.caller, script_id, self.json_body()))
+
+
+class ExecutionsHandler(_Submitting):
+    async def post(self) -> None:
+        """An ad-hoc run: {language, content, entry_point?, arguments, environment, timeout, network_mode}."""
+        await self.accepted(self.stella.executions.submit_adhoc(self.caller, self.json_body()))
+
     def get(self) -> None:
         items, total = self.stella.executions.list(
             self.caller,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .dependencies import ResolveHandler, SearchHandler
 from .executions import CancelHandler, ExecuteHandler, ExecutionHandler, ExecutionsHandler, LogsHandler
 from .scripts import ScriptHandler, ScriptsHandler, ScriptVersionHandler, ScriptVersionsHandler
 from .service import HealthHandler, LanguagesHandler, MetricsHandler, OpenApiHandler
@@ -25,6 +26,8 @@ def routes(base_url: str) -> list[tuple[str, type]]:
         (rf"{prefix}/scripts/{script}/versions/?", ScriptVersionsHandler),
         (rf"{prefix}/scripts/{script}/versions/(?P<version>[^/]+)/?", ScriptVersionHandler),
         (rf"{prefix}/scripts/{script}/execute/?", ExecuteHandler),
+        (rf"{prefix}/dependencies/resolve/?", ResolveHandler),
+        (rf"{prefix}/dependencies/search/?", SearchHandler),
         (rf"{prefix}/health/?", HealthHandler),
         (rf"{prefix}/languages/?", LanguagesHandler),
         (rf"{prefix}/openapi.json", OpenApiHandler),

@@ -7,13 +7,18 @@ from importlib import resources
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from ..auth import caller_for
 from ..languages import LANGUAGES
 from .base import StellaHandler
 
 
 class HealthHandler(StellaHandler):
     def get(self) -> None:
-        self.send_json(self.stella.health())
+        # Who the server takes the caller to be (null: anonymous, or a token it
+        # does not know); health itself answers everyone.
+        caller = None if getattr(self, "_stellascript_bad_token", False) else caller_for(self.current_user)
+        who = {"name": caller.name, "teams": sorted(caller.teams), "admin": caller.admin} if caller and caller.authenticated else None
+        self.send_json({**self.stella.health(), "caller": who})
 
 
 class LanguagesHandler(StellaHandler):

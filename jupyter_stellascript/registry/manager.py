@@ -96,6 +96,22 @@ class ScriptRegistry:
                 errors += [_error("entry_point", problem) for problem in get_language(language).validate_entry_point(entry_point)]
         return errors
 
+    def validate_source(self, payload: dict) -> list[dict]:
+        """{language, content, entry_point?} checked as for a new script: the
+        problems, or [] (for ad-hoc runs, which have no name or metadata)."""
+        probe = {key: payload.get(key) for key in ("language", "content") if key in payload}
+        if payload.get("entry_point") is not None:
+            probe["entry_point"] = payload["entry_point"]
+        return [error for error in self._validate({"name": "ad hoc", **probe}, creating=True) if error["field"] != "name"]
+
+    def store_content(self, content: str) -> str:
+        """Store content as a blob (once per SHA-256); returns the digest."""
+        try:
+            with self.sessions() as session, session.begin():
+                return self._store_blob(session, content)
+        except IntegrityError:  # another server stored the same content just now
+            return hashlib.sha256(content.encode()).hexdigest()
+
     @staticmethod
     def _validate_dependencies(dependencies: Any) -> list[dict]:
         if not isinstance(dependencies, list):
@@ -161,6 +177,7 @@ class ScriptRegistry:
             "latest_version": script.latest_version,
             "content_sha256": version.content_sha256,
             "dependencies": version.dependencies,
+            "dependency_lock": version.dependency_lock,
             "visibility": script.visibility,
             "tags": script.tags,
             "created_at": iso_utc(script.created_at),
@@ -187,7 +204,8 @@ class ScriptRegistry:
             )
             return [
                 {"version": row.version, "content_sha256": row.content_sha256, "entry_point": row.entry_point,
-                 "dependencies": row.dependencies, "created_at": iso_utc(row.created_at), "created_by": row.created_by}
+                 "dependencies": row.dependencies, "dependency_lock": row.dependency_lock,
+                 "created_at": iso_utc(row.created_at), "created_by": row.created_by}
                 for row in rows
             ]
 

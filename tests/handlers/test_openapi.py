@@ -142,6 +142,19 @@ def test_real_answers_match_the_schemas(spec, sqlite_server):
     end = stream.text.rsplit("event: end\n", 1)[1]
     check(spec, "LogsEnd", json.loads("\n".join(line[len("data: "):] for line in end.strip().splitlines())))
 
+    adhoc = server.request("POST", "/scripts/executions", token=alice,
+                           json={"language": "bash", "content": "echo adhoc\n", "arguments": {"a": "b"}})
+    assert adhoc.status_code == 202, adhoc.text
+    check(spec, "ExecutionAccepted", json_of(adhoc))
+    adhoc_record = json_of(server.request("POST", "/scripts/executions?wait=true", token=alice,
+                                          json={"language": "bash", "content": "echo adhoc\n", "timeout": 30}))
+    assert (adhoc_record["status"], adhoc_record["script_id"], adhoc_record["stdout"]) == ("Succeeded", None, "adhoc\n"), adhoc_record
+    check(spec, "Execution", adhoc_record)
+    invalid_adhoc = server.request("POST", "/scripts/executions", token=alice, json={"language": "cobol"})
+    assert invalid_adhoc.status_code == 400
+    check(spec, "ValidationError", json_of(invalid_adhoc))
+    check(spec, "Health", json_of(server.request("GET", "/health", token=alice)))
+
     first = json_of(accepted)["execution_id"]
     deadline = time.monotonic() + 60
     while json_of(server.request("GET", f"/scripts/executions/{first}"))["status"] in ("Queued", "Running"):

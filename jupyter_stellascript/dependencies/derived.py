@@ -1,0 +1,320 @@
+"""Derived runtime images: one per dependency set, built once, shared.
+
+A set (language, base runtime image, source, normalized requirements) has a
+key; its image is ``stella-runtime/<language>:<key[:12]>``. Resolving the set
+gives a lock, and the image installs exactly that lock. The same image is
+also tagged with the key of its *locked* set (language, base image, lock
+file), which is the name runs use: a script version that saved its lock
+finds its exact packages by that name, even once its declared set would
+resolve to newer releases, and rebuilds them from the lock (not by resolving
+again) when the image is gone.
+
+Building happens at most once per key, across threads (a lock per key) and
+processes (a file lock per key), and atomically: the image is built under a
+temporary tag and tagged with its real names only when complete; a failed
+build leaves no tagged image and no intermediate images behind. Every image
+carries its set key, lock hash and the lock itself as labels.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import io
+import logging
+import os
+import tarfile
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import docker
+from docker.errors import APIError, BuildError, DockerException, ImageNotFound, NotFound
+
+from .base import BuildFiles, Progress, ResolveContext, Resolver
+from .models import DependenciesCancelled, DependencyError, DependencySettings, Lock, locked_set_key, set_key
+
+log = logging.getLogger(__name__)
+
+DERIVED_LABEL = "io.stellascript.derived"
+LANGUAGE_LABEL = "io.stellascript.dependency-language"
+SET_LABEL = "io.stellascript.dependency-set"
+LOCKED_SET_LABEL = "io.stellascript.dependency-locked-set"
+LOCK_LABEL = "io.stellascript.dependency-lock"
+LOCK_SHA_LABEL = "io.stellascript.dependency-lock-sha256"
+BASE_LABEL = "io.stellascript.dependency-base"
+BUILD_LABEL = "io.stellascript.build"
+
+
+def derived_image_name(language: str, key: str) -> str:
+    return f"stella-runtime/{language}:{key[:12]}"
+
+
+def host_lock_dir() -> Path:
+    """Shared by every Stella Script process of this host user (they share
+    one container store), whatever their data directories."""
+    path = Path(tempfile.gettempdir()) / f"stellascript-{os.geteuid()}" / "dependency-locks"
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return path
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """The image a run uses and the lock it installs."""
+
+    image: str
+    lock: Lock
+    set_key: str | None  # None when the run came with its own lock
+    locked_key: str
+    resolved: bool  # the set was resolved by this call
+    built: bool  # the image was built by this call
+
+
+class DerivedImages:
+    def __init__(self, client: docker.DockerClient, settings: DependencySettings | None = None,
+                 lock_dir: Path | None = None) -> None:
+        self.client = client
+        self.settings = settings or DependencySettings.from_environment()
+        self.lock_dir = lock_dir or host_lock_dir()
+        self._guard = threading.Lock()
+        self._thread_locks: dict[str, threading.Lock] = {}
+        # What this manager did (for metrics and tests).
+        self.resolutions = 0
+        self.builds = 0
+
+    # -- what a script asks for --------------------------------------------------------
+
+    @staticmethod
+    def resolver(language: str) -> Resolver:
+        from . import resolver_for
+        return resolver_for(language)
+
+    def requirements(self, language: str, source: str, declared: list[dict]) -> tuple[str, ...]:
+        return self.resolver(language).requirements(source, declared)
+
+    def _context(self, base_image: str, progress: Progress | None, cancelled: threading.Event | None) -> ResolveContext:
+        return ResolveContext(self.client, base_image, self.settings, progress or (lambda line: None),
+                              cancelled or threading.Event())
+
+    # -- resolving ---------------------------------------------------------------------
+
+    def resolve(self, language: str, base_image: str, requirements: tuple[str, ...],
+                progress: Progress | None = None, cancelled: threading.Event | None = None) -> Lock:
+        """Resolve now, with the real package manager (nothing is built or cached)."""
+        resolver = self.resolver(language)
+        lock = resolver.resolve(requirements, self._context(base_image, progress, cancelled))
+        self.resolutions += 1
+        return lock
+
+    def prepare(self, language: str, base_image: str, requirements: tuple[str, ...], lock: Lock | None = None,
+                progress: Progress | None = None, cancelled: threading.Event | None = None) -> Prepared:
+        """The derived image for this set (built if needed) and its lock.
+
+        With ``lock``, exactly the locked packages are installed, whatever the
+        index offers today; without, the set's image is reused when present,
+        and otherwise the set is resolved and its image built."""
+        progress = progress or (lambda line: None)
+        resolver = self.resolver(language)
+        base_id = self.client.images.get(base_image).id  # ImageNotFound: the runtime image is missing
+        if lock is not None and (lock.language != language or tuple(lock.requested) != tuple(requirements)):
+            progress("the saved dependency lock is for another set of requirements; resolving again")
+            lock = None
+        if lock is not None:
+            locked_key = locked_set_key(language, base_id, lock)
+            image = derived_image_name(language, locked_key)
+            with self._locked(locked_key, progress):
+                if self._lock_sha_of(image) == lock.sha256:
+                    return Prepared(image, lock, None, locked_key, resolved=False, built=False)
+                progress(f"installing the locked dependencies ({lock.sha256[:12]}) into {image}")
+                self._build(resolver, lock, base_image, base_id, [image], None, locked_key, progress, cancelled)
+                return Prepared(image, lock, None, locked_key, resolved=False, built=True)
+
+        source = self.settings.source(resolver.ecosystem)
+        key = set_key(language, base_id, source, requirements)
+        set_image = derived_image_name(language, key)
+        with self._locked(key, progress):
+            existing = self._lock_of(set_image)
+            if existing is not None:
+                locked_key = locked_set_key(language, base_id, existing)
+                image = derived_image_name(language, locked_key)
+                if self._lock_sha_of(image) != existing.sha256:
+                    self._tag(set_image, image)
+                return Prepared(image, existing, key, locked_key, resolved=False, built=False)
+            lock = self.resolve(language, base_image, requirements, progress, cancelled)
+            locked_key = locked_set_key(language, base_id, lock)
+            image = derived_image_name(language, locked_key)
+            with self._locked(locked_key, progress):
+                if self._lock_sha_of(image) == lock.sha256:  # another set resolved to exactly these packages
+                    self._tag(image, set_image)
+                    return Prepared(image, lock, key, locked_key, resolved=True, built=False)
+                self._build(resolver, lock, base_image, base_id, [image, set_image], key, locked_key, progress, cancelled)
+            return Prepared(image, lock, key, locked_key, resolved=True, built=True)
+
+    # -- images ------------------------------------------------------------------------
+
+    def _image(self, name: str):
+        try:
+            return self.client.images.get(name)
+        except (ImageNotFound, NotFound):
+            return None
+
+    def _lock_of(self, name: str) -> Lock | None:
+        """The lock a derived image installs, or None (no image, or not one of ours)."""
+        image = self._image(name)
+        if image is None:
+            return None
+        labels = image.labels or {}
+        try:
+            lock = Lock.from_json(labels[LOCK_LABEL])
+        except (KeyError, ValueError, TypeError):
+            return None
+        return lock if labels.get(LOCK_SHA_LABEL) == lock.sha256 else None
+
+    def _lock_sha_of(self, name: str) -> str | None:
+        lock = self._lock_of(name)
+        return lock.sha256 if lock else None
+
+    def _tag(self, existing: str, name: str) -> None:
+        repository, tag = name.rsplit(":", 1)
+        self.client.images.get(existing).tag(repository, tag)
+
+    def images(self, language: str | None = None) -> list:
+        filters = {"label": [f"{DERIVED_LABEL}=true"] + ([f"{LANGUAGE_LABEL}={language}"] if language else [])}
+        return self.client.images.list(filters=filters)
+
+    @contextlib.contextmanager
+    def _locked(self, key: str, progress: Progress) -> Iterator[None]:
+        with self._guard:
+            thread_lock = self._thread_locks.setdefault(key, threading.Lock())
+        if not thread_lock.acquire(blocking=False):
+            progress("waiting: the same dependency set is being prepared by another run")
+            thread_lock.acquire()
+        try:
+            with open(self.lock_dir / f"{key[:32]}.lock", "a") as handle:
+                try:
+                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    progress("waiting: the same dependency set is being prepared by another process")
+                    fcntl.flock(handle, fcntl.LOCK_EX)
+                try:
+                    yield
+                finally:
+                    fcntl.flock(handle, fcntl.LOCK_UN)
+        finally:
+            thread_lock.release()
+
+    def _build(self, resolver: Resolver, lock: Lock, base_image: str, base_id: str, names: list[str],
+               key: str | None, locked_key: str, progress: Progress, cancelled: threading.Event | None) -> None:
+        """Build the image installing ``lock`` and tag it with ``names``, or
+        leave nothing at all."""
+        build_id = uuid.uuid4().hex
+        temporary = f"stella-runtime/{resolver.language}:building-{build_id[:12]}"
+        base_ref = base_id.removeprefix("sha256:")
+        files = resolver.build_files(lock, base_ref, self.settings)
+        labels = {
+            DERIVED_LABEL: "true", LANGUAGE_LABEL: resolver.language, LOCKED_SET_LABEL: locked_key,
+            LOCK_SHA_LABEL: lock.sha256, LOCK_LABEL: lock.to_json(), BASE_LABEL: base_id,
+        }
+        if key:
+            labels[SET_LABEL] = key
+        deadline = time.monotonic() + self.settings.timeout_s
+        context = _build_context(files, build_id)
+        source = self.settings.source(resolver.ecosystem)
+        output: list[str] = []
+        try:
+            progress(f"building {names[0]} ({len(lock.packages)} package(s))")
+            stream = self.client.api.build(
+                fileobj=context, custom_context=True, tag=temporary, labels=labels, network_mode="host",
+                rm=True, forcerm=True, decode=True, pull=False,
+            )
+            for chunk in stream:
+                if "error" in chunk:
+                    output.append(chunk["error"])
+                    raise DependencyError(
+                        f"installing the locked {resolver.language} dependencies from {source} failed: "
+                        f"{chunk['error'].strip()}\n{''.join(output[-15:])}", source=source)
+                line = (chunk.get("stream") or "")
+                if line.strip():
+                    output.append(line if line.endswith("\n") else line + "\n")
+                    text = line.rstrip()
+                    progress(text if len(text) <= 240 else text[:240] + "...")
+                if cancelled is not None and cancelled.is_set():
+                    raise DependenciesCancelled()
+                if time.monotonic() > deadline:
+                    raise DependencyError(f"building {names[0]} did not finish within {self.settings.timeout_s:g}s",
+                                          kind="timeout", source=source)
+            image = self._image(temporary)
+            if image is None or (image.labels or {}).get(LOCK_SHA_LABEL) != lock.sha256:
+                raise DependencyError(f"building {names[0]} finished but the image is missing or unlabelled", source=source)
+            for name in names:
+                self._tag(temporary, name)
+            self.builds += 1
+            progress(f"built {names[0]}")
+        except (APIError, BuildError, DockerException) as error:
+            self._clean_up(build_id, temporary, keep=None)
+            raise DependencyError(f"building {names[0]} failed: {error}", source=source) from error
+        except BaseException:
+            self._clean_up(build_id, temporary, keep=None)
+            raise
+        finally:
+            context.close()
+        self._clean_up(build_id, temporary, keep=image.id)
+
+    def _clean_up(self, build_id: str, temporary: str, keep: str | None) -> None:
+        """Remove the temporary tag and every intermediate image of a build
+        (all of the build's images when it failed)."""
+        try:
+            self.client.api.remove_image(temporary, noprune=True)
+        except (NotFound, ImageNotFound, APIError):
+            pass
+        try:
+            leftovers = self.client.images.list(all=True, filters={"label": f"{BUILD_LABEL}={build_id}"})
+        except APIError:
+            return
+        for image in leftovers:
+            if image.id == keep:
+                continue
+            try:
+                self.client.api.remove_image(image.id, force=True)
+            except (NotFound, ImageNotFound, APIError) as error:
+                log.debug("could not remove intermediate image %s: %s", image.id[:19], error)
+
+
+def _build_context(files: BuildFiles, build_id: str) -> tempfile.SpooledTemporaryFile:
+    """A tar with the Dockerfile (each stage labelled with the build id, so
+    that a failed build's images can be found and removed) and its files."""
+    lines = []
+    for line in files.dockerfile.splitlines():
+        lines.append(line)
+        if line.upper().startswith("FROM "):
+            lines.append(f'LABEL {BUILD_LABEL}="{build_id}"')
+    dockerfile = ("\n".join(lines) + "\n").encode()
+    context = tempfile.SpooledTemporaryFile(max_size=64 * 1024 * 1024)
+    with tarfile.open(fileobj=context, mode="w") as tar:
+        _add_bytes(tar, "Dockerfile", dockerfile)
+        for name, content in sorted(files.files.items()):
+            if isinstance(content, bytes):
+                _add_bytes(tar, name, content)
+            else:
+                tar.add(content, arcname=name, filter=_skip_caches)
+    context.seek(0)
+    return context
+
+
+def _add_bytes(tar: tarfile.TarFile, name: str, data: bytes) -> None:
+    info = tarfile.TarInfo(name)
+    info.size = len(data)
+    info.mode = 0o644
+    tar.addfile(info, io.BytesIO(data))
+
+
+def _skip_caches(info: tarfile.TarInfo) -> tarfile.TarInfo | None:
+    if "__pycache__" in info.name.split("/"):
+        return None
+    info.uid = info.gid = 0
+    info.uname = info.gname = "root"
+    return info

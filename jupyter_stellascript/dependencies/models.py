@@ -1,0 +1,162 @@
+"""The vocabulary of dependencies: errors, settings, a set, and its lock.
+
+A *dependency set* is what a script asks for, normalized (one requirement per
+package, in a fixed order, in the ecosystem's own syntax). A *lock* is what
+resolving it gave: every package, transitive ones included, at one exact
+version with the hashes of its files, plus the ecosystem's lock file text
+that installs exactly that. The lock's identity is the SHA-256 of that text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..units import parse_duration
+
+HOST_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
+DEFAULT_RESOLVE_TIMEOUT_S = 600.0
+LOCK_FORMAT = 1
+
+# Where each ecosystem's packages come from, by default; the environment
+# variable overrides the default, and configuration (c.StellaScript.*_source)
+# overrides both.
+DEFAULT_SOURCES = {
+    "pypi": "https://pypi.org/simple",
+    "npm": "https://registry.npmjs.org",
+    "maven": "https://repo.maven.apache.org/maven2",
+    "nuget": "https://api.nuget.org/v3/index.json",
+}
+SOURCE_ENV = {name: f"STELLASCRIPT_{name.upper()}_SOURCE" for name in DEFAULT_SOURCES}
+CA_BUNDLE_ENV = "STELLASCRIPT_DEPENDENCY_CA_BUNDLE"
+TIMEOUT_ENV = "STELLASCRIPT_DEPENDENCY_TIMEOUT"
+
+
+class DependencyError(ValueError):
+    """A dependency set cannot be resolved or installed; nothing was run.
+
+    ``kind`` is one of malformed, conflict, unknown_package, unknown_version,
+    unreachable, timeout, unsupported, failed. ``package`` and ``source`` name
+    what was asked and where, when known.
+    """
+
+    def __init__(self, message: str, *, kind: str = "failed", package: str | None = None, source: str | None = None) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.package = package
+        self.source = source
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "package": self.package, "source": self.source, "message": str(self)}
+
+
+class DependenciesCancelled(DependencyError):
+    def __init__(self) -> None:
+        super().__init__("cancelled while preparing dependencies", kind="cancelled")
+
+
+class UnsupportedEcosystem(DependencyError):
+    def __init__(self, message: str) -> None:
+        super().__init__(message, kind="unsupported")
+
+
+def source_default(ecosystem: str) -> str:
+    return os.environ.get(SOURCE_ENV[ecosystem]) or DEFAULT_SOURCES[ecosystem]
+
+
+@dataclass(frozen=True)
+class DependencySettings:
+    """Where packages come from and how resolution may behave."""
+
+    sources: dict[str, str] = field(default_factory=lambda: {name: source_default(name) for name in DEFAULT_SOURCES})
+    # The CA bundle given to package managers (registries may be reached
+    # through a TLS-intercepting proxy).
+    ca_bundle: str = field(default_factory=lambda: os.environ.get(CA_BUNDLE_ENV) or HOST_CA_BUNDLE)
+    timeout_s: float = field(default_factory=lambda: parse_duration(os.environ.get(TIMEOUT_ENV) or "10m"))
+
+    @classmethod
+    def from_environment(cls) -> "DependencySettings":
+        return cls()
+
+    def source(self, ecosystem: str) -> str:
+        return self.sources.get(ecosystem) or source_default(ecosystem)
+
+
+@dataclass(frozen=True)
+class LockedPackage:
+    name: str
+    version: str
+    hashes: tuple[str, ...]  # "sha256:<hex>"
+    requested: bool = False  # asked for directly (not only pulled in by another)
+    dependencies: tuple[str, ...] = ()  # names of locked packages this one requires
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "version": self.version, "hashes": list(self.hashes),
+                "requested": self.requested, "dependencies": list(self.dependencies)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "LockedPackage":
+        return cls(name=data["name"], version=data["version"], hashes=tuple(data.get("hashes", ())),
+                   requested=bool(data.get("requested")), dependencies=tuple(data.get("dependencies", ())))
+
+
+@dataclass(frozen=True)
+class Lock:
+    """Exactly what a dependency set resolved to."""
+
+    language: str
+    requested: tuple[str, ...]  # the normalized set this lock satisfies
+    packages: tuple[LockedPackage, ...]
+    lock_file: str  # the ecosystem's lock (Python: requirements with == pins and --hash lines)
+    source: str = ""  # where it was resolved
+    command: str = ""  # the command that resolved it
+    tool: str = ""  # e.g. "pip 26.3"
+    runtime: str = ""  # e.g. "python 3.11.2"
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.lock_file.encode()).hexdigest()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "format": LOCK_FORMAT, "language": self.language, "sha256": self.sha256,
+            "requested": list(self.requested), "packages": [package.to_dict() for package in self.packages],
+            "lock_file": self.lock_file, "source": self.source, "command": self.command,
+            "tool": self.tool, "runtime": self.runtime,
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Lock":
+        if not isinstance(data, dict) or data.get("format") != LOCK_FORMAT:
+            raise ValueError(f"not a Stella Script dependency lock (format {LOCK_FORMAT})")
+        lock = cls(
+            language=data["language"], requested=tuple(data["requested"]),
+            packages=tuple(LockedPackage.from_dict(p) for p in data["packages"]),
+            lock_file=data["lock_file"], source=data.get("source", ""), command=data.get("command", ""),
+            tool=data.get("tool", ""), runtime=data.get("runtime", ""),
+        )
+        if data.get("sha256") and data["sha256"] != lock.sha256:
+            raise ValueError("the dependency lock does not match its SHA-256")
+        return lock
+
+    @classmethod
+    def from_json(cls, text: str) -> "Lock":
+        return cls.from_dict(json.loads(text))
+
+
+def set_key(language: str, base_image_id: str, source: str, requirements: tuple[str, ...]) -> str:
+    """The identity of a dependency set as asked for (image tag, lock names)."""
+    text = json.dumps(["set", language, base_image_id, source, list(requirements)])
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def locked_set_key(language: str, base_image_id: str, lock: Lock) -> str:
+    """The identity of a locked set: the same exact packages on the same base."""
+    text = json.dumps(["locked", language, base_image_id, lock.lock_file])
+    return hashlib.sha256(text.encode()).hexdigest()
