@@ -23,7 +23,16 @@ from pathlib import Path
 import docker
 from docker.errors import APIError, ImageNotFound
 
-from ..dependencies import DependenciesCancelled, DependencyError, DependencySettings, DerivedImages, Lock, Prepared, has_resolver
+from ..dependencies import (
+    DependenciesCancelled,
+    DependencyError,
+    DependencySettings,
+    DerivedImages,
+    Lock,
+    Prepared,
+    has_resolver,
+    resolver_for,
+)
 from ..languages import Language, get_language
 from ..languages.base import BUILD_OUTPUT_DIR, SCRIPTS_DIR, WORK_DIR, PoolDefaults
 from ..paths import data_dir, temp_dir
@@ -280,8 +289,14 @@ class ExecutionEngine:
     def _prepare_dependencies(self, language: Language, request: ExecutionRequest, base_image: str,
                               progress: Progress, cancelled: threading.Event) -> Prepared | None:
         """The derived image with the script's dependencies, or None when it
-        has none (or its language has no resolver yet, or nothing will run)."""
-        if request.check_only or not has_resolver(language.name):
+        has none (or nothing will run). Declared dependencies of a language
+        without a resolver yet are an error: running without them would fail
+        later and less clearly."""
+        if request.check_only:
+            return None
+        if not has_resolver(language.name):
+            if any(d.get("scope", "runtime") == "runtime" for d in request.dependencies or ()):
+                resolver_for(language.name)  # raises UnsupportedEcosystem, naming what is supported
             return None
         requirements = self.derived_images.requirements(language.name, request.source, request.dependencies)
         if not requirements:
