@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from docker.errors import ContainerError, ImageNotFound
+from docker.errors import ImageNotFound
 
 from jupyter_stellascript.execution.compile_cache import CompileCache
 from jupyter_stellascript.execution.container_engine import connect
@@ -275,14 +275,24 @@ def run_cold(ctx: Context, fixture: Fixture) -> tuple[float, bool]:
     return elapsed, False
 
 
+NAIVE_TIMEOUT_S = 60
+
+
 def run_naive(ctx: Context, fixture: Fixture) -> tuple[float, bool]:
     settle(ctx)
+    # What `docker run --rm IMAGE ...` does: create, start, wait, read the
+    # logs, remove. (Not containers.run(detach=False): its follow-logs stream
+    # sometimes never ends on Podman 4.3 after the container exits.)
     start = time.perf_counter()
+    container = ctx.client.containers.run(**fixture.naive_options, detach=True)
     try:
-        stdout = ctx.client.containers.run(**fixture.naive_options, remove=True, detach=False, stdout=True, stderr=False)
-    except ContainerError as error:
-        raise BenchError(f"naive run of {fixture.language.name} exited {error.exit_status}: {error.stderr!r}") from None
+        status = container.wait(timeout=NAIVE_TIMEOUT_S)
+        stdout = container.logs(stdout=True, stderr=False)
+    finally:
+        container.remove(force=True)
     elapsed = time.perf_counter() - start
+    if status.get("StatusCode") != 0:
+        raise BenchError(f"naive run of {fixture.language.name} exited {status}")
     check_output(stdout.decode(errors="replace"), "naive", fixture.language.name)
     return elapsed, False
 
@@ -398,7 +408,7 @@ def report(results, fixtures: dict[str, Fixture], runs: int, info: dict[str, str
         "run through the in-container agent, not container creation. *cold* is the same call with `pool_enabled=False`: "
         "it adds creating and starting a hardened container and waiting for its agent (its removal happens in the "
         "background, after the timer). For Go, Java, TypeScript and C# the compile cache is warm in both, so neither "
-        "includes a compile. *naive* is `client.containers.run(image, command, remove=True, network_mode=\"none\")` "
+        "includes a compile. *naive* is what `docker run --rm IMAGE COMMAND` does (create, start, wait, logs, remove), "
         "through the same Docker SDK client, with the same image, user, limits and read-only hardening as an engine "
         "container, running the same command on the same compiled artifact (bind-mounted): it includes create, start, "
         "the runtime, wait, reading logs and removal. *host* runs the bare runtime on the host with no container, "
