@@ -3,8 +3,6 @@ packages) and against a local PEP 503 index this test writes and serves."""
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 
 from jupyter_stellascript.dependencies import DependencyError, Lock
@@ -12,11 +10,11 @@ from jupyter_stellascript.dependencies.derived import (
     BUILD_LABEL,
     LOCK_SHA_LABEL,
     LOCKED_SET_LABEL,
-    SET_LABEL,
     derived_image_name,
 )
 from jupyter_stellascript.dependencies.models import set_key
 from jupyter_stellascript.execution.models import ExecutionRequest, ExecutionStatus, TerminationReason
+from tests.concurrency import run_concurrently
 from tests.dependencies.conftest import PYPI, PYTHON_IMAGE
 from tests.dependencies.index import unique_name
 
@@ -158,21 +156,7 @@ def test_a_failed_build_leaves_no_tagged_or_intermediate_image(pypi_images, dock
 def test_concurrent_requests_for_the_same_new_set_build_it_once(index_images, local_index):
     name = unique_name("ss-once")
     local_index.publish(name, "1.0.0")
-    results: list = []
-    errors: list = []
-
-    def prepare() -> None:
-        try:
-            results.append(index_images.prepare("python", PYTHON_IMAGE, (name,)))
-        except Exception as error:  # reported below
-            errors.append(error)
-
-    threads = [threading.Thread(target=prepare) for _ in range(3)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=300)
-    assert not errors, errors
+    results = run_concurrently(lambda: index_images.prepare("python", PYTHON_IMAGE, (name,)), times=3, timeout_s=300)
     assert len({prepared.image for prepared in results}) == 1
     assert [prepared.built for prepared in results].count(True) == 1
     assert [prepared.resolved for prepared in results].count(True) == 1

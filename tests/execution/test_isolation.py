@@ -35,6 +35,7 @@ from jupyter_stellascript.execution.models import (
 )
 from jupyter_stellascript.execution.sandbox import MANAGED_LABEL
 from jupyter_stellascript.languages import LANGUAGES
+from tests.concurrency import run_concurrently
 
 pytestmark = pytest.mark.slow
 
@@ -875,23 +876,7 @@ def test_second_run_of_a_compiled_script_hits_the_compile_cache(engine, language
 def test_concurrent_first_runs_compile_exactly_once(fresh_cache_engine):
     token = unique("concurrent")
     source = COMPILED_SOURCES["go"].replace("{token}", token)
-    barrier = threading.Barrier(3)
-    results: list[ExecutionResult] = []
-    errors: list[BaseException] = []
-
-    def go() -> None:
-        try:
-            barrier.wait(timeout=30)
-            results.append(run(fresh_cache_engine, "go", source, timeout_s=240))
-        except BaseException as error:  # surfaced below
-            errors.append(error)
-
-    threads = [threading.Thread(target=go) for _ in range(3)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=280)
-    assert not errors, errors
+    results = run_concurrently(lambda: run(fresh_cache_engine, "go", source, timeout_s=240), times=3, timeout_s=280)
     assert len(results) == 3
     for result in results:
         assert result.status is ExecutionStatus.SUCCEEDED, describe(result)
