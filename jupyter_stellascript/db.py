@@ -34,11 +34,14 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def as_utc(moment: datetime) -> datetime:
+    """SQLite hands datetimes back without their zone; they were stored in UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
 def iso_utc(moment: datetime | None) -> str | None:
-    """ISO 8601 in UTC; SQLite hands datetimes back without their zone."""
-    if moment is None:
-        return None
-    return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).isoformat()
+    """ISO 8601 in UTC."""
+    return None if moment is None else as_utc(moment).isoformat()
 
 
 class Base(DeclarativeBase):

@@ -13,13 +13,13 @@ import os
 import socket
 import threading
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import sessionmaker
 
-from ..db import ServerInstance, utcnow
+from ..db import ServerInstance, as_utc, utcnow
 from .host import pid_alive
 
 log = logging.getLogger(__name__)
@@ -27,10 +27,6 @@ log = logging.getLogger(__name__)
 HEARTBEAT_S = 10.0
 # A peer on another host is presumed dead after missing this many heartbeats.
 STALE_AFTER = timedelta(seconds=6 * HEARTBEAT_S)
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 class ServerInstances:
@@ -58,7 +54,7 @@ class ServerInstances:
     def is_alive(self, row: ServerInstance) -> bool:
         if row.host == self.host:
             return pid_alive(row.pid)
-        return utcnow() - _aware(row.heartbeat_at) < STALE_AFTER
+        return utcnow() - as_utc(row.heartbeat_at) < STALE_AFTER
 
     def live_ids(self) -> set[str]:
         """Instances that are alive; the dead ones' rows are removed."""
