@@ -132,7 +132,7 @@ class ExecutionManager:
                 arguments=request.arguments,
                 environment_keys=sorted(request.environment),
                 network_mode=request.network_mode.value,
-                timeout_s=request.timeout_s or get_language(request.language).default_timeout_s,
+                timeout_s=request.timeout_s,
                 queued_at=utcnow(),
                 server_instance=self.instance,
             ))
@@ -173,8 +173,12 @@ class ExecutionManager:
         for name, mapping in (("arguments", arguments), ("environment", environment)):
             if not isinstance(mapping, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in mapping.items()):
                 errors.append({"field": name, "message": f"{name} must be an object of strings"})
-        timeout = body.get("timeout", self.default_timeouts.get(script["language"]))
-        if timeout is not None and (not isinstance(timeout, (int, float)) or isinstance(timeout, bool) or not 0 < timeout <= self.max_timeout_s):
+        # The record and the engine get the same, effective timeout: an explicit
+        # one, else the configured default for the language, else the language's.
+        timeout = body.get("timeout")
+        if timeout is None:
+            timeout = self.default_timeouts.get(script["language"], get_language(script["language"]).default_timeout_s)
+        if (not isinstance(timeout, (int, float)) or isinstance(timeout, bool) or not 0 < timeout <= self.max_timeout_s):
             errors.append({"field": "timeout", "message": f"timeout must be a number of seconds in (0, {self.max_timeout_s:g}]"})
         network = body.get("network_mode") or self.default_network_mode.value
         try:
