@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from jupyter_server.extension.application import ExtensionApp
 from traitlets import TraitError
 
 from .config import StellaScript
 from .handlers import routes
+from .lsp import servers as lsp_servers
 from .service import StellaScriptService
+from .workspace import DEFAULT_FOLDER, Workspace
 
 
 class StellaScriptApp(ExtensionApp):
@@ -28,10 +32,20 @@ class StellaScriptApp(ExtensionApp):
         identity = self.serverapp.identity_provider
         if hasattr(identity, "sessions") and getattr(identity, "sessions", None) is None:
             identity.sessions = self.service.sessions
-        self.settings.update({"stellascript": self.service})
+        root_dir = Path(self.serverapp.root_dir)
+        workspace_dir = Path(self.stella_config.workspace_dir) if self.stella_config.workspace_dir else root_dir / DEFAULT_FOLDER
+        try:
+            workspace = Workspace(root_dir, workspace_dir, self.service.registry)
+        except ValueError as error:
+            self.log.critical("Stella Script cannot start: StellaScript.workspace_dir: %s", error)
+            raise SystemExit(f"stellascript: invalid configuration: StellaScript.workspace_dir: {error}") from None
+        self.settings.update({"stellascript": self.service, "stellascript_workspace": workspace})
+        # Language servers for the editor, when jupyter-lsp is loaded (JupyterLab).
+        self.settings["stellascript_lsp_watch"] = lsp_servers.attach(self.serverapp)
 
     def initialize_handlers(self) -> None:
         self.handlers.extend(routes(self.serverapp.base_url))
 
     async def stop_extension(self) -> None:
+        lsp_servers.detach(self.settings.get("stellascript_lsp_watch"))
         self.service.close()

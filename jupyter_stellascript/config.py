@@ -7,6 +7,7 @@ library). Invalid values stop start-up with a message naming the setting.
 from __future__ import annotations
 
 import dataclasses
+import re
 from pathlib import Path
 
 from traitlets import Bool, Dict, Int, TraitError, Unicode, default, validate
@@ -20,6 +21,7 @@ from .languages.base import PoolDefaults
 from .paths import DEFAULT_TEMP_PATH, data_dir
 from .units import parse_duration, parse_size
 
+
 class StellaScript(Configurable):
     """Stella Script's settings (``c.StellaScript.<name>`` in jupyter_server_config.py)."""
 
@@ -30,6 +32,11 @@ class StellaScript(Configurable):
     )
     data_dir = Unicode("", config=True, help="Data directory (default: $STELLASCRIPT_DATA or Jupyter's data dir).")
     docker_host = Unicode("", config=True, help="Docker Engine API URL (default: DOCKER_HOST, the Docker socket, or a Podman service started on demand).")
+    workspace_dir = Unicode(
+        "", config=True,
+        help="Folder (inside the Jupyter root dir) where JupyterLab's editor opens scripts as files. "
+        "Default: <root_dir>/stellascripts.",
+    )
 
     # -- script_engine.languages ----------------------------------------------------
     runtime_images = Dict(
@@ -63,7 +70,13 @@ class StellaScript(Configurable):
     pypi_source = Unicode(config=True, help="Python package index (PEP 503 simple API) for dependencies.")
     npm_source = Unicode(config=True, help="npm registry for TypeScript dependencies.")
     maven_source = Unicode(config=True, help="Maven repository for Java dependencies.")
-    nuget_source = Unicode(config=True, help="NuGet feed for C# dependencies.")
+    nuget_source = Unicode(config=True, help="NuGet feed for C# dependencies: a v2 feed URL or a local folder feed (absolute path).")
+    debian_source = Unicode(config=True, help="Debian mirror for Bash's apt dependencies (default: $STELLASCRIPT_DEBIAN_SOURCE "
+                            "or http://deb.debian.org/debian).")
+    goproxy = Unicode(config=True, help="GOPROXY for Go modules: a URL, or a list as the go command takes it "
+                      "(default: $STELLASCRIPT_GOPROXY or https://proxy.golang.org).")
+    gosumdb = Unicode(config=True, help="GOSUMDB checking Go modules' hashes, or 'off' "
+                      "(default: $STELLASCRIPT_GOSUMDB or sum.golang.org).")
     dependency_ca_bundle = Unicode(
         config=True, help=f"CA bundle package managers trust while resolving (default: ${CA_BUNDLE_ENV} or {HOST_CA_BUNDLE}).")
     dependency_timeout = Unicode(config=True, help=f"Time bound of one resolution or derived-image build (default: ${TIMEOUT_ENV} or 10m).")
@@ -83,6 +96,18 @@ class StellaScript(Configurable):
     @default("nuget_source")
     def _default_nuget(self):
         return source_default("nuget")
+
+    @default("debian_source")
+    def _default_debian(self):
+        return source_default("debian")
+
+    @default("goproxy")
+    def _default_goproxy(self):
+        return source_default("goproxy")
+
+    @default("gosumdb")
+    def _default_gosumdb(self):
+        return source_default("gosumdb")
 
     @default("dependency_ca_bundle")
     def _default_ca_bundle(self):
@@ -126,9 +151,17 @@ class StellaScript(Configurable):
                 parse_duration(getattr(self, name))
             except ValueError as error:
                 problems.append(f"StellaScript.{name}: {error}")
-        for name in ("pypi_source", "npm_source", "maven_source", "nuget_source"):
+        for name in ("pypi_source", "npm_source", "maven_source", "nuget_source", "debian_source"):
+            if name == "nuget_source" and self.nuget_source.startswith("/"):
+                continue  # a local folder feed
             if not getattr(self, name).startswith(("http://", "https://")):
                 problems.append(f"StellaScript.{name}: {getattr(self, name)!r} is not an http(s) URL")
+        # GOPROXY's own syntax: URLs separated by "," or "|", and "direct" or "off".
+        for entry in re.split(r"[,|]", self.goproxy):
+            if entry not in ("direct", "off") and not entry.startswith(("http://", "https://", "file://")):
+                problems.append(f"StellaScript.goproxy: {entry!r} in {self.goproxy!r} is not an http(s) URL, 'direct' or 'off'")
+        if not self.gosumdb.strip():
+            problems.append("StellaScript.gosumdb: empty; use 'off' to check Go modules against go.sum alone")
         for language, value in self.default_timeouts.items():
             try:
                 parse_duration(value)
@@ -194,7 +227,8 @@ class StellaScript(Configurable):
 
     def dependency_settings(self) -> DependencySettings:
         return DependencySettings(
-            sources={"pypi": self.pypi_source, "npm": self.npm_source, "maven": self.maven_source, "nuget": self.nuget_source},
+            sources={"pypi": self.pypi_source, "npm": self.npm_source, "maven": self.maven_source, "nuget": self.nuget_source,
+                     "debian": self.debian_source, "goproxy": self.goproxy, "gosumdb": self.gosumdb},
             ca_bundle=self.dependency_ca_bundle,
             timeout_s=parse_duration(self.dependency_timeout),
         )

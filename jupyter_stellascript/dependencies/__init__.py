@@ -17,9 +17,14 @@ from .models import (
     LockedPackage,
     UnsupportedEcosystem,
 )
+from .bash import BASH
+from .csharp import CSHARP
+from .java import JAVA
+from .go import GO
 from .python import PYTHON
+from .typescript import TYPESCRIPT
 
-RESOLVERS: dict[str, Resolver] = {resolver.language: resolver for resolver in (PYTHON,)}
+RESOLVERS: dict[str, Resolver] = {resolver.language: resolver for resolver in (PYTHON, TYPESCRIPT, GO, CSHARP, BASH, JAVA)}
 
 
 def resolver_for(language: str) -> Resolver:

@@ -28,9 +28,16 @@ DEFAULT_SOURCES = {
     "pypi": "https://pypi.org/simple",
     "npm": "https://registry.npmjs.org",
     "maven": "https://repo.maven.apache.org/maven2",
-    "nuget": "https://api.nuget.org/v3/index.json",
+    # NuGet's v2 protocol: the NuGet client that runs on Mono here (2.8) reads no v3 feeds.
+    "nuget": "https://www.nuget.org/api/v2/",
+    # Bash's apt packages: the Debian mirror the runtime images are built from.
+    "debian": "http://deb.debian.org/debian",
+    # Go's two: GOPROXY (a URL, or a list as the go command takes it) and GOSUMDB.
+    "goproxy": "https://proxy.golang.org",
+    "gosumdb": "sum.golang.org",
 }
 SOURCE_ENV = {name: f"STELLASCRIPT_{name.upper()}_SOURCE" for name in DEFAULT_SOURCES}
+SOURCE_ENV.update(goproxy="STELLASCRIPT_GOPROXY", gosumdb="STELLASCRIPT_GOSUMDB")
 CA_BUNDLE_ENV = "STELLASCRIPT_DEPENDENCY_CA_BUNDLE"
 TIMEOUT_ENV = "STELLASCRIPT_DEPENDENCY_TIMEOUT"
 

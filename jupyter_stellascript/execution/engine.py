@@ -292,8 +292,11 @@ class ExecutionEngine:
         has none (or nothing will run). Declared dependencies of a language
         without a resolver yet are an error: running without them would fail
         later and less clearly."""
-        if request.check_only:
-            return None
+        entry_point = request.entry_point or language.default_entry_point(request.source)
+        if request.check_only and not language.is_compiled(entry_point):
+            return None  # a parser's check (python3, bash -n) needs no packages
+        # A compiled language's check compiles against the packages (tsc, go
+        # build): it prepares them as a run would, and the run reuses them.
         if not has_resolver(language.name):
             if any(d.get("scope", "runtime") == "runtime" for d in request.dependencies or ()):
                 resolver_for(language.name)  # raises UnsupportedEcosystem, naming what is supported

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from .dependencies import ResolveHandler, SearchHandler
 from .executions import CancelHandler, ExecuteHandler, ExecutionHandler, ExecutionsHandler, LogsHandler
+from .lsp import FormatHandler, LspStatusHandler
 from .scripts import ScriptHandler, ScriptsHandler, ScriptVersionHandler, ScriptVersionsHandler
 from .service import HealthHandler, LanguagesHandler, MetricsHandler, OpenApiHandler
+from .workspace import CheckoutHandler, SamplesHandler, SaveHandler, WorkspaceHandler
 
 API = "stellascript/api/v1"
 # Any path segment: an id that is not a UUID reaches the handler, whose
@@ -32,4 +34,10 @@ def routes(base_url: str) -> list[tuple[str, type]]:
         (rf"{prefix}/languages/?", LanguagesHandler),
         (rf"{prefix}/openapi.json", OpenApiHandler),
         (rf"{prefix}/metrics/?", MetricsHandler),
+        (rf"{prefix}/workspace/?", WorkspaceHandler),
+        (rf"{prefix}/workspace/checkout/?", CheckoutHandler),
+        (rf"{prefix}/workspace/save/?", SaveHandler),
+        (rf"{prefix}/samples/?", SamplesHandler),
+        (rf"{prefix}/lsp/status/?", LspStatusHandler),
+        (rf"{prefix}/format/?", FormatHandler),
     ]

@@ -13,11 +13,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..execution.models import ResourceLimits
-from .csharp_script import script_to_program
 from .base import ARTIFACT_DIR, BUILD_OUTPUT_DIR, MIB, Language, PoolDefaults, script_path
+from .csharp_script import has_package_directives, neutralise_package_directives, script_to_program
 
 ASSEMBLY = "script.exe"
 REFERENCES = ["System.Core", "System.Net.Http", "System.Web.Extensions", "System.Xml.Linq", "Microsoft.CSharp"]
+# In a derived image with NuGet packages (dependencies/csharp.py): their
+# assemblies as mcs response-file lines (-r:/opt/stellascript/nuget/lib/X.dll).
+NUGET_REFERENCES = "/opt/stellascript/nuget/references.rsp"
+# mcs gets the packages' references when the image has them; the same
+# command serves the plain runtime image and every derived one.
+_WITH_PACKAGE_REFERENCES = f'if [ -f {NUGET_REFERENCES} ]; then exec "$@" @{NUGET_REFERENCES}; fi; exec "$@"'
 
 
 @dataclass(frozen=True)
@@ -25,12 +31,16 @@ class CSharp(Language):
     def generated_files(self, entry_point: str, source: str) -> dict[str, str]:
         if entry_point.endswith(".csx"):
             return {_program_name(entry_point): script_to_program(source, entry_point)}
+        if has_package_directives(source):  # '#r "nuget: ..."' / '#:package' lines are not C# to mcs
+            return {_program_name(entry_point): neutralise_package_directives(source, entry_point)}
         return {}
 
     def compile_argv(self, entry_point: str, source: str) -> list[str] | None:
-        target = _program_name(entry_point) if entry_point.endswith(".csx") else entry_point
+        generated = entry_point.endswith(".csx") or has_package_directives(source)
+        target = _program_name(entry_point) if generated else entry_point
         references = [f"-r:{name}" for name in REFERENCES]
-        return ["mcs", "-nologo", f"-out:{BUILD_OUTPUT_DIR}/{ASSEMBLY}", *references, script_path(target)]
+        mcs = ["mcs", "-nologo", f"-out:{BUILD_OUTPUT_DIR}/{ASSEMBLY}", *references, script_path(target)]
+        return ["sh", "-c", _WITH_PACKAGE_REFERENCES, "sh", *mcs]
 
     def run_argv(self, entry_point: str, source: str) -> list[str]:
         return ["mono", f"{ARTIFACT_DIR}/{ASSEMBLY}"]

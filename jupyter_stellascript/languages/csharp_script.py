@@ -17,7 +17,10 @@ DEFAULT_USINGS = ("System", "System.IO", "System.Collections.Generic", "System.L
 SCRIPT_CLASS = "StellaScriptProgram"
 
 _USING = re.compile(r"^\s*using\s+(?:static\s+)?[\w.]+(?:\s*=\s*[\w.<>, ]+)?\s*;\s*(?://.*)?$")
-_DIRECTIVE = re.compile(r"^\s*#(?:r|load)\b")
+_DIRECTIVE = re.compile(r"^\s*#(?:(?:r|load)\b|:)")  # #r, #load and .NET 10's #:package, #:sdk...
+# What mcs must not see in a .cs file: NuGet references and '#:' directives
+# (the packages they name are installed by dependencies/csharp.py).
+_PACKAGE_DIRECTIVE = re.compile(r'^\s*(?:#r\s+"\s*nuget\s*:|#:)', re.IGNORECASE)
 _MODIFIERS = r"(?:(?:public|private|internal|protected|static|async|sealed|abstract|partial|override|virtual|unsafe|extern|new)\s+)*"
 _TYPE_DECLARATION = re.compile(rf"^\s*{_MODIFIERS}(?:class|struct|interface|enum|delegate)\b")
 _STATEMENT_START = re.compile(r"^\s*(?:if|for|foreach|while|switch|using|lock|return|new|await|else|try|catch|finally|do|throw|var|yield)\b")
@@ -45,6 +48,18 @@ def _make_static(line: str) -> str:
     return f"{indent}static {line.lstrip()}"
 
 
+def has_package_directives(source: str) -> bool:
+    return any(_PACKAGE_DIRECTIVE.match(line) for line in source.splitlines())
+
+
+def neutralise_package_directives(source: str, file_name: str) -> str:
+    """A .cs file with its package directives commented out, line for line,
+    and a #line directive so that diagnostics still name the script's file
+    and lines."""
+    lines = [f"// {line}" if _PACKAGE_DIRECTIVE.match(line) else line for line in source.split("\n")]
+    return "\n".join([f'#line 1 "{file_name}"', *lines])
+
+
 def script_to_program(source: str, file_name: str) -> str:
     usings: list[str] = []
     members: list[str] = []
@@ -58,7 +73,7 @@ def script_to_program(source: str, file_name: str) -> str:
                 usings += [marker, line]
                 continue
             if _DIRECTIVE.match(line):
-                continue  # package references arrive with dependency support
+                continue  # packages are installed into the image (dependencies/csharp.py)
             if _is_member_start(line):
                 members += [marker, _make_static(line)]
                 depth += _brace_delta(line)

@@ -17,6 +17,13 @@ _ANY_CLASS = re.compile(r"^\s*(?:(?:final|abstract)\s+)*(?:class|record)\s+([A-Z
 _PACKAGE = re.compile(r"^\s*package\s+([\w.]+)\s*;", re.M)
 # Fast start for short scripts: one GC thread, C1 only, the JDK's CDS archive.
 JVM_OPTIONS = ["-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto", "-XX:-UsePerfData"]
+# The jars of a script's dependencies, in images derived for them
+# (dependencies/java.py). Commands run without a shell, so the class path
+# names the folder with a wildcard (javac and java expand it to its jars)
+# rather than an environment variable; in an image without dependencies the
+# folder does not exist and the wildcard adds nothing.
+DEPENDENCY_CLASSPATH_DIR = "/opt/stellascript/classpath"
+DEPENDENCY_CLASSPATH = f"{DEPENDENCY_CLASSPATH_DIR}/*"
 
 
 def main_class_name(source: str) -> str | None:
@@ -30,13 +37,13 @@ class Java(Language):
         return f"{main_class_name(source) or 'Main'}.java"
 
     def compile_argv(self, entry_point: str, source: str) -> list[str] | None:
-        return ["javac", "-encoding", "UTF-8", "-d", BUILD_OUTPUT_DIR, script_path(entry_point)]
+        return ["javac", "-encoding", "UTF-8", "-cp", DEPENDENCY_CLASSPATH, "-d", BUILD_OUTPUT_DIR, script_path(entry_point)]
 
     def run_argv(self, entry_point: str, source: str) -> list[str]:
         class_name = entry_point.removesuffix(".java")
         package = _PACKAGE.search(source)
         qualified = f"{package.group(1)}.{class_name}" if package else class_name
-        return ["java", *JVM_OPTIONS, "-cp", ARTIFACT_DIR, qualified]
+        return ["java", *JVM_OPTIONS, "-cp", f"{ARTIFACT_DIR}:{DEPENDENCY_CLASSPATH}", qualified]
 
 
 JAVA = Java(

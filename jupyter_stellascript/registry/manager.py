@@ -33,8 +33,8 @@ MAX_TAG = 50
 MAX_LIMIT = 500
 DEPENDENCY_SCOPES = ("runtime", "test", "build")
 
-# language, entry point, source -> diagnostics [{line, column, message}]
-SyntaxChecker = Callable[[str, str, str], list[dict]]
+# (language, entry point, content, declared dependencies) -> diagnostics [{line, column, message}]
+SyntaxChecker = Callable[[str, str, str, list], list[dict]]
 
 
 class IntegrityFailure(RuntimeError):
@@ -126,12 +126,14 @@ class ScriptRegistry:
                 errors.append(_error(f"dependencies[{index}]", f"scope must be one of {', '.join(DEPENDENCY_SCOPES)}"))
         return errors
 
-    def _check_syntax(self, language: str, entry_point: str, content: str) -> list[dict]:
+    def _check_syntax(self, language: str, entry_point: str, content: str, dependencies: list | None) -> list[dict]:
+        """The toolchain's diagnostics; compiled languages compile against
+        the script's dependencies (declared ones included, for their versions)."""
         if self.syntax_checker is None:
             return []
         return [
             _error("content", diagnostic["message"], line=diagnostic.get("line"), column=diagnostic.get("column"))
-            for diagnostic in self.syntax_checker(language, entry_point, content)
+            for diagnostic in self.syntax_checker(language, entry_point, content, list(dependencies or []))
         ]
 
     # -- blobs -------------------------------------------------------------------
@@ -269,7 +271,7 @@ class ScriptRegistry:
             entry_point = payload.get("entry_point") or get_language(language).default_entry_point(payload["content"])
             errors += [_error("entry_point", p) for p in get_language(language).validate_entry_point(entry_point)]
             if not errors:
-                errors += self._check_syntax(language, entry_point, payload["content"])
+                errors += self._check_syntax(language, entry_point, payload["content"], payload.get("dependencies"))
         if errors:
             raise ValidationFailed(errors)
         now = utcnow()
@@ -323,7 +325,8 @@ class ScriptRegistry:
                 # A default entry point follows the content (Java's follows the public class).
                 entry_point = language.default_entry_point(content)
             if not errors and "content" in payload:
-                errors += self._check_syntax(script.language, entry_point, content)
+                errors += self._check_syntax(script.language, entry_point, content,
+                                             payload.get("dependencies", current.dependencies))
             if errors:
                 raise ValidationFailed(errors)
             now = utcnow()

@@ -20,10 +20,11 @@ class SyntaxCheck:
     def __init__(self, engine_provider: Callable[[], ExecutionEngine]) -> None:
         self.engine_provider = engine_provider
 
-    def __call__(self, language: str, entry_point: str, source: str) -> list[dict]:
+    def __call__(self, language: str, entry_point: str, source: str, dependencies: list | None = None) -> list[dict]:
         engine = self.engine_provider()
         result = engine.execute(ExecutionRequest(
             language=language, source=source, entry_point=entry_point, timeout_s=CHECK_TIMEOUT_S, check_only=True,
+            dependencies=[d for d in dependencies or [] if isinstance(d, dict)],
         ))
         if result.termination_reason is TerminationReason.COMPILE_ERROR:
             diagnostics = get_language(language).parse_diagnostics(result.stderr)

@@ -3,10 +3,12 @@ PEP 503 index, and clean-up of the derived images a test session built."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from docker.errors import APIError, NotFound
 
 from jupyter_stellascript.dependencies import DependencySettings, DerivedImages
 from jupyter_stellascript.dependencies.derived import DERIVED_LABEL
@@ -17,18 +19,30 @@ PYPI = "https://pypi.org/simple"
 PYTHON_IMAGE = "stella-runtime/python:latest"
 
 
+def _derived_image_ids(docker_client) -> set[str]:
+    """The low-level listing, retried: Podman fails a filtered listing (500,
+    "image not known") when another process removes an image meanwhile."""
+    for attempt in range(5):
+        try:
+            return {image["Id"] for image in docker_client.api.images(filters={"label": f"{DERIVED_LABEL}=true"})}
+        except APIError:
+            if attempt == 4:
+                raise
+            time.sleep(1)
+    return set()
+
+
 @pytest.fixture(scope="session")
 def derived_cleanup(docker_client) -> Iterator[None]:
     """Remove, at the end, the derived images this session built (they are
     per-set, so every run of the tests would otherwise add some)."""
-    before = {image.id for image in docker_client.images.list(filters={"label": f"{DERIVED_LABEL}=true"})}
+    before = _derived_image_ids(docker_client)
     yield
-    for image in docker_client.images.list(filters={"label": f"{DERIVED_LABEL}=true"}):
-        if image.id not in before:
-            try:
-                docker_client.api.remove_image(image.id, force=True)
-            except Exception:  # in use by a container still stopping: the next session's clean-up takes it
-                pass
+    for image_id in _derived_image_ids(docker_client) - before:
+        try:
+            docker_client.api.remove_image(image_id, force=True)
+        except (APIError, NotFound) as error:  # in use by a container still stopping, or gone: the next session's clean-up takes it
+            print(f"derived image {image_id[:19]} not removed: {error}")
 
 
 @pytest.fixture(scope="session")

@@ -112,7 +112,7 @@ def test_the_resolve_endpoint_refuses_bad_input_clearly(server, spec, local_inde
         ({"language": "python", "dependencies": [missing]}, f"package '{missing}' was not found at {local_index.url}"),
         ({"language": "python", "content": '# /// script\n# dependencies = ["x"\nprint(1)\n'}, "malformed"),
         ({"language": "python", "dependencies": ["six==1.0", {"name": "six", "version": "2.0"}]}, "conflicting versions of package 'six'"),
-        ({"language": "go", "dependencies": ["golang.org/x/text"]}, "not supported for go"),
+        ({"language": "go", "dependencies": ["uuid"]}, "'uuid' is not a Go module path"),
         ({"language": "cobol", "dependencies": ["x"]}, "unknown language"),
     ]
     for body, needle in cases:
@@ -136,6 +136,39 @@ def test_search_finds_exact_names_where_the_ecosystem_allows(server, spec, local
     unsupported = server.request("GET", "/dependencies/search?language=go&q=text")
     assert unsupported.status_code == 400 and "dependency search is not supported for go" in unsupported.text
     check(spec, "ValidationError", json_of(unsupported))
+
+
+def test_typescript_and_go_resolve_and_npm_search_through_the_api(server, spec):
+    token = server.token("deps-dora")
+    npm = server.request("POST", "/dependencies/resolve", token=token, timeout=300, json={
+        "language": "typescript", "content": 'import ms from "ms";\n', "dependencies": [{"name": "ms", "version": "2.1.2"}]})
+    assert npm.status_code == 200, npm.text
+    body = json_of(npm)
+    check(spec, "DependencyResolution", body)
+    assert body["requested"] == ["ms@2.1.2"] and [(p["name"], p["version"]) for p in body["packages"]] == [("ms", "2.1.2")]
+    assert body["command"].startswith("npm install --package-lock-only") and '"lockfileVersion": 3' in body["lock_file"]
+    go = server.request("POST", "/dependencies/resolve", token=token, timeout=300, json={
+        "language": "go", "dependencies": [{"name": "github.com/google/uuid", "version": "v1.5.0"}]})
+    assert go.status_code == 200, go.text
+    body = json_of(go)
+    check(spec, "DependencyResolution", body)
+    assert [(p["name"], p["version"]) for p in body["packages"]] == [("github.com/google/uuid", "v1.5.0")]
+    assert " go get github.com/google/uuid@v1.5.0" in body["command"] and "-- go.sum --" in body["lock_file"]
+    # A script importing a package is saved (its check compiles against the
+    # package) and runs with it; the version keeps its lock.
+    created = server.request("POST", "/scripts", token=token, timeout=600, json={
+        "name": "uses-ms", "language": "typescript", "content": 'import ms from "ms";\nconsole.log(ms(90000));\n',
+        "dependencies": [{"name": "ms", "version": "2.1.2", "scope": "runtime"}]})
+    assert created.status_code == 201, created.text
+    record = execute(server, json_of(created)["id"], token)
+    assert (record["status"], record["stdout"]) == ("Succeeded", "2m\n"), record
+    saved = json_of(server.request("GET", f"/scripts/{json_of(created)['id']}", token=token))
+    assert saved["dependency_lock"]["sha256"] == record["dependency_lock_sha256"]
+    assert [(p["name"], p["version"]) for p in saved["dependency_lock"]["packages"]] == [("ms", "2.1.2")]
+    found = server.request("GET", "/dependencies/search?language=typescript&q=nanoid")
+    assert found.status_code == 200, found.text
+    check(spec, "DependencySearchResult", json_of(found))
+    assert json_of(found)["items"][0]["name"] == "nanoid"
 
 
 def test_search_against_pypi_itself():

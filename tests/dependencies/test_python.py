@@ -108,5 +108,5 @@ def test_the_lock_file_pins_every_package_with_its_hashes():
 
 
 def test_languages_without_a_resolver_say_so():
-    with pytest.raises(DependencyError, match="not supported for go yet"):
-        resolver_for("go")
+    with pytest.raises(DependencyError, match="not supported for cobol yet"):
+        resolver_for("cobol")

@@ -1,0 +1,491 @@
+"""Java: ``//DEPS`` lines (the JBang convention) and declared dependencies,
+resolved by Apache Maven with their transitive dependencies.
+
+A script declares what it needs in its own file::
+
+    //DEPS org.apache.commons:commons-text:1.12.0
+    //DEPS com.google.code.gson:gson:2.11.0, org.slf4j:slf4j-api:[2.0,3.0)
+
+(``group:artifact:version[:classifier][@jar]``, several per line, separated
+by commas or spaces) and/or on its registry record ([{name: "group:artifact",
+version, scope}]; only scope "runtime" is installed). Both are merged into
+one set; one artifact asked for at two versions is an error naming it.
+
+The real Apache Maven (see ``maven.py``) resolves the set in a container of
+the java runtime image, from a minimal POM that depends on it, with the
+maven-dependency-plugin: ``tree`` gives the resolved graph (Maven's own
+conflict resolution, nearest wins) and ``copy-dependencies`` the jars of the
+runtime classpath, whose SHA-256 are locked. The lock lists every artifact on
+that classpath, in Maven's order, with its hash.
+
+The derived image holds exactly the locked jars (each checked against its
+hash while the image is built) in ``/opt/stellascript/classpath``, which the
+java language's javac and java commands put on their class path.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shlex
+from dataclasses import dataclass
+from pathlib import Path
+from xml.etree import ElementTree
+from xml.sax.saxutils import escape
+
+import requests
+from docker.types import Mount
+
+from ..languages.java import DEPENDENCY_CLASSPATH_DIR
+from . import maven
+from .base import CA_IN_CONTAINER, BuildFiles, ResolveContext, Resolver, remove_scratch, run_tool, scratch_dir
+from .models import DependencyError, DependencySettings, Lock, LockedPackage
+
+INLINE = "//DEPS"
+DECLARED = "the script's declared dependencies"
+LOCK_HEADER = ("# Stella Script dependency lock (java): the runtime classpath as resolved by Apache Maven, in order;\n"
+               "# group:artifact:version[:classifier] sha256:<hash of the jar>\n")
+DEFAULT_SEARCH = "https://search.maven.org/solrsearch/select"
+SEARCH_ENV = "STELLASCRIPT_MAVEN_SEARCH"
+
+_DEPS_LINE = re.compile(r"^[ \t]*//DEPS(?=[ \t]|$)(.*)$", re.M)
+_NAME = r"[A-Za-z0-9_][A-Za-z0-9_.\-]*"
+# A version, or a Maven range ("[1.0,2.0)", "[1.5,)", "[1,2),[3,4)").
+_VERSION = r"(?:[A-Za-z0-9_][A-Za-z0-9_.+\-]*|[\[(][^\[\]()\s]*[\])](?:,[\[(][^\[\]()\s]*[\])])*)"
+_COORDINATES = re.compile(rf"^(?P<group>{_NAME}):(?P<artifact>{_NAME}):(?P<version>{_VERSION})(?::(?P<classifier>{_NAME}))?"
+                          rf"(?:@(?P<type>\w+))?$")
+_GROUP_ARTIFACT = re.compile(rf"^(?P<group>{_NAME}):(?P<artifact>{_NAME})$")
+
+
+@dataclass(frozen=True)
+class Artifact:
+    """One artifact asked for: Maven coordinates of a jar."""
+
+    group: str
+    artifact: str
+    version: str
+    classifier: str = ""
+
+    @property
+    def name(self) -> str:
+        """What it is called in locks and messages: group:artifact[:classifier]."""
+        return f"{self.group}:{self.artifact}" + (f":{self.classifier}" if self.classifier else "")
+
+    @property
+    def requirement(self) -> str:
+        return f"{self.group}:{self.artifact}:{self.version}" + (f":{self.classifier}" if self.classifier else "")
+
+    @classmethod
+    def parse(cls, text: str, origin: str) -> Artifact:
+        match = _COORDINATES.match(text)
+        if not match:
+            raise DependencyError(
+                f"{origin}: {text!r} is not group:artifact:version[:classifier] "
+                "(e.g. org.apache.commons:commons-text:1.12.0)", kind="malformed", package=text)
+        if match["type"] not in (None, "jar"):
+            raise DependencyError(f"{origin}: {text!r} asks for a {match['type']!r}; only jars go on the classpath",
+                                  kind="malformed", package=text)
+        if match["version"].upper().endswith("-SNAPSHOT"):
+            raise DependencyError(f"{origin}: {text!r} is a snapshot, which changes under the same name and cannot be "
+                                  "locked; ask for a release", kind="malformed", package=text)
+        return cls(match["group"], match["artifact"], match["version"], match["classifier"] or "")
+
+    def path(self, extension: str = "jar") -> str:
+        """Its file in a Maven repository (the repository layout)."""
+        classifier = f"-{self.classifier}" if self.classifier else ""
+        return (f"{self.group.replace('.', '/')}/{self.artifact}/{self.version}/"
+                f"{self.artifact}-{self.version}{classifier}.{extension}")
+
+    @property
+    def jar_name(self) -> str:
+        """Its file in the derived image's flat classpath folder."""
+        classifier = f"-{self.classifier}" if self.classifier else ""
+        return f"{self.group}_{self.artifact}-{self.version}{classifier}.jar"
+
+
+# -- reading what a script asks for ------------------------------------------------
+
+def _items(text: str) -> list[str]:
+    """A //DEPS line's artifacts: separated by commas or blanks, except the
+    commas inside a version range."""
+    items, current, depth = [], "", 0
+    for char in text:
+        if char in "[(":
+            depth += 1
+        elif char in "])":
+            depth = max(0, depth - 1)
+        if depth == 0 and (char == "," or char.isspace()):
+            if current:
+                items.append(current)
+            current = ""
+            continue
+        current += char
+    if current:
+        items.append(current)
+    return items
+
+
+def inline_artifacts(source: str) -> list[tuple[Artifact, str]]:
+    """Every //DEPS artifact with where it was written ("//DEPS on line 3")."""
+    found = []
+    for match in _DEPS_LINE.finditer(source):
+        line = source.count("\n", 0, match.start()) + 1
+        origin = f"{INLINE} on line {line}"
+        items = _items(match.group(1))
+        if not items:
+            raise DependencyError(f"{origin} names no artifact (write //DEPS group:artifact:version)", kind="malformed")
+        found.extend((Artifact.parse(item, origin), origin) for item in items)
+    return found
+
+
+def declared_artifact(dependency: dict, index: int) -> Artifact:
+    """A registry record's {name: "group:artifact", version}; "group:artifact:version"
+    as the name, without a version, is accepted too."""
+    origin = f"{DECLARED} [{index}]"
+    name = str(dependency.get("name", "")).strip()
+    version = str(dependency.get("version") or "").strip()
+    if not version and name.count(":") >= 2:
+        return Artifact.parse(name, origin)
+    if not _GROUP_ARTIFACT.match(name):
+        raise DependencyError(f"{origin}: {name!r} is not a Maven group:artifact (e.g. org.apache.commons:commons-text)",
+                              kind="malformed", package=name)
+    if not version or version in ("*", "latest"):
+        raise DependencyError(f"{origin}: {name!r} needs a version (e.g. 1.12.0, or a Maven range such as [1.0,2.0))",
+                              kind="malformed", package=name)
+    return Artifact.parse(f"{name}:{version}", origin)
+
+
+def merge(artifacts: list[tuple[Artifact, str]]) -> list[Artifact]:
+    """One version per artifact; two different ones are an error naming it and where each was asked."""
+    merged: dict[str, tuple[Artifact, str]] = {}
+    for artifact, origin in artifacts:
+        seen = merged.get(artifact.name)
+        if seen is None:
+            merged[artifact.name] = (artifact, origin)
+        elif seen[0].version != artifact.version:
+            raise DependencyError(
+                f"conflicting versions of package {artifact.name!r}: {seen[0].version} ({seen[1]}) "
+                f"and {artifact.version} ({origin})", kind="conflict", package=artifact.name)
+    return [artifact for artifact, _ in merged.values()]
+
+
+# -- Maven --------------------------------------------------------------------------
+
+def pom_text(artifacts: list[Artifact]) -> str:
+    dependencies = "".join(
+        "    <dependency>"
+        f"<groupId>{escape(a.group)}</groupId><artifactId>{escape(a.artifact)}</artifactId>"
+        f"<version>{escape(a.version)}</version>"
+        + (f"<classifier>{escape(a.classifier)}</classifier>" if a.classifier else "")
+        + "</dependency>\n"
+        for a in artifacts)
+    return (
+        '<project xmlns="http://maven.apache.org/POM/4.0.0">\n'
+        "  <modelVersion>4.0.0</modelVersion>\n"
+        "  <groupId>io.stellascript.resolve</groupId><artifactId>script</artifactId><version>0</version>\n"
+        "  <packaging>pom</packaging>\n"
+        f"  <dependencies>\n{dependencies}  </dependencies>\n"
+        "</project>\n")
+
+
+def settings_text(source: str) -> str:
+    """Every repository (Central, and any a dependency's POM names) is the configured source."""
+    return (
+        '<settings xmlns="http://maven.apache.org/SETTINGS/1.0.0">\n'
+        "  <mirrors><mirror><id>stellascript-source</id><mirrorOf>*</mirrorOf>"
+        f"<url>{escape(source)}</url></mirror></mirrors>\n"
+        "</settings>\n")
+
+
+def maven_argv() -> list[str]:
+    return [
+        f"{maven.MAVEN_HOME_IN_CONTAINER}/bin/mvn", "--batch-mode", "--no-transfer-progress", "--show-version",
+        "--update-snapshots",  # look again for what an earlier resolution did not find
+        "--strict-checksums", "-Dstyle.color=never",
+        "--settings", "/out/settings.xml", "--global-settings", "/out/settings.xml",
+        f"-Dmaven.repo.local={maven.REPOSITORY_IN_CONTAINER}",
+        # Resolutions running at once share the local repository.
+        "-Daether.syncContext.named.factory=file-lock", "-Daether.syncContext.named.nameMapper=file-gav",
+        "--file", "/out/pom.xml",
+        f"{maven.DEPENDENCY_PLUGIN}:tree", "-DoutputFile=/out/tree.txt", "-Dscope=runtime",
+        f"{maven.DEPENDENCY_PLUGIN}:copy-dependencies", "-DincludeScope=runtime", "-DoutputDirectory=/out/jars",
+        "-Dmdep.useRepositoryLayout=true",
+    ]
+
+
+@dataclass(frozen=True)
+class Node:
+    artifact: Artifact
+    type: str
+    depth: int
+
+
+def parse_tree(text: str) -> list[Node]:
+    """maven-dependency-plugin's text tree, in its (the classpath's) order;
+    the project itself, the first line, is left out."""
+    nodes = []
+    for line in text.splitlines()[1:]:
+        start = next((i for i, char in enumerate(line) if char.isalnum()), None)
+        if start is None:
+            continue
+        parts = line[start:].split()[0].split(":")
+        if len(parts) == 5:
+            group, artifact, kind, version, _scope = parts
+            classifier = ""
+        elif len(parts) == 6:
+            group, artifact, kind, classifier, version, _scope = parts
+        else:
+            raise DependencyError(f"Maven's dependency tree has a line this cannot read: {line!r}")
+        nodes.append(Node(Artifact(group, artifact, version, classifier), kind, start // 3))
+    return nodes
+
+
+def _maven_failure(output: str, wanted: list[Artifact], source: str, settings: DependencySettings) -> DependencyError:
+    """A clear error, naming the package and the source, from Maven's output."""
+    unreachable = re.search(r"(PKIX path building failed|UnknownHostException|Connection refused|connect timed out|"
+                            r"Read timed out|No route to host|Could not transfer artifact)", output)
+    if unreachable:
+        hint = (" (the JVM does not trust the registry's certificate: set the CA bundle with "
+                "STELLASCRIPT_DEPENDENCY_CA_BUNDLE)") if "PKIX" in unreachable.group(1) else ""
+        return DependencyError(f"the Maven repository {source} could not be reached: "
+                               f"{_line_with(output, unreachable.group(1))}{hint}", kind="unreachable", source=source)
+    missing = (re.search(r"Could not find artifact (\S+)", output)
+               or re.search(r"No versions available for (\S+) within specified range", output)
+               or re.search(r"The following artifacts could not be resolved: ([^\s,]+)", output))
+    if missing:
+        parts = missing.group(1).rstrip(":,.").split(":")  # group:artifact:type[:classifier]:version
+        name = f"{parts[0]}:{parts[1]}"
+        versions = _published_versions(parts[0], parts[1], source, settings)
+        if versions is None:
+            return DependencyError(f"package {name!r} was not found at {source}", kind="unknown_package",
+                                   package=name, source=source)
+        asked = next((a for a in wanted if f"{a.group}:{a.artifact}" == name), None)
+        version = asked.version if asked else parts[-1]
+        pulled = "" if asked else " (a dependency of what the script asks for)"
+        if version in versions:  # the version is there, but not the file asked for (a classifier)
+            return DependencyError(f"{missing.group(1)}{pulled} was not found at {source}: version {version} of package "
+                                   f"{name!r} has no such file", kind="unknown_version", package=name, source=source)
+        shown = ", ".join(versions[-10:])
+        return DependencyError(
+            f"no version of package {name!r}{pulled} matches {version!r} at {source} "
+            f"(available: {'..., ' if len(versions) > 10 else ''}{shown})",
+            kind="unknown_version", package=name, source=source)
+    errors = [line for line in output.splitlines() if line.startswith("[ERROR]") and line.strip() != "[ERROR]"]
+    tail = "\n".join((errors or output.strip().splitlines())[-15:])
+    return DependencyError(f"Apache Maven could not resolve the dependencies from {source}:\n{tail}", source=source)
+
+
+def _line_with(output: str, needle: str) -> str:
+    for line in output.splitlines():
+        if needle in line:
+            return line.strip()[:400]
+    return needle
+
+
+def _published_versions(group: str, artifact: str, source: str, settings: DependencySettings) -> list[str] | None:
+    """The versions the repository lists for group:artifact (its
+    maven-metadata.xml), oldest first; None when it has no such artifact."""
+    url = f"{source.rstrip('/')}/{group.replace('.', '/')}/{artifact}/maven-metadata.xml"
+    try:
+        response = requests.get(url, timeout=30, verify=maven.verify_with(settings))
+    except requests.RequestException as error:
+        raise DependencyError(f"the Maven repository {source} could not be reached: {error}",
+                              kind="unreachable", package=f"{group}:{artifact}", source=source) from None
+    if response.status_code == 404:
+        return None
+    if response.status_code != 200:
+        raise DependencyError(f"the Maven repository {source} answered {response.status_code} for {group}:{artifact}",
+                              kind="unreachable", package=f"{group}:{artifact}", source=source)
+    try:
+        root = ElementTree.fromstring(response.content)
+    except ElementTree.ParseError as error:
+        raise DependencyError(f"{url} is not Maven metadata: {error}", package=f"{group}:{artifact}", source=source) from None
+    return [element.text.strip() for element in root.iterfind("./versioning/versions/version") if element.text]
+
+
+def lock_file_text(packages: list[LockedPackage]) -> str:
+    lines = [LOCK_HEADER]
+    for package in packages:
+        artifact = artifact_of(package)
+        lines.append(f"{artifact.requirement} {package.hashes[0]}\n")
+    return "".join(lines)
+
+
+def artifact_of(package: LockedPackage) -> Artifact:
+    group, name, *classifier = package.name.split(":")
+    return Artifact(group, name, package.version, classifier[0] if classifier else "")
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 16), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+class JavaResolver(Resolver):
+    language = "java"
+    ecosystem = "maven"
+    manager = "Apache Maven"
+
+    def requirements(self, source: str, declared: list[dict]) -> tuple[str, ...]:
+        wanted = inline_artifacts(source)
+        for index, dependency in enumerate(declared or []):
+            if isinstance(dependency, dict) and dependency.get("scope", "runtime") == "runtime" and dependency.get("name"):
+                wanted.append((declared_artifact(dependency, index), f"{DECLARED} [{index}]"))
+        return tuple(sorted(artifact.requirement for artifact in merge(wanted)))
+
+    def resolve(self, requirements: tuple[str, ...], context: ResolveContext) -> Lock:
+        settings = context.settings
+        source = settings.source(self.ecosystem)
+        wanted = [Artifact.parse(requirement, "the dependency set") for requirement in requirements]
+        home = maven.maven_home(settings, context.progress)
+        argv = maven_argv()
+        ca_bundle = Path(settings.ca_bundle)
+        mounts = [
+            Mount(maven.MAVEN_HOME_IN_CONTAINER, str(home), type="bind", read_only=True),
+            Mount(maven.TOOLS_IN_CONTAINER, str(maven.tools_dir()), type="bind", read_only=True),
+            Mount(maven.REPOSITORY_IN_CONTAINER, str(maven.local_repository()), type="bind", read_only=False),
+        ]
+        script = f"exec {shlex.join(argv)}"
+        # A short-lived JVM: the C1 compiler only and one GC thread start Maven much faster.
+        maven_options = ["-Xmx512m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto"]
+        if ca_bundle.is_file():
+            mounts.append(Mount(maven.TRUSTSTORES_IN_CONTAINER, str(maven.truststores_dir()), type="bind", read_only=False))
+            store = f"{maven.TRUSTSTORES_IN_CONTAINER}/{maven.truststore_name(ca_bundle)}"
+            maven_options += [f"-Djavax.net.ssl.trustStore={store}", "-Djavax.net.ssl.trustStoreType=PKCS12",
+                              f"-Djavax.net.ssl.trustStorePassword={maven.TRUSTSTORE_PASSWORD}"]
+            # Made once per bundle, atomically (another resolution may be making it too).
+            script = (f"if [ ! -s {store} ]; then "
+                      f"java {maven.TOOLS_IN_CONTAINER}/TrustStore.java {CA_IN_CONTAINER} {store}.$$ "
+                      f"{maven.TRUSTSTORE_PASSWORD} && mv -f {store}.$$ {store} || "
+                      f"{{ echo {shlex.quote(f'[ERROR] the CA bundle {ca_bundle} is not PEM certificates Java reads')} >&2; "
+                      "exit 1; }; "
+                      f"fi; {script}")
+        workdir = scratch_dir("stellascript-resolve-")
+        try:
+            (workdir / "pom.xml").write_text(pom_text(wanted))
+            (workdir / "settings.xml").write_text(settings_text(source))
+            context.progress(f"resolving {len(wanted)} Java artifact(s) with Apache Maven {maven.MAVEN_VERSION} "
+                             f"from {source}: {', '.join(requirements)}")
+            run = run_tool(context, ["sh", "-c", script], environment={"MAVEN_OPTS": " ".join(maven_options)},
+                           mounts=mounts, workdir=workdir, what="Apache Maven (resolving Java dependencies)",
+                           source=source)
+            tree = workdir / "tree.txt"
+            if run.exit_code != 0 or not tree.is_file():
+                raise _maven_failure(run.output, wanted, source, settings)
+            packages = self._packages(parse_tree(tree.read_text()), workdir / "jars", source)
+        finally:
+            remove_scratch(workdir)
+        java_version = re.search(r"^Java version: ([^,\s]+)", run.output, re.MULTILINE)
+        return Lock(
+            language=self.language, requested=requirements, packages=tuple(packages),
+            lock_file=lock_file_text(packages), source=source, command=shlex.join(["mvn", *argv[1:]]),
+            tool=f"Apache Maven {maven.MAVEN_VERSION} ({maven.DEPENDENCY_PLUGIN.rsplit(':', 2)[1]} "
+                 f"{maven.DEPENDENCY_PLUGIN.rsplit(':', 1)[1]})",
+            runtime=f"java {java_version.group(1)}" if java_version else "",
+        )
+
+    @staticmethod
+    def _packages(nodes: list[Node], jars: Path, source: str) -> list[LockedPackage]:
+        """The runtime classpath: every jar of the tree, in its order, with
+        its hash and the artifacts it pulled in; each jar is kept by hash."""
+        on_classpath = [node for node in nodes if (jars / node.artifact.path()).is_file()]
+        missing = [node.artifact.requirement for node in nodes
+                   if node.type in ("jar", "bundle") and not (jars / node.artifact.path()).is_file()]
+        if missing:
+            raise DependencyError(f"Apache Maven resolved but did not fetch {', '.join(missing)} from {source}",
+                                  source=source)
+        names = {node.artifact.name for node in on_classpath}
+        if len({node.artifact.jar_name for node in on_classpath}) != len(on_classpath):
+            raise DependencyError("two artifacts of the set would have the same jar name on the classpath", source=source)
+        packages = []
+        for index, node in enumerate(nodes):
+            if node.artifact.name not in names:
+                continue
+            children = []
+            for child in nodes[index + 1:]:
+                if child.depth <= node.depth:
+                    break
+                if child.depth == node.depth + 1 and child.artifact.name in names:
+                    children.append(child.artifact.name)
+            jar = jars / node.artifact.path()
+            digest = _sha256(jar)
+            maven.keep(jar, digest)
+            packages.append(LockedPackage(name=node.artifact.name, version=node.artifact.version,
+                                          hashes=(f"sha256:{digest}",), requested=node.depth == 1,
+                                          dependencies=tuple(sorted(children))))
+        return packages
+
+    def build_files(self, lock: Lock, base_image: str, settings: DependencySettings) -> BuildFiles:
+        """The locked jars (from the jar store, or downloaded again and
+        checked), checked once more by sha256sum while the image is built."""
+        source = settings.source(self.ecosystem)
+        files: dict[str, bytes | Path] = {"dependencies.lock": lock.lock_file.encode()}
+        checks = []
+        for package in lock.packages:
+            artifact = artifact_of(package)
+            digest = package.hashes[0].removeprefix("sha256:")
+            url = f"{source.rstrip('/')}/{artifact.path()}"
+            files[f"classpath/{artifact.jar_name}"] = maven.download_verified(
+                url, digest, settings, what=f"{artifact.requirement}", package=package.name, source=source)
+            checks.append(f"{digest}  {DEPENDENCY_CLASSPATH_DIR}/{artifact.jar_name}\n")
+        files["classpath.sha256"] = "".join(checks).encode()
+        dockerfile = (
+            f"FROM {base_image}\n"
+            + (f"COPY classpath/ {DEPENDENCY_CLASSPATH_DIR}/\n" if lock.packages else "")
+            + "COPY classpath.sha256 dependencies.lock /opt/stellascript/\n"
+            + ("RUN sha256sum --check --quiet /opt/stellascript/classpath.sha256\n" if lock.packages else "")
+        )
+        return BuildFiles(dockerfile=dockerfile, files=files)
+
+    # -- search ----------------------------------------------------------------------
+
+    def search(self, query: str, settings: DependencySettings) -> list[dict]:
+        """Exact coordinates (group:artifact) are looked up in the repository
+        itself (its maven-metadata.xml), which any Maven repository serves;
+        other text goes to Maven Central's search (solrsearch), which is
+        only Central's (STELLASCRIPT_MAVEN_SEARCH points elsewhere)."""
+        source = settings.source(self.ecosystem)
+        query = query.strip()
+        exact = _GROUP_ARTIFACT.match(query)
+        if exact:
+            versions = _published_versions(exact["group"], exact["artifact"], source, settings)
+            if not versions:
+                return []
+            newest_first = list(reversed(versions))
+            return [{"name": query, "versions": newest_first[:50], "latest": newest_first[0],
+                     "source": source, "match": "exact coordinates"}]
+        return search_central(query, settings)
+
+
+def search_url() -> str:
+    return os.environ.get(SEARCH_ENV) or DEFAULT_SEARCH
+
+
+def search_central(query: str, settings: DependencySettings, rows: int = 20) -> list[dict]:
+    url = search_url()
+    try:
+        response = requests.get(url, params={"q": query, "rows": rows, "wt": "json"}, timeout=30,
+                                verify=maven.verify_with(settings))
+    except requests.RequestException as error:
+        raise DependencyError(
+            f"Maven Central's search ({url}) could not be reached: {type(error).__name__}; "
+            "searching by exact coordinates (group:artifact) asks the Maven repository itself",
+            kind="unreachable", source=url) from None
+    if response.status_code != 200:
+        raise DependencyError(f"Maven Central's search ({url}) answered {response.status_code}",
+                              kind="unreachable", source=url)
+    try:
+        documents = response.json()["response"]["docs"]
+    except (ValueError, KeyError, TypeError) as error:
+        raise DependencyError(f"Maven Central's search ({url}) answered something that is not a search result: {error}",
+                              source=url) from None
+    return [{"name": f"{doc['g']}:{doc['a']}", "versions": [doc["latestVersion"]], "latest": doc["latestVersion"],
+             "source": url, "match": "search"}
+            for doc in documents if {"g", "a", "latestVersion"} <= doc.keys()]
+
+
+JAVA = JavaResolver()

@@ -1,0 +1,1 @@
+"""Editing scripts with real language servers (through jupyter-lsp) and formatters."""

@@ -1,0 +1,242 @@
+/**
+ * The run view (main area): arguments and environment as a form, network
+ * mode and timeout; live output while the script runs; status, exit code and
+ * duration; the script's past executions, each of which can be opened.
+ */
+import { Widget } from '@lumino/widgets';
+
+import { ApiError, FINISHED, IExecution, IScript, IVersion, followLogs, formatDuration, post, request } from './api';
+import { button, el, select, statusBadge, when } from './dom';
+
+class KeyValueRows {
+  readonly node = el('div', { className: 'jp-StellaScript-kv' });
+  private readonly rows = el('div', { className: 'jp-StellaScript-kv-rows' });
+
+  constructor(private readonly kind: string, private readonly secret = false) {
+    this.node.append(this.rows, button(`Add ${kind}`, () => this.add(), `jp-StellaScript-add-${kind}`));
+  }
+
+  add(key = '', value = ''): void {
+    const name = el('input', { className: 'jp-mod-styled jp-StellaScript-key', attrs: { placeholder: 'name', 'aria-label': `${this.kind} name` } });
+    const content = el('input', {
+      className: 'jp-mod-styled jp-StellaScript-value',
+      attrs: { placeholder: 'value', type: this.secret ? 'password' : 'text', 'aria-label': `${this.kind} value` }
+    });
+    name.value = key;
+    content.value = value;
+    const row = el('div', { className: 'jp-StellaScript-kv-row' }, name, content);
+    row.append(button('✕', () => row.remove(), 'jp-StellaScript-remove', `Remove this ${this.kind}`));
+    this.rows.append(row);
+  }
+
+  values(): Record<string, string> {
+    const result: Record<string, string> = {};
+    for (const row of Array.from(this.rows.children)) {
+      const [name, value] = Array.from(row.querySelectorAll('input')) as HTMLInputElement[];
+      if (name.value.trim()) {
+        result[name.value.trim()] = value.value;
+      }
+    }
+    return result;
+  }
+
+  set(values: Record<string, string>): void {
+    this.rows.replaceChildren();
+    for (const [key, value] of Object.entries(values)) {
+      this.add(key, value);
+    }
+  }
+}
+
+export class RunView extends Widget {
+  private readonly version = select([]);
+  private readonly args = new KeyValueRows('argument');
+  private readonly env = new KeyValueRows('variable', true);
+  private readonly network = select([
+    ['none', 'none (no network)'],
+    ['bridge', 'bridge'],
+    ['host', 'host']
+  ]);
+  private readonly timeout = el('input', { className: 'jp-mod-styled jp-StellaScript-timeout', attrs: { type: 'number', min: '1', step: '1' } });
+  private readonly runButton = button('Run', () => void this.run(), 'jp-mod-accept jp-StellaScript-start');
+  private readonly cancelButton = button('Cancel', () => void this.cancel(), 'jp-mod-warn jp-StellaScript-cancel');
+  private readonly summary = el('div', { className: 'jp-StellaScript-summary' });
+  private readonly output = el('pre', { className: 'jp-StellaScript-output', attrs: { 'aria-label': 'output' } });
+  private readonly history = el('tbody');
+  private readonly problem = el('div', { className: 'jp-StellaScript-problem', attrs: { role: 'alert' } });
+  private current: string | null = null;
+  private following: AbortController | null = null;
+
+  constructor(
+    private readonly scriptId: string,
+    private readonly initialVersion?: string,
+    private readonly onFinished: () => void = () => undefined
+  ) {
+    super();
+    this.addClass('jp-StellaScript-run');
+    this.title.label = 'Run';
+    this.cancelButton.disabled = true;
+    const form = el(
+      'div',
+      { className: 'jp-StellaScript-form' },
+      el('label', { text: 'Version' }),
+      this.version,
+      el('label', { text: 'Arguments' }),
+      this.args.node,
+      el('label', { text: 'Environment' }),
+      this.env.node,
+      el('label', { text: 'Network' }),
+      this.network,
+      el('label', { text: 'Timeout (s)' }),
+      this.timeout
+    );
+    const table = el(
+      'table',
+      { className: 'jp-StellaScript-executions' },
+      el('thead', {}, el('tr', {}, ...['Started', 'Version', 'Status', 'Exit', 'Duration', 'Arguments'].map(text => el('th', { text })))),
+      this.history
+    );
+    this.node.append(
+      el('h2', { className: 'jp-StellaScript-title' }),
+      form,
+      el('div', { className: 'jp-StellaScript-actions' }, this.runButton, this.cancelButton),
+      this.problem,
+      this.summary,
+      this.output,
+      el('h3', { text: 'Past executions' }),
+      table
+    );
+    void this.load();
+  }
+
+  private async load(): Promise<void> {
+    try {
+      const [script, versions] = await Promise.all([
+        request<IScript>(`scripts/${this.scriptId}`),
+        request<{ items: IVersion[] }>(`scripts/${this.scriptId}/versions`)
+      ]);
+      this.title.label = `Run ${script.name}`;
+      (this.node.querySelector('.jp-StellaScript-title') as HTMLElement).textContent = `${script.name} (${script.language})`;
+      for (const item of versions.items) {
+        const option = el('option', { text: item.version === script.latest_version ? `${item.version} (latest)` : item.version });
+        option.value = item.version;
+        this.version.append(option);
+      }
+      this.version.value = this.initialVersion ?? script.latest_version;
+      const languages = await request<{ items: { name: string; default_timeout: number }[] }>('languages');
+      this.timeout.value = String(languages.items.find(item => item.name === script.language)?.default_timeout ?? 300);
+      await this.loadHistory();
+    } catch (error) {
+      this.problem.textContent = error instanceof ApiError ? error.message : String(error);
+    }
+  }
+
+  private async loadHistory(): Promise<void> {
+    const executions = await request<{ items: IExecution[] }>(`scripts/executions?script_id=${this.scriptId}&limit=50`);
+    this.history.replaceChildren();
+    for (const execution of executions.items) {
+      const row = el(
+        'tr',
+        { className: 'jp-StellaScript-execution', title: 'Show this execution', attrs: { 'data-execution-id': execution.id } },
+        el('td', { text: when(execution.started_at ?? execution.queued_at) }),
+        el('td', { text: execution.script_version ?? '' }),
+        el('td', {}, statusBadge(execution.status)),
+        el('td', { text: execution.exit_code === null ? '—' : String(execution.exit_code) }),
+        el('td', { text: formatDuration(execution.duration_ms) }),
+        el('td', { text: Object.entries(execution.arguments ?? {}).map(([k, v]) => `${k}=${v}`).join(' ') })
+      );
+      row.addEventListener('click', () => void this.showExecution(execution.id));
+      this.history.append(row);
+    }
+  }
+
+  private async run(): Promise<void> {
+    this.problem.textContent = '';
+    const timeout = Number(this.timeout.value);
+    const body: Record<string, unknown> = {
+      version: this.version.value || undefined,
+      arguments: this.args.values(),
+      environment: this.env.values(),
+      network_mode: this.network.value
+    };
+    if (this.timeout.value && Number.isFinite(timeout)) {
+      body.timeout = timeout;
+    }
+    try {
+      this.runButton.disabled = true;
+      const accepted = await post<{ execution_id: string }>(`scripts/${this.scriptId}/execute`, body);
+      await this.showExecution(accepted.execution_id);
+    } catch (error) {
+      this.problem.textContent =
+        error instanceof ApiError ? [error.message, ...error.errors.map(e => `${e.field}: ${e.message}`)].filter((v, i, all) => all.indexOf(v) === i).join('\n') : String(error);
+    } finally {
+      this.runButton.disabled = false;
+    }
+  }
+
+  /** Show an execution: its stored output, or its live output while it runs. */
+  async showExecution(executionId: string): Promise<void> {
+    this.following?.abort();
+    this.current = executionId;
+    this.output.replaceChildren();
+    let record = await request<IExecution>(`scripts/executions/${executionId}`);
+    this.renderSummary(record);
+    if (!FINISHED.includes(record.status)) {
+      this.cancelButton.disabled = false;
+      const following = new AbortController();
+      this.following = following;
+      try {
+        await followLogs(executionId, (stream, text) => this.append(stream, text), following.signal);
+      } catch (error) {
+        if (following.signal.aborted) {
+          return; // another execution is shown now
+        }
+        this.problem.textContent = error instanceof ApiError ? error.message : String(error);
+      }
+      this.cancelButton.disabled = true;
+      if (this.current !== executionId) {
+        return;
+      }
+      record = await request<IExecution>(`scripts/executions/${executionId}`);
+      this.renderSummary(record);
+      this.onFinished();
+      await this.loadHistory();
+    } else {
+      this.append('stdout', record.stdout);
+      this.append('stderr', record.stderr);
+    }
+    if (record.error) {
+      this.append('stderr', `\n${record.error}\n`);
+    }
+  }
+
+  private append(stream: 'stdout' | 'stderr', text: string): void {
+    if (text) {
+      this.output.append(el('span', { className: `jp-StellaScript-${stream}`, text }));
+    }
+  }
+
+  private renderSummary(record: IExecution): void {
+    this.summary.replaceChildren(
+      statusBadge(record.status),
+      el('span', { className: 'jp-StellaScript-exit', text: `exit code ${record.exit_code ?? '—'}` }),
+      el('span', { className: 'jp-StellaScript-duration', text: formatDuration(record.duration_ms) }),
+      el('span', { className: 'jp-StellaScript-execution-meta', text: `v${record.script_version ?? '?'} · network ${record.network_mode} · ${when(record.started_at ?? record.queued_at)}` })
+    );
+  }
+
+  private async cancel(): Promise<void> {
+    if (this.current) {
+      try {
+        await post(`scripts/executions/${this.current}/cancel`, {});
+      } catch (error) {
+        this.problem.textContent = error instanceof ApiError ? error.message : String(error);
+      }
+    }
+  }
+
+  dispose(): void {
+    this.following?.abort();
+    super.dispose();
+  }
+}

@@ -1,0 +1,142 @@
+/**
+ * The script library end to end, in a real JupyterLab with the real server
+ * extension (containers run the scripts): create a script, save a second
+ * version from the editor, see the diff, run it with an argument and see its
+ * output, and see a validation error at its line in the editor.
+ */
+import { expect, Page, test } from '@playwright/test';
+import path from 'path';
+
+const URL = process.env.JUPYTER_URL ?? '';
+const TOKEN = process.env.JUPYTER_TOKEN ?? '';
+const SCREENSHOTS = process.env.SCREENSHOT_DIR ?? path.join(__dirname, '..', '..', 'docs', 'screenshots');
+
+async function replaceEditorText(page: Page, text: string): Promise<void> {
+  const editor = page.locator('.jp-StellaScript-editor:visible .cm-content');
+  await editor.click();
+  await page.keyboard.press('Control+a');
+  await page.keyboard.press('Delete');
+  // insertText: no auto-indent or bracket closing, the text lands as written.
+  await page.keyboard.insertText(text);
+}
+
+test('create, version, diff, run and validate a script from the library panel', async ({ page, request }) => {
+  expect(URL, 'JUPYTER_URL must be set (tests/labextension/test_ui.py sets it)').not.toBe('');
+  await page.goto(`${URL}lab?token=${TOKEN}`);
+  const tab = page.locator('.jp-SideBar [data-id="stellascript-library"]');
+  const panel = page.locator('#stellascript-library');
+  await tab.waitFor();
+  if (!(await panel.isVisible())) {
+    await tab.click();
+  }
+  await expect(panel).toBeVisible();
+  await expect(panel.locator('.jp-StellaScript-empty')).toBeVisible();
+
+  // New script from the Python template.
+  await panel.locator('.jp-StellaScript-new').click();
+  await page.locator('.jp-StellaScript-new-name').fill('greeter');
+  await page.locator('.jp-StellaScript-new-language').selectOption('python');
+  await page.locator('.jp-Dialog .jp-mod-accept').click();
+  const label = page.locator('.jp-StellaScript-editor-label:visible');
+  await expect(label).toHaveText('greeter v1.0.0');
+  const row = panel.locator('.jp-StellaScript-row[data-script-name="greeter"]');
+  await expect(row.locator('.jp-StellaScript-version')).toHaveText('v1.0.0');
+  await expect(row.locator('.jp-StellaScript-language')).toHaveText('python');
+
+  // Ctrl+S in JupyterLab's editor saves the file and makes version 1.0.1.
+  await replaceEditorText(page, 'import json\n\nargs = json.load(open("/scripts/args.json"))\nprint("Hi " + args.get("name", "nobody"))\n');
+  await page.keyboard.press('Control+s');
+  await expect(page.locator('.jp-StellaScript-editor-status:visible')).toHaveText('Saved as v1.0.1');
+  await expect(label).toHaveText('greeter v1.0.1');
+  await expect(row.locator('.jp-StellaScript-version')).toHaveText('v1.0.1');
+
+  // History: the diff of 1.0.0 and 1.0.1, side by side.
+  await row.locator('.jp-StellaScript-history').click();
+  const history = page.locator('.jp-StellaScript-historyView:visible');
+  await expect(history.locator('.jp-StellaScript-versions tbody tr')).toHaveCount(2);
+  await expect(history.locator('.jp-StellaScript-diff-left')).toHaveValue('1.0.0');
+  await expect(history.locator('.jp-StellaScript-diff-right')).toHaveValue('1.0.1');
+  await expect(history.locator('td.jp-StellaScript-diff-new', { hasText: 'print("Hi " + args.get("name", "nobody"))' })).toHaveClass(/jp-StellaScript-diff-(changed|added)/);
+  await expect(history.locator('td.jp-StellaScript-diff-old', { hasText: 'print(f"Hello, {name}!")' })).toHaveClass(/jp-StellaScript-diff-(changed|removed)/);
+  await page.screenshot({ path: path.join(SCREENSHOTS, 'history.png') });
+
+  // Run it with an argument: live output, status, exit code, duration.
+  await row.locator('.jp-StellaScript-run').click();
+  const run = page.locator('.jp-StellaScript-run:visible');
+  await expect(run.locator('.jp-StellaScript-title')).toHaveText('greeter (python)');
+  await run.locator('.jp-StellaScript-add-argument').click();
+  await run.locator('.jp-StellaScript-key').fill('name');
+  await run.locator('.jp-StellaScript-value').first().fill('Stella');
+  await run.locator('.jp-StellaScript-start').click();
+  await expect(run.locator('.jp-StellaScript-output')).toHaveText('Hi Stella\n', { timeout: 120_000 });
+  await expect(run.locator('.jp-StellaScript-summary .jp-StellaScript-status')).toHaveText('Succeeded');
+  await expect(run.locator('.jp-StellaScript-exit')).toHaveText('exit code 0');
+  await expect(run.locator('.jp-StellaScript-duration')).toHaveText(/\d+(\.\d+)? m?s/);
+  await expect(run.locator('.jp-StellaScript-execution')).toHaveCount(1);
+  await expect(run.locator('.jp-StellaScript-execution td').nth(5)).toHaveText('name=Stella');
+  await page.screenshot({ path: path.join(SCREENSHOTS, 'run.png') });
+  await panel.locator('.jp-StellaScript-refresh').click();
+  await expect(row.locator('.jp-StellaScript-status')).toHaveText('Succeeded');
+
+  // A syntax error: a diagnostic at its line, no version, the file keeps the text.
+  await page.locator('.lm-TabBar-tab', { hasText: 'script.py' }).click();
+  const broken = 'import json\n\ndef broken(:\n    pass\n';
+  await replaceEditorText(page, broken);
+  await page.keyboard.press('Control+s');
+  await expect(page.locator('.jp-StellaScript-editor-status:visible')).toHaveText(/1 problem: not saved as a version/, { timeout: 120_000 });
+  const lines = page.locator('.jp-StellaScript-editor:visible .cm-line');
+  await expect(lines.nth(2).locator('.cm-lintRange-error')).toHaveCount(1);
+  await expect(lines.nth(0).locator('.cm-lintRange-error')).toHaveCount(0);
+  await lines.nth(2).locator('.cm-lintRange-error').hover();
+  await expect(page.locator('.cm-tooltip-lint')).toBeVisible();
+  await page.screenshot({ path: path.join(SCREENSHOTS, 'validation.png') });
+  const file = await request.get(`${URL}api/contents/stellascripts/greeter/script.py?token=${TOKEN}`);
+  expect((await file.json()).content).toBe(broken);
+  await expect(label).toHaveText('greeter v1.0.1');
+
+  // Fixed and saved as a minor version: the diagnostic goes away.
+  await replaceEditorText(page, 'import json\n\ndef fixed():\n    pass\n');
+  await page.locator('.jp-StellaScript-bump:visible').selectOption('minor');
+  await page.keyboard.press('Control+s');
+  await expect(page.locator('.jp-StellaScript-editor-status:visible')).toHaveText('Saved as v1.1.0', { timeout: 120_000 });
+  await expect(page.locator('.jp-StellaScript-editor:visible .cm-lintRange-error')).toHaveCount(0);
+
+  // An old version opens read only, in a folder of its own.
+  await row.locator('.jp-StellaScript-history').click();
+  await history.locator('tr[data-version="1.0.0"] .jp-StellaScript-open-version').click();
+  await expect(page.locator('.jp-StellaScript-editor-label:visible')).toHaveText('greeter v1.0.0 (old version: read only)');
+  await expect(page.locator('.jp-StellaScript-editor:visible .cm-content')).toContainText('Hello, {name}!');
+  await expect(page.locator('.jp-StellaScript-editor:visible .cm-content')).toHaveAttribute('aria-readonly', 'true');
+
+  // Clone a sample, then delete it after confirming.
+  await panel.locator('.jp-StellaScript-clone').click();
+  const sample = page.locator('.jp-Dialog select');
+  const option = sample.locator('option', { hasText: 'python: system_report.py' });
+  await sample.selectOption(await option.getAttribute('value'));
+  await page.locator('.jp-Dialog .jp-mod-accept').click();
+  await expect(page.locator('.jp-StellaScript-editor-label:visible')).toHaveText('system_report v1.0.0', { timeout: 120_000 });
+  const clone = panel.locator('.jp-StellaScript-row[data-script-name="system_report"]');
+  await expect(clone).toBeVisible();
+  await expect(clone.locator('.jp-StellaScript-version')).toHaveText('v1.0.0');
+  await page.screenshot({ path: path.join(SCREENSHOTS, 'panel.png') });
+
+  // Search and filters narrow the list.
+  await panel.locator('.jp-StellaScript-search').fill('greet');
+  await expect(panel.locator('.jp-StellaScript-row')).toHaveCount(1);
+  await panel.locator('.jp-StellaScript-search').fill('');
+  await expect(panel.locator('.jp-StellaScript-row')).toHaveCount(2);
+  await panel.locator('.jp-StellaScript-tag').fill('sample');
+  await expect(panel.locator('.jp-StellaScript-row')).toHaveCount(1);
+  await expect(panel.locator('.jp-StellaScript-name')).toHaveText('system_report');
+  await panel.locator('.jp-StellaScript-tag').fill('');
+  await panel.locator('.jp-StellaScript-filter-row select').first().selectOption('bash');
+  await expect(panel.locator('.jp-StellaScript-empty')).toBeVisible();
+  await panel.locator('.jp-StellaScript-filter-row select').first().selectOption('');
+  await expect(panel.locator('.jp-StellaScript-row')).toHaveCount(2);
+
+  await clone.locator('.jp-StellaScript-delete').click();
+  await expect(page.locator('.jp-Dialog')).toContainText('Delete "system_report"');
+  await page.locator('.jp-Dialog .jp-mod-accept').click();
+  await expect(clone).toHaveCount(0);
+
+});

@@ -1,0 +1,116 @@
+"""The JupyterLab extension in a real browser: Playwright drives Debian's
+Chromium against a JupyterLab this test starts (own port, root dir and data
+dir) with the real server extension, database and containers.
+
+The browser steps are in labextension/ui-tests/library.spec.ts; this test
+fails when any of them fails, and its output is Playwright's report.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+from jupyter_stellascript.languages import LANGUAGES
+from tests.servers import free_port
+
+REPO = Path(__file__).resolve().parents[2]
+JUPYTER = str(Path(sys.executable).with_name("jupyter"))
+CHROMIUM = "/usr/bin/chromium"
+
+pytestmark = pytest.mark.slow
+
+
+class RunningLab:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.port = free_port()
+        self.token = secrets.token_hex(16)
+        self.log_path = root.parent / "lab.log"
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/"
+
+    def start(self, data_dir: Path, timeout_s: float = 180) -> "RunningLab":
+        config = self.root.parent / "jupyter_server_config.py"
+        # Only Python keeps a warm container: the test runs Python alone.
+        pools = {name: {"min_containers": 1 if name == "python" else 0} for name in LANGUAGES}
+        # No "get notified about Jupyter news?" toast over the screenshots.
+        settings = self.root.parent / "user-settings" / "@jupyterlab" / "apputils-extension"
+        settings.mkdir(parents=True)
+        (settings / "notification.jupyterlab-settings").write_text('{"fetchNews": "false"}')
+        config.write_text(f"c.StellaScript.data_dir = {str(data_dir)!r}\nc.StellaScript.pool_sizes = {pools!r}\n")
+        env = {**os.environ, "STELLASCRIPT_DATA": str(data_dir), "JUPYTER_CONFIG_DIR": str(self.root.parent / "config"),
+               "JUPYTER_RUNTIME_DIR": str(self.root.parent / "runtime")}
+        self.process = subprocess.Popen(
+            [JUPYTER, "lab", "--no-browser", "--ip=127.0.0.1", f"--port={self.port}", "--ServerApp.port_retries=0",
+             f"--IdentityProvider.token={self.token}", f"--ServerApp.root_dir={self.root}", f"--config={config}",
+             f"--LabApp.user_settings_dir={self.root.parent / 'user-settings'}",
+             f"--LabApp.workspaces_dir={self.root.parent / 'lab-workspaces'}",
+             "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+             *(["--allow-root"] if os.geteuid() == 0 else [])],
+            stdout=open(self.log_path, "ab"), stderr=subprocess.STDOUT, env=env, start_new_session=True,
+        )
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"JupyterLab exited with {self.process.returncode}:\n{self.log_path.read_text()[-4000:]}")
+            try:
+                health = requests.get(f"{self.url}stellascript/api/v1/health", params={"token": self.token}, timeout=2).json()
+                if health.get("engine") == "ready":
+                    return self
+                if health.get("engine") == "unavailable":
+                    raise RuntimeError(f"container engine unavailable: {health}")
+            except requests.ConnectionError:
+                pass  # not listening yet
+            time.sleep(0.3)
+        raise TimeoutError(f"JupyterLab did not become ready:\n{self.log_path.read_text()[-4000:]}")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+
+
+@pytest.fixture()
+def lab(tmp_path: Path, runtime_images) -> Iterator[RunningLab]:
+    root = tmp_path / "root"
+    root.mkdir()
+    server = RunningLab(root).start(tmp_path / "data")
+    yield server
+    server.stop()
+
+
+def test_library_panel_in_chromium(lab: RunningLab, tmp_path: Path) -> None:
+    assert Path(CHROMIUM).exists(), "Chromium is missing: make setup installs Debian's chromium"
+    playwright = REPO / "node_modules" / ".bin" / "playwright"
+    assert playwright.exists(), "Playwright is missing: make setup runs npm ci"
+    # The extension under test is the one this JupyterLab serves.
+    extensions = requests.get(f"{lab.url}lab/api/extensions", params={"token": lab.token}, timeout=10).json()
+    assert any(ext["name"] == "jupyter-stellascript" and ext["enabled"] for ext in extensions), extensions
+    screenshots = REPO / "docs" / "screenshots"
+    screenshots.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "JUPYTER_URL": lab.url, "JUPYTER_TOKEN": lab.token, "CHROMIUM": CHROMIUM,
+           "SCREENSHOT_DIR": str(screenshots), "PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD": "1"}
+    result = subprocess.run(
+        [str(playwright), "test", "-c", "labextension/ui-tests/playwright.config.ts"],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=600,
+    )
+    report = result.stdout[-6000:] + result.stderr[-3000:]
+    assert result.returncode == 0, f"Playwright failed:\n{report}\n--- JupyterLab log ---\n{lab.log_path.read_text()[-3000:]}"

@@ -1,0 +1,16 @@
+"""The samples the JupyterLab panel offers to clone (jupyter_stellascript/samples.py)."""
+
+from __future__ import annotations
+
+from jupyter_stellascript.languages import LANGUAGES
+from jupyter_stellascript.samples import list_samples, samples_dir
+
+
+def test_every_sample_file_is_listed_with_its_language_summary_and_content() -> None:
+    samples = list_samples()
+    files = sorted(p.relative_to(samples_dir()).as_posix() for p in samples_dir().glob("*/*") if p.is_file())
+    assert sorted(f"{s['language']}/{s['file']}" for s in samples) == files
+    assert {s["language"] for s in samples} == set(LANGUAGES)
+    health = next(s for s in samples if s["file"] == "http_health_check.py")
+    assert health["summary"] == "HTTP health check: GET (or HEAD) a URL and judge the answer."
+    assert health["content"] == (samples_dir() / "python" / "http_health_check.py").read_text()
