@@ -1,5 +1,6 @@
-"""The sample scripts shipped with Stella Script (``samples/<language>/``),
-offered by the JupyterLab panel as starting points to clone."""
+"""Starting points the JupyterLab panel offers: the sample scripts
+(``samples/<language>/``) to clone, and one small template per language
+(``templates/<language>/``) for a new script."""
 
 from __future__ import annotations
 
@@ -34,6 +35,21 @@ def list_samples() -> list[dict]:
         content = path.read_text(encoding="utf-8")
         items.append({"language": language.name, "file": path.name, "name": path.stem,
                       "summary": _summary(content), "content": content})
+    return items
+
+
+def templates_dir() -> Path:
+    return Path(__file__).parent / "templates"
+
+
+def list_templates() -> list[dict]:
+    """One template per language: a script that greets ``name`` from its arguments."""
+    items = []
+    for language in LANGUAGES:
+        files = sorted(p for p in (templates_dir() / language).glob("*") if p.is_file())
+        if len(files) != 1:
+            raise FileNotFoundError(f"the {language} template is missing from {templates_dir() / language}")
+        items.append({"language": language, "file": files[0].name, "content": files[0].read_text(encoding="utf-8")})
     return items
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from jupyter_stellascript.languages import LANGUAGES
-from jupyter_stellascript.samples import list_samples, samples_dir
+from jupyter_stellascript.samples import list_samples, list_templates, samples_dir
 
 
 def test_every_sample_file_is_listed_with_its_language_summary_and_content() -> None:
@@ -14,3 +14,9 @@ def test_every_sample_file_is_listed_with_its_language_summary_and_content() -> 
     health = next(s for s in samples if s["file"] == "http_health_check.py")
     assert health["summary"] == "HTTP health check: GET (or HEAD) a URL and judge the answer."
     assert health["content"] == (samples_dir() / "python" / "http_health_check.py").read_text()
+
+
+def test_there_is_one_template_per_language() -> None:
+    templates = {t["language"]: t for t in list_templates()}
+    assert set(templates) == set(LANGUAGES)
+    assert templates["java"]["file"] == "Main.java" and "public class Main" in templates["java"]["content"]

@@ -7,7 +7,7 @@ from .executions import CancelHandler, ExecuteHandler, ExecutionHandler, Executi
 from .lsp import FormatHandler, LspStatusHandler
 from .scripts import ScriptHandler, ScriptsHandler, ScriptVersionHandler, ScriptVersionsHandler
 from .service import HealthHandler, LanguagesHandler, MetricsHandler, OpenApiHandler
-from .workspace import CheckoutHandler, SamplesHandler, SaveHandler, WorkspaceHandler
+from .workspace import CheckoutHandler, SamplesHandler, SaveHandler, TemplatesHandler, WorkspaceHandler
 
 API = "stellascript/api/v1"
 # Any path segment: an id that is not a UUID reaches the handler, whose
@@ -38,6 +38,7 @@ def routes(base_url: str) -> list[tuple[str, type]]:
         (rf"{prefix}/workspace/checkout/?", CheckoutHandler),
         (rf"{prefix}/workspace/save/?", SaveHandler),
         (rf"{prefix}/samples/?", SamplesHandler),
+        (rf"{prefix}/templates/?", TemplatesHandler),
         (rf"{prefix}/lsp/status/?", LspStatusHandler),
         (rf"{prefix}/format/?", FormatHandler),
     ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..registry.errors import ValidationFailed
-from ..samples import list_samples
+from ..samples import list_samples, list_templates
 from ..workspace import LocalEdits, Workspace
 from .base import StellaHandler as _StellaHandler
 
@@ -55,3 +55,8 @@ class SaveHandler(StellaHandler):
 class SamplesHandler(_StellaHandler):
     def get(self) -> None:
         self.send_json({"items": list_samples()})
+
+
+class TemplatesHandler(_StellaHandler):
+    def get(self) -> None:
+        self.send_json({"items": list_templates()})

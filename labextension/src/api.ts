@@ -86,6 +86,12 @@ export interface ISample {
   content: string;
 }
 
+export interface ITemplate {
+  language: string;
+  file: string;
+  content: string;
+}
+
 export interface ICheckout {
   path: string;
   folder: string;

@@ -10,13 +10,12 @@ import { IDocumentManager } from '@jupyterlab/docmanager';
 import { fileIcon, LabIcon } from '@jupyterlab/ui-components';
 import { Widget } from '@lumino/widgets';
 
-import { ApiError, ICheckout, ILanguage, IScript, ISample, post, request } from './api';
+import { ApiError, ICheckout, ILanguage, IScript, ISample, ITemplate, post, request } from './api';
 import { el, select } from './dom';
 import { ScriptEditorExtension } from './editor';
 import { HistoryView } from './history';
 import { LibraryPanel } from './panel';
 import { RunView } from './run';
-import { TEMPLATES } from './templates';
 
 const ICON_SVG = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24"><path class="jp-icon3" fill="#616161" d="M12 2l2.9 6.3 6.9.7-5.2 4.6 1.5 6.8L12 17l-6.1 3.4 1.5-6.8L2.2 9l6.9-.7z"/></svg>`;
 export const stellaIcon = new LabIcon({ name: 'stellascript:icon', svgstr: ICON_SVG });
@@ -178,9 +177,25 @@ const plugin: JupyterFrontEndPlugin<void> = {
           focusNodeSelector: 'input',
           buttons: [Dialog.cancelButton(), Dialog.okButton({ label: 'Create' })]
         });
-        if (result.button.accept) {
-          await createScript({ name: name.value, language: language.value, content: TEMPLATES[language.value] ?? '', visibility: visibility.value, tags: tagsOf(tags.value) });
+        if (!result.button.accept) {
+          return;
         }
+        let templates: ITemplate[];
+        try {
+          templates = (await request<{ items: ITemplate[] }>('templates')).items;
+        } catch (error) {
+          Notification.error(`Cannot read the templates: ${errorText(error)}`);
+          return;
+        }
+        const template = templates.find(item => item.language === language.value);
+        await createScript({
+          name: name.value,
+          language: language.value,
+          content: template?.content ?? '',
+          entry_point: template?.file,
+          visibility: visibility.value,
+          tags: tagsOf(tags.value)
+        });
       },
       cloneSample: async () => {
         let samples: ISample[];

@@ -73,7 +73,7 @@ export class RunView extends Widget {
     private readonly onFinished: () => void = () => undefined
   ) {
     super();
-    this.addClass('jp-StellaScript-run');
+    this.addClass('jp-StellaScript-runView');
     this.title.label = 'Run';
     this.cancelButton.disabled = true;
     const form = el(
@@ -186,7 +186,23 @@ export class RunView extends Widget {
       const following = new AbortController();
       this.following = following;
       try {
-        await followLogs(executionId, (stream, text) => this.append(stream, text), following.signal);
+        let first = true;
+        await followLogs(
+          executionId,
+          (stream, text) => {
+            this.append(stream, text);
+            if (first) {
+              // Output means it runs: show that rather than the Queued it was submitted as.
+              first = false;
+              void request<IExecution>(`scripts/executions/${executionId}`).then(latest => {
+                if (this.current === executionId && !FINISHED.includes(latest.status)) {
+                  this.renderSummary(latest);
+                }
+              });
+            }
+          },
+          following.signal
+        );
       } catch (error) {
         if (following.signal.aborted) {
           return; // another execution is shown now

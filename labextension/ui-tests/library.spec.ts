@@ -62,7 +62,7 @@ test('create, version, diff, run and validate a script from the library panel', 
 
   // Run it with an argument: live output, status, exit code, duration.
   await row.locator('.jp-StellaScript-run').click();
-  const run = page.locator('.jp-StellaScript-run:visible');
+  const run = page.locator('.jp-StellaScript-runView:visible');
   await expect(run.locator('.jp-StellaScript-title')).toHaveText('greeter (python)');
   await run.locator('.jp-StellaScript-add-argument').click();
   await run.locator('.jp-StellaScript-key').fill('name');
@@ -79,7 +79,7 @@ test('create, version, diff, run and validate a script from the library panel', 
   await expect(row.locator('.jp-StellaScript-status')).toHaveText('Succeeded');
 
   // A syntax error: a diagnostic at its line, no version, the file keeps the text.
-  await page.locator('.lm-TabBar-tab', { hasText: 'script.py' }).click();
+  await page.locator('.lm-TabBar-tab', { hasText: 'hello.py' }).click();
   const broken = 'import json\n\ndef broken(:\n    pass\n';
   await replaceEditorText(page, broken);
   await page.keyboard.press('Control+s');
@@ -90,16 +90,30 @@ test('create, version, diff, run and validate a script from the library panel', 
   await lines.nth(2).locator('.cm-lintRange-error').hover();
   await expect(page.locator('.cm-tooltip-lint')).toBeVisible();
   await page.screenshot({ path: path.join(SCREENSHOTS, 'validation.png') });
-  const file = await request.get(`${URL}api/contents/stellascripts/greeter/script.py?token=${TOKEN}`);
+  const file = await request.get(`${URL}api/contents/stellascripts/greeter/hello.py?token=${TOKEN}`);
   expect((await file.json()).content).toBe(broken);
   await expect(label).toHaveText('greeter v1.0.1');
 
   // Fixed and saved as a minor version: the diagnostic goes away.
-  await replaceEditorText(page, 'import json\n\ndef fixed():\n    pass\n');
+  await replaceEditorText(page, 'import time\n\nprint("first", flush=True)\ntime.sleep(4)\nprint("second")\n');
   await page.locator('.jp-StellaScript-bump:visible').selectOption('minor');
   await page.keyboard.press('Control+s');
   await expect(page.locator('.jp-StellaScript-editor-status:visible')).toHaveText('Saved as v1.1.0', { timeout: 120_000 });
   await expect(page.locator('.jp-StellaScript-editor:visible .cm-lintRange-error')).toHaveCount(0);
+
+  // Output arrives while the script still runs; past executions can be reopened.
+  await page.locator('.jp-StellaScript-editor-run:visible').click();
+  const live = page.locator('.jp-StellaScript-runView:visible');
+  await expect(live.locator('.jp-StellaScript-execution')).toHaveCount(1);
+  await live.locator('.jp-StellaScript-start').click();
+  await expect(live.locator('.jp-StellaScript-output')).toHaveText('first\n', { timeout: 120_000 });
+  await expect(live.locator('.jp-StellaScript-summary .jp-StellaScript-status')).toHaveText('Running');
+  await expect(live.locator('.jp-StellaScript-output')).toHaveText('first\nsecond\n');
+  await expect(live.locator('.jp-StellaScript-summary .jp-StellaScript-status')).toHaveText('Succeeded');
+  await expect(live.locator('.jp-StellaScript-execution')).toHaveCount(2);
+  await live.locator('.jp-StellaScript-execution', { hasText: 'name=Stella' }).click();
+  await expect(live.locator('.jp-StellaScript-output')).toHaveText('Hi Stella\n');
+  await expect(live.locator('.jp-StellaScript-execution-meta')).toContainText('v1.0.1');
 
   // An old version opens read only, in a folder of its own.
   await row.locator('.jp-StellaScript-history').click();

@@ -11,11 +11,11 @@ from collections.abc import Iterator
 
 import pytest
 
-from jupyter_stellascript.dependencies.derived import LOCK_SHA_LABEL
 from tests.dependencies.conftest import PYPI
 from tests.dependencies.index import unique_name
 from tests.handlers.test_openapi import check
 from tests.servers import STELLASCRIPT, RunningServer, json_of
+from tests.dependencies.images import remove_images_of_lock
 
 pytestmark = pytest.mark.slow
 
@@ -75,8 +75,7 @@ def test_the_lock_is_saved_with_the_version_and_runs_keep_it(server, spec, local
     assert [(p["name"], p["version"]) for p in body["packages"]] == [(name, "1.1.0")]
     assert body["source"] == local_index.url and body["command"].startswith("pip install --dry-run")
     # ...but reruns of version 1.0.0 install exactly its lock, even with its image gone.
-    for image in docker_client.images.list(filters={"label": f"{LOCK_SHA_LABEL}={lock['sha256']}"}):
-        docker_client.api.remove_image(image.id, force=True)
+    remove_images_of_lock(docker_client, lock["sha256"])
     rerun = execute(server, script["id"], token)
     assert rerun["status"] == "Succeeded", (rerun["error"], rerun["stderr"])
     assert rerun["stdout"] == "1.0.0\n" and rerun["dependency_lock_sha256"] == lock["sha256"]

@@ -13,7 +13,7 @@ import pytest
 
 from jupyter_stellascript.dependencies import DependencyError, DependencySettings, Lock
 from jupyter_stellascript.dependencies.bash import BASH, archive_name, parse_lock_file
-from jupyter_stellascript.dependencies.derived import LOCK_SHA_LABEL, derived_image_name
+from jupyter_stellascript.dependencies.derived import derived_image_name
 from jupyter_stellascript.dependencies.models import (
     DEFAULT_SOURCES,
     locked_set_key,
@@ -25,6 +25,7 @@ from jupyter_stellascript.execution.models import (
     ExecutionStatus,
     TerminationReason,
 )
+from tests.dependencies.images import remove_images_of_lock
 
 BASH_IMAGE = "stella-runtime/bash:latest"
 MIRROR = DEFAULT_SOURCES["debian"]
@@ -127,8 +128,7 @@ def test_a_second_script_with_the_same_set_reuses_the_image(apt_engine):
 def test_a_saved_lock_is_installed_exactly(apt_engine, docker_client):
     first = run(apt_engine, PROBE, WANTED)
     assert first.status is ExecutionStatus.SUCCEEDED, first.error
-    for image in docker_client.images.list(filters={"label": f"{LOCK_SHA_LABEL}={first.dependency_lock_sha256}"}):
-        docker_client.api.remove_image(image.id, force=True)  # so that the rerun cannot reuse one
+    remove_images_of_lock(docker_client, first.dependency_lock_sha256)
     rerun = run(apt_engine, PROBE, WANTED, lock=first.dependency_lock)
     assert rerun.status is ExecutionStatus.SUCCEEDED, (rerun.error, rerun.stderr[-3000:])
     assert "installing the locked dependencies" in rerun.stderr and "resolving" not in rerun.stderr

@@ -20,7 +20,7 @@ from jupyter_stellascript.dependencies import (
     Lock,
 )
 from jupyter_stellascript.dependencies.csharp import CSHARP
-from jupyter_stellascript.dependencies.derived import LOCK_SHA_LABEL, derived_image_name
+from jupyter_stellascript.dependencies.derived import derived_image_name
 from jupyter_stellascript.dependencies.models import locked_set_key, set_key
 from jupyter_stellascript.execution.engine import EngineSettings, ExecutionEngine
 from jupyter_stellascript.execution.models import (
@@ -30,6 +30,7 @@ from jupyter_stellascript.execution.models import (
 )
 from jupyter_stellascript.languages.csharp import CSHARP as CSHARP_LANGUAGE
 from tests.dependencies.nuget_feed import CSHARP_IMAGE, NuGetFeed, unique_id
+from tests.dependencies.images import remove_images_of_lock
 
 GREETER = 'namespace {ns} {{ public static class Greeter {{ public static string Hello(string n) {{ return "hello " + n; }} }} }}'
 SHOUTER = ('namespace {ns} {{ public static class Shouter {{ public static string Shout(string n) '
@@ -180,8 +181,7 @@ def test_a_saved_lock_keeps_its_versions_after_a_newer_release(nuget_engine, fee
     feed.publish(name, "1.1.0", VERSIONED.format(ns=name, version="1.1.0"))
     fresh = nuget_engine.derived_images.resolve("csharp", CSHARP_IMAGE, (name,))
     assert [p.version for p in fresh.packages] == ["1.1.0"]  # the feed now offers 1.1.0
-    for image in docker_client.images.list(filters={"label": f"{LOCK_SHA_LABEL}={first.dependency_lock_sha256}"}):
-        docker_client.api.remove_image(image.id, force=True)  # so that the rerun cannot reuse one
+    remove_images_of_lock(docker_client, first.dependency_lock_sha256)
 
     rerun = run(nuget_engine, source, declared, lock=first.dependency_lock)
     assert rerun.status is ExecutionStatus.SUCCEEDED, (rerun.error, rerun.stderr[-2000:])

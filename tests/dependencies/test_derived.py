@@ -17,6 +17,7 @@ from jupyter_stellascript.execution.models import ExecutionRequest, ExecutionSta
 from tests.concurrency import run_concurrently
 from tests.dependencies.conftest import PYPI, PYTHON_IMAGE
 from tests.dependencies.index import unique_name
+from tests.dependencies.images import remove_images_of_lock
 
 pytestmark = pytest.mark.slow
 
@@ -193,8 +194,7 @@ def test_a_lock_keeps_its_versions_after_a_newer_release(index_engine, local_ind
     assert [p.version for p in fresh.packages] == ["1.1.0"]  # the index now offers 1.1.0
 
     # Drop every image of the set, so that the rerun cannot just reuse one.
-    for image in docker_client.images.list(filters={"label": f"{LOCK_SHA_LABEL}={first.dependency_lock_sha256}"}):
-        docker_client.api.remove_image(image.id, force=True)
+    remove_images_of_lock(docker_client, first.dependency_lock_sha256)
     rerun = run(index_engine, source, declared, lock=lock)
     assert rerun.status is ExecutionStatus.SUCCEEDED, (rerun.error, rerun.stderr)
     assert rerun.stdout.strip() == "1.0.0"

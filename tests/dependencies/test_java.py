@@ -20,6 +20,7 @@ from jupyter_stellascript.dependencies.models import locked_set_key, set_key
 from jupyter_stellascript.execution.engine import EngineSettings, ExecutionEngine
 from jupyter_stellascript.execution.images import DEFINITION_LABEL  # inherited by the images built on a runtime image
 from jupyter_stellascript.execution.models import ExecutionRequest, ExecutionStatus, TerminationReason
+from tests.dependencies.images import remove_image
 
 CENTRAL = "https://repo.maven.apache.org/maven2"
 JAVA_IMAGE = "stella-runtime/java:latest"
@@ -211,7 +212,7 @@ def test_a_saved_lock_is_used_exactly_even_when_newer_releases_match(java_engine
     base_id = docker_client.images.get(JAVA_IMAGE).id
     image = derived_image_name("java", locked_set_key("java", base_id, saved))
     if derived._image(image) is not None:  # left by an earlier session: build it anew from the lock
-        docker_client.api.remove_image(image, force=True)
+        remove_image(docker_client, image)
 
     resolutions = derived.resolutions
     locked = run(java_engine, VERSION_OF_TEXT, ranged, lock=saved.to_dict())

@@ -105,3 +105,19 @@ def test_samples_are_listed_for_anyone(sqlite_server: RunningServer) -> None:
     samples = json_of(sqlite_server.request("GET", "/samples"))["items"]
     assert {"language": "go", "file": "tcp_port_check.go"}.items() <= next(s for s in samples if s["language"] == "go").items()
     assert all(s["content"] and s["summary"] for s in samples)
+
+
+def test_every_language_template_is_valid_and_greets_its_argument(sqlite_server: RunningServer, owner: str) -> None:
+    templates = json_of(sqlite_server.request("GET", "/templates"))["items"]
+    assert sorted(t["language"] for t in templates) == sorted(["python", "bash", "typescript", "go", "java", "csharp"])
+    for template in templates:
+        created = sqlite_server.request("POST", "/scripts", token=owner, json={
+            "name": f"template-{template['language']}-{uuid.uuid4().hex[:6]}", "language": template["language"],
+            "content": template["content"], "entry_point": template["file"]})
+        assert created.status_code == 201, f"{template['language']}: {created.text}"
+        script_id = json_of(created)["id"]
+        run = json_of(sqlite_server.request("POST", f"/scripts/{script_id}/execute?wait=true", token=owner,
+                                            json={"arguments": {"name": "Stella"}}))
+        assert (template["language"], run["status"], run["stdout"]) == (template["language"], "Succeeded", "Hello, Stella!\n"), run
+        plain = json_of(sqlite_server.request("POST", f"/scripts/{script_id}/execute?wait=true", token=owner, json={}))
+        assert plain["stdout"] == "Hello, world!\n", plain

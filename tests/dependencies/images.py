@@ -1,0 +1,32 @@
+"""Removing derived images in tests, the way Podman allows it.
+
+Right after a run, Podman may still be deleting the run's container: removing
+its image then fails (500, "container ... does not exist in database") for a
+moment. The tests that drop an image to prove a rebuild from a lock retry."""
+
+from __future__ import annotations
+
+import time
+
+from docker.errors import APIError, NotFound
+
+from jupyter_stellascript.dependencies.derived import LOCK_SHA_LABEL
+
+
+def remove_image(docker_client, reference: str, attempts: int = 10) -> None:
+    for attempt in range(attempts):
+        try:
+            docker_client.api.remove_image(reference, force=True)
+            return
+        except NotFound:
+            return
+        except APIError:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.5)
+
+
+def remove_images_of_lock(docker_client, lock_sha256: str) -> None:
+    """Every image built from this lock, so that a rerun cannot reuse one."""
+    for image in docker_client.images.list(filters={"label": f"{LOCK_SHA_LABEL}={lock_sha256}"}):
+        remove_image(docker_client, image.id)
