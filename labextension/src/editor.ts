@@ -5,8 +5,7 @@
  * are shown as CodeMirror diagnostics at their line; the file on disk keeps
  * the user's text whatever the server says, so nothing is lost.
  */
-import { Diagnostic, setDiagnostics } from '@codemirror/lint';
-import { EditorView } from '@codemirror/view';
+import { setDiagnostics } from '@codemirror/lint';
 import { Notification } from '@jupyterlab/apputils';
 import { CodeMirrorEditor } from '@jupyterlab/codemirror';
 import { DocumentRegistry, IDocumentWidget } from '@jupyterlab/docregistry';
@@ -15,37 +14,46 @@ import { IDisposable } from '@lumino/disposable';
 import { Signal } from '@lumino/signaling';
 import { Widget } from '@lumino/widgets';
 
-import { ApiError, IFieldError, IScript, IWorkspaceFile, post, request } from './api';
+import { ApiError, IScript, IWorkspaceFile, post, request } from './api';
 import { button, el, select } from './dom';
+import { toDiagnostics } from './editor-diagnostics';
+import { formatScript, IUndoCapture } from './format';
+import { lspNotice, lspStatus } from './lsp-status';
+
+/** The shared document's undo manager (a Y.UndoManager in JupyterLab 4's @jupyter/ydoc), when it has one. */
+function undoCapture(sharedModel: unknown): IUndoCapture | null {
+  const manager = (sharedModel as { undoManager?: Partial<IUndoCapture> | null }).undoManager;
+  return manager && typeof manager.stopCapturing === 'function' ? (manager as IUndoCapture) : null;
+}
 
 export type EditorWidget = IDocumentWidget<FileEditor, DocumentRegistry.ICodeModel>;
-
-/** Server field errors → CodeMirror diagnostics (errors without a line go on line 1). */
-export function toDiagnostics(view: EditorView, errors: IFieldError[]): Diagnostic[] {
-  const doc = view.state.doc;
-  return errors.map(error => {
-    const lineNumber = Math.min(Math.max(error.line ?? 1, 1), doc.lines);
-    const line = doc.line(lineNumber);
-    const column = error.column ? Math.min(Math.max(error.column - 1, 0), line.length) : 0;
-    const from = line.from + column;
-    return {
-      from,
-      to: Math.max(line.to, from),
-      severity: 'error',
-      source: 'Stella Script',
-      message: error.line ? error.message : `${error.field}: ${error.message}`
-    };
-  });
-}
 
 export class ScriptEditorExtension implements DocumentRegistry.IWidgetExtension<EditorWidget, DocumentRegistry.ICodeModel> {
   /** A script got a new version from the editor (the library refreshes). */
   readonly saved = new Signal<this, IScript>(this);
+  /** The editors showing a script, with what formats them (the "Format script" command uses it). */
+  private readonly formatters = new WeakMap<EditorWidget, () => Promise<void>>();
 
   constructor(
     private readonly workspaceDir: () => string | null,
-    private readonly runScript: (scriptId: string, version?: string) => void
+    private readonly runScript: (scriptId: string, version?: string) => void,
+    private readonly displayName: (language: string) => string = language => language
   ) {}
+
+  /** Whether `widget` is an editor of a script that can be formatted (not an old, read-only version). */
+  canFormat(widget: unknown): boolean {
+    return this.formatters.has(widget as EditorWidget);
+  }
+
+  /** Format the script in `widget` (see format.ts); false when it is not a script's editor. */
+  async format(widget: unknown): Promise<boolean> {
+    const format = this.formatters.get(widget as EditorWidget);
+    if (!format) {
+      return false;
+    }
+    await format();
+    return true;
+  }
 
   createNew(widget: EditorWidget, context: DocumentRegistry.IContext<DocumentRegistry.ICodeModel>): IDisposable | void {
     const root = this.workspaceDir();
@@ -86,8 +94,22 @@ export class ScriptEditorExtension implements DocumentRegistry.IWidgetExtension<
     if (!file.pinned) {
       bar.append(bump);
     }
+    const view = () => (widget.content.editor as CodeMirrorEditor).editor;
+    const format = async () => {
+      status.textContent = 'Formatting…';
+      status.className = 'jp-StellaScript-editor-status';
+      const outcome = await formatScript(view(), file, undoCapture(context.model.sharedModel));
+      status.textContent = outcome;
+      status.classList.add(outcome.startsWith('Not formatted') ? 'jp-mod-error' : 'jp-mod-ok');
+    };
+    if (!file.pinned) {
+      bar.append(button('Format', () => void format(), 'jp-StellaScript-editor-format', 'Format script (Shift+Alt+F)'));
+      this.formatters.set(widget, format);
+    }
+    const notice = el('span', { className: 'jp-StellaScript-editor-lsp' });
     bar.append(
       button('Run', () => this.runScript(file.script_id, file.pinned ? file.version : undefined), 'jp-StellaScript-editor-run', 'Open the run panel'),
+      notice,
       status
     );
     widget.toolbar.addItem('stellascript', new Widget({ node: bar }));
@@ -96,8 +118,7 @@ export class ScriptEditorExtension implements DocumentRegistry.IWidgetExtension<
       widget.content.editor.setOption('readOnly', true);
       // (Not via title.label: a document widget's label renames its file.)
     }
-
-    const view = () => (widget.content.editor as CodeMirrorEditor).editor;
+    void this.showLanguageServer(notice, file.language);
     context.saveState.connect(async (_, state) => {
       if (state !== 'completed') {
         return;
@@ -130,5 +151,24 @@ export class ScriptEditorExtension implements DocumentRegistry.IWidgetExtension<
         }
       }
     });
+  }
+
+  /** Say in the toolbar when the script's language has no language server, or its server is missing. */
+  private async showLanguageServer(notice: HTMLElement, language: string): Promise<void> {
+    let text: string;
+    let detail: string;
+    try {
+      const found = lspNotice(language, this.displayName(language), await lspStatus());
+      if (!found) {
+        return;
+      }
+      ({ text, detail } = found);
+    } catch (error) {
+      text = 'Language servers: status unknown';
+      detail = `GET lsp/status failed: ${error instanceof ApiError ? error.message : String(error)}`;
+    }
+    notice.textContent = text;
+    notice.title = detail;
+    notice.classList.add('jp-mod-warn');
   }
 }

@@ -4,7 +4,7 @@
  * view with live output and a version history with side-by-side diffs.
  */
 import { ILayoutRestorer, JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
-import { Dialog, MainAreaWidget, Notification, showDialog } from '@jupyterlab/apputils';
+import { Dialog, ICommandPalette, MainAreaWidget, Notification, showDialog } from '@jupyterlab/apputils';
 import { IEditorLanguageRegistry } from '@jupyterlab/codemirror';
 import { IDocumentManager } from '@jupyterlab/docmanager';
 import { fileIcon, LabIcon } from '@jupyterlab/ui-components';
@@ -14,11 +14,14 @@ import { ApiError, ICheckout, ILanguage, IScript, ISample, ITemplate, post, requ
 import { el, select } from './dom';
 import { ScriptEditorExtension } from './editor';
 import { HistoryView } from './history';
+import { lspProgressPlugin } from './lsp-progress';
 import { LibraryPanel } from './panel';
 import { RunView } from './run';
 
 const ICON_SVG = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24"><path class="jp-icon3" fill="#616161" d="M12 2l2.9 6.3 6.9.7-5.2 4.6 1.5 6.8L12 17l-6.1 3.4 1.5-6.8L2.2 9l6.9-.7z"/></svg>`;
 export const stellaIcon = new LabIcon({ name: 'stellascript:icon', svgstr: ICON_SVG });
+
+const FORMAT_COMMAND = 'stellascript:format';
 
 /** File types JupyterLab does not know by itself, so scripts get icons and a language. */
 const FILE_TYPES = [
@@ -53,12 +56,13 @@ const plugin: JupyterFrontEndPlugin<void> = {
   description: 'Stella Script: script library, editing, runs and version history',
   autoStart: true,
   requires: [IDocumentManager],
-  optional: [ILayoutRestorer, IEditorLanguageRegistry],
+  optional: [ILayoutRestorer, IEditorLanguageRegistry, ICommandPalette],
   activate: async (
     app: JupyterFrontEnd,
     docManager: IDocumentManager,
     restorer: ILayoutRestorer | null,
-    editorLanguages: IEditorLanguageRegistry | null
+    editorLanguages: IEditorLanguageRegistry | null,
+    palette: ICommandPalette | null
   ) => {
     for (const fileType of FILE_TYPES) {
       if (!app.docRegistry.getFileType(fileType.name) && !app.docRegistry.getFileTypesForPath(`x${fileType.extensions[0]}`).length) {
@@ -244,7 +248,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
     app.shell.add(panel, 'left', { rank: 650 });
     restorer?.add(panel, 'stellascript-library');
 
-    const editorExtension = new ScriptEditorExtension(() => workspaceDir, runScript);
+    const displayName = (language: string) => languages.find(item => item.name === language)?.display_name ?? language;
+    const editorExtension = new ScriptEditorExtension(() => workspaceDir, runScript, displayName);
     editorExtension.saved.connect(() => void panel.refresh());
     app.docRegistry.addWidgetExtension('Editor', editorExtension);
 
@@ -252,6 +257,20 @@ const plugin: JupyterFrontEndPlugin<void> = {
       label: 'Stella Script: Show Script Library',
       execute: () => app.shell.activateById(panel.id)
     });
+    app.commands.addCommand(FORMAT_COMMAND, {
+      label: 'Stella Script: Format Script',
+      caption: "Format the script in the current editor with its language's formatter",
+      isEnabled: () => editorExtension.canFormat(app.shell.currentWidget),
+      execute: async () => {
+        if (!(await editorExtension.format(app.shell.currentWidget))) {
+          Notification.info('Format script: open a Stella Script in the editor first (old versions are read only).', { autoClose: 5000 });
+        }
+      }
+    });
+    // Shift+Alt+F: free in JupyterLab and jupyterlab-lsp (VS Code's "Format Document").
+    app.commands.addKeyBinding({ command: FORMAT_COMMAND, keys: ['Alt Shift F'], selector: '.jp-StellaScript-editor' });
+    app.contextMenu.addItem({ command: FORMAT_COMMAND, selector: '.jp-StellaScript-editor .jp-FileEditor', rank: 0 });
+    palette?.addItem({ command: FORMAT_COMMAND, category: 'Stella Script' });
 
     try {
       const [workspace, languageList] = await Promise.all([
@@ -269,4 +288,4 @@ const plugin: JupyterFrontEndPlugin<void> = {
   }
 };
 
-export default plugin;
+export default [plugin, lspProgressPlugin];

@@ -4,32 +4,13 @@
  * version from the editor, see the diff, run it with an argument and see its
  * output, and see a validation error at its line in the editor.
  */
-import { expect, Page, test } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import path from 'path';
 
-const URL = process.env.JUPYTER_URL ?? '';
-const TOKEN = process.env.JUPYTER_TOKEN ?? '';
-const SCREENSHOTS = process.env.SCREENSHOT_DIR ?? path.join(__dirname, '..', '..', 'docs', 'screenshots');
-
-async function replaceEditorText(page: Page, text: string): Promise<void> {
-  const editor = page.locator('.jp-StellaScript-editor:visible .cm-content');
-  await editor.click();
-  await page.keyboard.press('Control+a');
-  await page.keyboard.press('Delete');
-  // insertText: no auto-indent or bracket closing, the text lands as written.
-  await page.keyboard.insertText(text);
-}
+import { openLibrary, replaceEditorText, SCREENSHOTS, TOKEN, URL } from './helpers';
 
 test('create, version, diff, run and validate a script from the library panel', async ({ page, request }) => {
-  expect(URL, 'JUPYTER_URL must be set (tests/labextension/test_ui.py sets it)').not.toBe('');
-  await page.goto(`${URL}lab?token=${TOKEN}`);
-  const tab = page.locator('.jp-SideBar [data-id="stellascript-library"]');
-  const panel = page.locator('#stellascript-library');
-  await tab.waitFor();
-  if (!(await panel.isVisible())) {
-    await tab.click();
-  }
-  await expect(panel).toBeVisible();
+  const panel = await openLibrary(page);
   await expect(panel.locator('.jp-StellaScript-empty')).toBeVisible();
 
   // New script from the Python template.

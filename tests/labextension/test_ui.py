@@ -2,8 +2,12 @@
 Chromium against a JupyterLab this test starts (own port, root dir and data
 dir) with the real server extension, database and containers.
 
-The browser steps are in labextension/ui-tests/library.spec.ts; this test
-fails when any of them fails, and its output is Playwright's report.
+The browser steps are in labextension/ui-tests/*.spec.ts (library.spec.ts:
+the panel, versions, diffs and runs; lsp-editing.spec.ts: completions and
+diagnostics from the real language servers, formatting); this test fails when
+any of them fails, and its output is Playwright's report. Screenshots go to
+labextension/ui-tests/test-results/screenshots, or to docs/screenshots with
+STELLASCRIPT_UPDATE_SCREENSHOTS=1.
 """
 
 from __future__ import annotations
@@ -103,7 +107,11 @@ def test_library_panel_in_chromium(lab: RunningLab, tmp_path: Path) -> None:
     # The extension under test is the one this JupyterLab serves.
     extensions = requests.get(f"{lab.url}lab/api/extensions", params={"token": lab.token}, timeout=10).json()
     assert any(ext["name"] == "jupyter-stellascript" and ext["enabled"] for ext in extensions), extensions
-    screenshots = REPO / "docs" / "screenshots"
+    # docs/screenshots only when asked, so that a test run leaves the git tree as it was.
+    if os.environ.get("STELLASCRIPT_UPDATE_SCREENSHOTS") == "1":
+        screenshots = REPO / "docs" / "screenshots"
+    else:
+        screenshots = REPO / "labextension" / "ui-tests" / "test-results" / "screenshots"
     screenshots.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "JUPYTER_URL": lab.url, "JUPYTER_TOKEN": lab.token, "CHROMIUM": CHROMIUM,
            "SCREENSHOT_DIR": str(screenshots), "PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD": "1"}

@@ -1,0 +1,92 @@
+/**
+ * "Format script": the editor's text goes to the server's formatter
+ * (POST /format) and comes back formatted. The result replaces only the part
+ * that changed, in one CodeMirror transaction: one undo step, and the cursor
+ * stays where it was relative to the text around it.
+ */
+import { setDiagnostics } from '@codemirror/lint';
+import { EditorView } from '@codemirror/view';
+import { Notification } from '@jupyterlab/apputils';
+
+import { ApiError, IFieldError, IWorkspaceFile, post } from './api';
+import { toDiagnostics } from './editor-diagnostics';
+
+/** The part of a shared document's Y.UndoManager that formatting uses. */
+export interface IUndoCapture {
+  stopCapturing(): void;
+}
+
+export interface IFormatResult {
+  source: string;
+  changed: boolean;
+}
+
+/**
+ * Where a formatter's message points, as 1-based line and column. The
+ * formatters write `file:LINE:COL: message` (ruff, gofmt, shfmt,
+ * google-java-format) or `... (LINE:COL)` (prettier).
+ */
+export function errorPosition(message: string): { line: number; column: number } | null {
+  const match = /:(\d+):(\d+)\b/.exec(message) ?? /\((\d+):(\d+)\)/.exec(message);
+  return match ? { line: Number(match[1]), column: Number(match[2]) } : null;
+}
+
+/** The smallest change turning `before` into `after` (common prefix and suffix kept). */
+export function minimalChange(before: string, after: string): { from: number; to: number; insert: string } | null {
+  if (before === after) {
+    return null;
+  }
+  let prefix = 0;
+  const shortest = Math.min(before.length, after.length);
+  while (prefix < shortest && before[prefix] === after[prefix]) {
+    prefix++;
+  }
+  let suffix = 0;
+  while (suffix < shortest - prefix && before[before.length - 1 - suffix] === after[after.length - 1 - suffix]) {
+    suffix++;
+  }
+  return { from: prefix, to: before.length - suffix, insert: after.slice(prefix, after.length - suffix) };
+}
+
+/**
+ * Format the script shown in `view`. Returns what happened, for the editor's
+ * status line; problems are shown where they belong (a diagnostic at the
+ * formatter's position, a notification for a missing formatter).
+ */
+export async function formatScript(view: EditorView, file: IWorkspaceFile, undo?: IUndoCapture | null): Promise<string> {
+  const original = view.state.doc.toString();
+  let result: IFormatResult;
+  try {
+    result = await post<IFormatResult>('format', { language: file.language, source: original, entry_point: file.entry_point });
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 422) {
+      const position = errorPosition(error.message);
+      const problem: IFieldError = { field: 'source', message: error.message, line: position?.line, column: position?.column };
+      view.dispatch(setDiagnostics(view.state, toDiagnostics(view, [problem], 'formatter')));
+      return 'Not formatted: the formatter cannot parse the script';
+    }
+    if (error instanceof ApiError && error.status === 503) {
+      Notification.error(`Cannot format: ${error.message}`, { autoClose: false });
+      return 'Not formatted: the formatter is not installed';
+    }
+    const message = error instanceof ApiError ? error.message : String(error);
+    Notification.error(`Cannot format the script: ${message}`, { autoClose: 8000 });
+    return `Not formatted: ${message}`;
+  }
+  view.dispatch(setDiagnostics(view.state, []));
+  if (view.state.doc.toString() !== original) {
+    // Typed into while the formatter ran: applying its result would drop that.
+    return 'Not formatted: the script changed while it was being formatted; format again';
+  }
+  const change = minimalChange(original, result.source);
+  if (!change) {
+    return 'Already formatted';
+  }
+  // The document's undo manager merges edits made within half a second into
+  // one undo step: close the step before and after, so that undo takes back
+  // exactly the formatting, not the typing just before it.
+  undo?.stopCapturing();
+  view.dispatch({ changes: change, userEvent: 'input.format', scrollIntoView: true });
+  undo?.stopCapturing();
+  return 'Formatted';
+}
