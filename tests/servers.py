@@ -29,6 +29,19 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+
+def stop_process_group(process: subprocess.Popen | None, grace_s: float = 30) -> None:
+    """SIGTERM a server started in its own process group (it and whatever it
+    started), SIGKILL after the grace period."""
+    if process is None or process.poll() is not None:
+        return
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=grace_s)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
 class RunningServer:
     """A headless Stella Script server in its own process and data directory."""
 
@@ -92,13 +105,7 @@ class RunningServer:
         return requests.request(method, f"{self.url}{path}", headers=headers, timeout=kwargs.pop("timeout", 120), **kwargs)
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
+        stop_process_group(self.process)
 
     def kill(self) -> None:
         """SIGKILL the server: no shutdown code runs."""

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import signal
 import subprocess
 import sys
 import time
@@ -25,7 +24,7 @@ import pytest
 import requests
 
 from jupyter_stellascript.languages import LANGUAGES
-from tests.servers import free_port
+from tests.servers import free_port, stop_process_group
 
 REPO = Path(__file__).resolve().parents[2]
 JUPYTER = str(Path(sys.executable).with_name("jupyter"))
@@ -82,13 +81,7 @@ class RunningLab:
         raise TimeoutError(f"JupyterLab did not become ready:\n{self.log_path.read_text()[-4000:]}")
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
+        stop_process_group(self.process)
 
 
 @pytest.fixture()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import signal
 import subprocess
 import sys
 import time
@@ -17,7 +16,7 @@ import requests
 from openapi_schema_validator import OAS31Validator
 
 from jupyter_stellascript.lsp.project import project_files
-from tests.servers import free_port
+from tests.servers import free_port, stop_process_group
 
 OPENAPI = json.loads((Path(__file__).resolve().parents[2] / "jupyter_stellascript" / "openapi.json").read_text())
 
@@ -78,13 +77,7 @@ class JupyterServer:
         return self.log_path.read_text(errors="replace")[-6000:]
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
+        stop_process_group(self.process)
 
 
 @pytest.fixture(scope="session")
