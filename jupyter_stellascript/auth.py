@@ -13,13 +13,15 @@ from __future__ import annotations
 
 import getpass
 import hashlib
+import json
 import secrets
 from dataclasses import dataclass, field
 
 from jupyter_server.auth.identity import IdentityProvider, User
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import sessionmaker
 from traitlets import Any as AnyTrait
+from traitlets import default
 
 from .db import ApiToken
 from .identity import ANONYMOUS, Caller
@@ -38,33 +40,88 @@ def create_token(sessions: sessionmaker, user: str, teams: list[str], admin: boo
     return token
 
 
+def revoke_tokens(sessions: sessionmaker, *, token: str | None = None, user: str | None = None) -> int:
+    """Delete one token, or every token of a user; how many went."""
+    with sessions() as session, session.begin():
+        query = delete(ApiToken).where(ApiToken.token_sha256 == hash_token(token)) if token else \
+            delete(ApiToken).where(ApiToken.user == user)
+        return session.execute(query).rowcount
+
+
 @dataclass
 class StellaUser(User):
     teams: list[str] = field(default_factory=list)
     admin: bool = False
+    # Which API token identified the user: a browser's login cookie names it,
+    # so that revoking the token also ends the browser sessions it opened.
+    token_sha256: str = field(default="", repr=False, compare=False)
 
 
 class TokenIdentityProvider(IdentityProvider):
-    """Authenticates ``Authorization: token <t>`` against Stella Script's tokens."""
+    """Identities from Stella Script's API tokens.
+
+    Programs send ``Authorization: token <t>``. A browser (JupyterLab with
+    this provider, for teams sharing one server) opens ``/lab?token=<t>`` or
+    types the token on Jupyter's login page; it then holds Jupyter's signed
+    login cookie, which names the token's hash, so every request re-checks
+    that the token still exists (a revoked token logs its browsers out).
+    Cookie-authenticated requests are subject to Jupyter's XSRF checks."""
 
     sessions = AnyTrait(None, allow_none=True, help="Session factory; set by the extension at start-up.")
+
+    @default("token")
+    def _no_shared_token(self) -> str:
+        # No server-wide token: every identity is an API token's user (and
+        # JupyterLab's page must not send a shared one in its requests).
+        return ""
 
     @property
     def auth_enabled(self) -> bool:
         return True
 
-    def get_user(self, handler) -> User | None:
-        header = handler.request.headers.get("Authorization", "")
-        scheme, _, token = header.partition(" ")
-        if scheme.lower() not in ("token", "bearer") or not token.strip() or self.sessions is None:
+    @property
+    def login_available(self) -> bool:
+        return True
+
+    def _user_for(self, token_sha256: str) -> StellaUser | None:
+        if self.sessions is None:
             return None
         with self.sessions() as session:
-            row = session.scalar(select(ApiToken).where(ApiToken.token_sha256 == hash_token(token.strip())))
+            row = session.scalar(select(ApiToken).where(ApiToken.token_sha256 == token_sha256))
         if row is None:
-            handler._stellascript_bad_token = True
             return None
-        handler._token_authenticated = True
-        return StellaUser(username=row.user, name=row.user, teams=list(row.teams or []), admin=row.admin)
+        return StellaUser(username=row.user, name=row.user, teams=list(row.teams or []), admin=row.admin,
+                          token_sha256=token_sha256)
+
+    async def get_user_token(self, handler) -> User | None:
+        token = (self.get_token(handler) or "").strip()
+        if not token:
+            return None
+        user = self._user_for(hash_token(token))
+        if user is None:
+            handler._stellascript_bad_token = True
+        return user
+
+    def user_to_cookie(self, user: User) -> str:
+        if isinstance(user, StellaUser) and user.token_sha256:
+            return json.dumps({"token_sha256": user.token_sha256})
+        return super().user_to_cookie(user)
+
+    def user_from_cookie(self, cookie_value: str) -> User | None:
+        data = json.loads(cookie_value)
+        if "token_sha256" not in data:
+            return None  # a cookie this provider did not write
+        return self._user_for(str(data["token_sha256"]))
+
+    def identity_model(self, user: User) -> dict:
+        model = super().identity_model(user)
+        model.pop("token_sha256", None)  # /api/me is not the place for it
+        return model
+
+    def process_login_form(self, handler) -> User | None:
+        """Jupyter's login page: the password is a Stella Script API token."""
+        typed = handler.get_argument("password", default="").strip()
+        return self._user_for(hash_token(typed)) if typed else None
 
 
 def caller_for(user: User | None) -> Caller:

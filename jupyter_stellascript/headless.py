@@ -25,7 +25,8 @@ def headless_config(port: int, ip: str) -> Config:
     config.ServerApp.open_browser = False
     config.ServerApp.root_dir = str(data_dir())
     config.ServerApp.identity_provider_class = "jupyter_stellascript.auth.TokenIdentityProvider"
-    config.ServerApp.disable_check_xsrf = True
+    # Programs authenticate with a token header (no XSRF check applies); a
+    # browser that logged in with a token holds a cookie, which XSRF guards.
     config.ServerApp.allow_unauthenticated_access = True
     # Containers and CI machines often run as root; the server's own powers
     # don't reach scripts, which run as an unprivileged user in containers.

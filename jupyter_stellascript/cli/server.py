@@ -27,15 +27,7 @@ def token() -> None:
     """API tokens for headless servers."""
 
 
-@token.command("create")
-@click.option("--user", required=True, help="The user the token acts as.")
-@click.option("--team", "teams", multiple=True, help="A team of the user (repeatable).")
-@click.option("--admin", is_flag=True, help="The user may change and delete any script.")
-@click.option("--data", "data", type=click.Path(file_okay=False, path_type=Path), help="Data directory (default: $STELLASCRIPT_DATA).")
-@click.option("--db-url", help="Database URL, when not the data directory's SQLite.")
-def token_create(user: str, teams: tuple[str, ...], admin: bool, data: Path | None, db_url: str | None) -> None:
-    """Create a token and print it (it is stored only as a hash)."""
-    from ..auth import create_token
+def _database(data: Path | None, db_url: str | None):
     from ..config import StellaScript
     from ..db import open_database
 
@@ -43,4 +35,39 @@ def token_create(user: str, teams: tuple[str, ...], admin: bool, data: Path | No
     config = StellaScript()
     if db_url:
         config.db_url = db_url
-    click.echo(create_token(open_database(config.resolved_db_url()), user, list(teams), admin))
+    return open_database(config.resolved_db_url())
+
+
+_data_option = click.option("--data", "data", type=click.Path(file_okay=False, path_type=Path),
+                            help="Data directory (default: $STELLASCRIPT_DATA).")
+_db_url_option = click.option("--db-url", help="Database URL, when not the data directory's SQLite.")
+
+
+@token.command("create")
+@click.option("--user", required=True, help="The user the token acts as.")
+@click.option("--team", "teams", multiple=True, help="A team of the user (repeatable).")
+@click.option("--admin", is_flag=True, help="The user may change and delete any script.")
+@_data_option
+@_db_url_option
+def token_create(user: str, teams: tuple[str, ...], admin: bool, data: Path | None, db_url: str | None) -> None:
+    """Create a token and print it (it is stored only as a hash)."""
+    from ..auth import create_token
+
+    click.echo(create_token(_database(data, db_url), user, list(teams), admin))
+
+
+@token.command("revoke")
+@click.argument("token_value", metavar="TOKEN", required=False)
+@click.option("--user", help="Revoke every token of this user instead.")
+@_data_option
+@_db_url_option
+def token_revoke(token_value: str | None, user: str | None, data: Path | None, db_url: str | None) -> None:
+    """Revoke a token (or all of a user's): requests and browser sessions using it are refused from then on."""
+    from ..auth import revoke_tokens
+
+    if bool(token_value) == bool(user):
+        raise click.UsageError("give either a TOKEN or --user NAME")
+    revoked = revoke_tokens(_database(data, db_url), token=token_value, user=user)
+    if not revoked:
+        raise click.ClickException("no such token" if token_value else f"user {user!r} has no tokens")
+    click.echo(f"revoked {revoked} token(s)")

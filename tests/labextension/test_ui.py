@@ -24,7 +24,7 @@ import pytest
 import requests
 
 from jupyter_stellascript.languages import LANGUAGES
-from tests.servers import free_port, stop_process_group
+from tests.servers import STELLASCRIPT, free_port, stop_process_group
 
 REPO = Path(__file__).resolve().parents[2]
 JUPYTER = str(Path(sys.executable).with_name("jupyter"))
@@ -34,9 +34,13 @@ pytestmark = pytest.mark.slow
 
 
 class RunningLab:
-    def __init__(self, root: Path) -> None:
+    """JupyterLab with Jupyter's own token, or (``token_user``) with identities
+    from Stella Script API tokens, as a team's shared server would be."""
+
+    def __init__(self, root: Path, token_user: str | None = None) -> None:
         self.root = root
         self.port = free_port()
+        self.token_user = token_user
         self.token = secrets.token_hex(16)
         self.log_path = root.parent / "lab.log"
         self.process: subprocess.Popen | None = None
@@ -54,11 +58,16 @@ class RunningLab:
         settings.mkdir(parents=True)
         (settings / "notification.jupyterlab-settings").write_text('{"fetchNews": "false"}')
         config.write_text(f"c.StellaScript.data_dir = {str(data_dir)!r}\nc.StellaScript.pool_sizes = {pools!r}\n")
+        identity = [f"--IdentityProvider.token={self.token}"]
+        if self.token_user:
+            identity = ["--ServerApp.identity_provider_class=jupyter_stellascript.auth.TokenIdentityProvider"]
+            self.token = subprocess.run([STELLASCRIPT, "token", "create", "--user", self.token_user, "--data", str(data_dir)],
+                                        check=True, capture_output=True, text=True).stdout.strip()
         env = {**os.environ, "STELLASCRIPT_DATA": str(data_dir), "JUPYTER_CONFIG_DIR": str(self.root.parent / "config"),
                "JUPYTER_RUNTIME_DIR": str(self.root.parent / "runtime")}
         self.process = subprocess.Popen(
             [JUPYTER, "lab", "--no-browser", "--ip=127.0.0.1", f"--port={self.port}", "--ServerApp.port_retries=0",
-             f"--IdentityProvider.token={self.token}", f"--ServerApp.root_dir={self.root}", f"--config={config}",
+             *identity, f"--ServerApp.root_dir={self.root}", f"--config={config}",
              f"--LabApp.user_settings_dir={self.root.parent / 'user-settings'}",
              f"--LabApp.workspaces_dir={self.root.parent / 'lab-workspaces'}",
              "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
@@ -93,7 +102,8 @@ def lab(tmp_path: Path, runtime_images) -> Iterator[RunningLab]:
     server.stop()
 
 
-def test_library_panel_in_chromium(lab: RunningLab, tmp_path: Path) -> None:
+def run_playwright(lab: RunningLab, *specs: str, env: dict[str, str] | None = None) -> None:
+    """Run these spec files against the lab; fail with Playwright's report."""
     assert Path(CHROMIUM).exists(), "Chromium is missing: make setup installs Debian's chromium"
     playwright = REPO / "node_modules" / ".bin" / "playwright"
     assert playwright.exists(), "Playwright is missing: make setup runs npm ci"
@@ -107,10 +117,25 @@ def test_library_panel_in_chromium(lab: RunningLab, tmp_path: Path) -> None:
         screenshots = REPO / "labextension" / "ui-tests" / "test-results" / "screenshots"
     screenshots.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "JUPYTER_URL": lab.url, "JUPYTER_TOKEN": lab.token, "CHROMIUM": CHROMIUM,
-           "SCREENSHOT_DIR": str(screenshots), "PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD": "1"}
+           "SCREENSHOT_DIR": str(screenshots), "PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD": "1", **(env or {})}
     result = subprocess.run(
-        [str(playwright), "test", "-c", "labextension/ui-tests/playwright.config.ts"],
+        [str(playwright), "test", "-c", "labextension/ui-tests/playwright.config.ts", *specs],
         cwd=REPO, env=env, capture_output=True, text=True, timeout=600,
     )
     report = result.stdout[-6000:] + result.stderr[-3000:]
     assert result.returncode == 0, f"Playwright failed:\n{report}\n--- JupyterLab log ---\n{lab.log_path.read_text()[-3000:]}"
+    assert " passed" in result.stdout and "skipped" not in result.stdout, report
+
+
+def test_library_panel_in_chromium(lab: RunningLab) -> None:
+    run_playwright(lab, "library.spec.ts", "lsp-editing.spec.ts")
+
+
+def test_library_panel_with_api_token_identities(tmp_path: Path, runtime_images) -> None:
+    root = tmp_path / "root"
+    root.mkdir()
+    lab = RunningLab(root, token_user="ana").start(tmp_path / "data")
+    try:
+        run_playwright(lab, "token-identity.spec.ts", env={"STELLA_USER": "ana"})
+    finally:
+        lab.stop()
