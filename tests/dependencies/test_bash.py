@@ -21,11 +21,11 @@ from jupyter_stellascript.dependencies.models import (
 )
 from jupyter_stellascript.execution.engine import EngineSettings, ExecutionEngine
 from jupyter_stellascript.execution.models import (
-    ExecutionRequest,
     ExecutionStatus,
     TerminationReason,
 )
 from tests.dependencies.images import remove_images_of_lock
+from tests.dependencies.runs import runner
 
 BASH_IMAGE = "stella-runtime/bash:latest"
 MIRROR = DEFAULT_SOURCES["debian"]
@@ -83,9 +83,7 @@ def apt_engine(docker_client, runtime_images, derived_cleanup, tmp_path_factory)
         yield engine
 
 
-def run(engine, source: str, declared: list[dict] | None = None, lock: dict | None = None):
-    return engine.execute(ExecutionRequest(language="bash", source=source, dependencies=declared or [],
-                                           dependency_lock=lock, timeout_s=60))
+run = runner("bash", timeout_s=60)
 
 
 @pytest.mark.slow

@@ -31,6 +31,7 @@ from jupyter_stellascript.execution.models import (
 from jupyter_stellascript.languages.csharp import CSHARP as CSHARP_LANGUAGE
 from tests.dependencies.nuget_feed import CSHARP_IMAGE, NuGetFeed, unique_id
 from tests.dependencies.images import remove_images_of_lock
+from tests.dependencies.runs import run_with_dependencies
 
 GREETER = 'namespace {ns} {{ public static class Greeter {{ public static string Hello(string n) {{ return "hello " + n; }} }} }}'
 SHOUTER = ('namespace {ns} {{ public static class Shouter {{ public static string Shout(string n) '
@@ -117,8 +118,7 @@ def nuget_engine(feed, docker_client, derived_cleanup, tmp_path_factory) -> Iter
 
 
 def run(engine, source: str, declared: list[dict] | None = None, entry_point: str = "Script.csx", lock: dict | None = None):
-    return engine.execute(ExecutionRequest(language="csharp", source=source, entry_point=entry_point,
-                                           dependencies=declared or [], dependency_lock=lock, timeout_s=60))
+    return run_with_dependencies(engine, source, declared, lock, language="csharp", timeout_s=60, entry_point=entry_point)
 
 
 def script(feed: NuGetFeed) -> str:

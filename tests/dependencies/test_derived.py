@@ -13,20 +13,19 @@ from jupyter_stellascript.dependencies.derived import (
     derived_image_name,
 )
 from jupyter_stellascript.dependencies.models import set_key
-from jupyter_stellascript.execution.models import ExecutionRequest, ExecutionStatus, TerminationReason
+from jupyter_stellascript.execution.models import ExecutionStatus, TerminationReason
 from tests.concurrency import run_concurrently
 from tests.dependencies.conftest import PYPI, PYTHON_IMAGE
 from tests.dependencies.index import unique_name
 from tests.dependencies.images import remove_images_of_lock
+from tests.dependencies.runs import runner
 
 pytestmark = pytest.mark.slow
 
 SHOW = "import importlib, sys\nfor name in sys.argv[1:] or ['six', 'idna']:\n    pass\n"
 
 
-def run(engine, source: str, declared: list[dict] | None = None, lock: dict | None = None, **kwargs):
-    return engine.execute(ExecutionRequest(language="python", source=source, dependencies=declared or [],
-                                           dependency_lock=lock, timeout_s=60, **kwargs))
+run = runner("python", timeout_s=60)
 
 
 def images_of_build_in_progress(docker_client) -> set[str]:

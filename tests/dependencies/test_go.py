@@ -20,12 +20,12 @@ from jupyter_stellascript.dependencies import (
 from jupyter_stellascript.dependencies.go import GO, imported_paths, lock_files
 from jupyter_stellascript.execution.engine import EngineSettings, ExecutionEngine
 from jupyter_stellascript.execution.models import (
-    ExecutionRequest,
     ExecutionStatus,
     NetworkMode,
     TerminationReason,
 )
 from tests.dependencies.test_typescript import images_of
+from tests.dependencies.runs import runner
 
 GOPROXY = "https://proxy.golang.org"
 GOSUMDB = "sum.golang.org"
@@ -107,9 +107,7 @@ def go_engine(docker_client, runtime_images, derived_cleanup) -> Iterator[Execut
         yield engine
 
 
-def run(engine: ExecutionEngine, source: str, declared: list[dict] | None = None, lock: dict | None = None):
-    return engine.execute(ExecutionRequest(language="go", source=source, dependencies=declared or [],
-                                           dependency_lock=lock, timeout_s=180))
+run = runner("go", timeout_s=180)
 
 
 # uuid is only imported; x/text is declared at an exact version. The binary

@@ -19,8 +19,9 @@ from jupyter_stellascript.dependencies.java import JAVA, parse_tree
 from jupyter_stellascript.dependencies.models import locked_set_key, set_key
 from jupyter_stellascript.execution.engine import EngineSettings, ExecutionEngine
 from jupyter_stellascript.execution.images import DEFINITION_LABEL  # inherited by the images built on a runtime image
-from jupyter_stellascript.execution.models import ExecutionRequest, ExecutionStatus, TerminationReason
+from jupyter_stellascript.execution.models import ExecutionStatus, TerminationReason
 from tests.dependencies.images import remove_image
+from tests.dependencies.runs import runner
 
 CENTRAL = "https://repo.maven.apache.org/maven2"
 JAVA_IMAGE = "stella-runtime/java:latest"
@@ -125,9 +126,7 @@ def java_engine(docker_client, runtime_images, derived_cleanup) -> Iterator[Exec
         yield engine
 
 
-def run(engine: ExecutionEngine, source: str, declared: list[dict] | None = None, lock: dict | None = None):
-    return engine.execute(ExecutionRequest(language="java", source=source, dependencies=declared or [],
-                                           dependency_lock=lock, timeout_s=120))
+run = runner("java", timeout_s=120)
 
 
 def images_of_build_in_progress(docker_client, attempts: int = 3) -> set[str]:

@@ -19,11 +19,11 @@ from jupyter_stellascript.dependencies import (
 from jupyter_stellascript.dependencies.typescript import TYPESCRIPT, imported_packages
 from jupyter_stellascript.execution.engine import EngineSettings, ExecutionEngine
 from jupyter_stellascript.execution.models import (
-    ExecutionRequest,
     ExecutionStatus,
     NetworkMode,
     TerminationReason,
 )
+from tests.dependencies.runs import runner
 
 NPM = "https://registry.npmjs.org"
 TYPESCRIPT_IMAGE = "stella-runtime/typescript:latest"
@@ -108,9 +108,7 @@ def npm_engine(docker_client, runtime_images, derived_cleanup) -> Iterator[Execu
         yield engine
 
 
-def run(engine: ExecutionEngine, source: str, declared: list[dict] | None = None, lock: dict | None = None):
-    return engine.execute(ExecutionRequest(language="typescript", source=source, dependencies=declared or [],
-                                           dependency_lock=lock, timeout_s=120))
+run = runner("typescript", timeout_s=120)
 
 
 # ms (no types of its own: tsc treats it as `any`) is only imported; nanoid
