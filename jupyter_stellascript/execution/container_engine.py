@@ -100,6 +100,10 @@ def start_podman_service(socket_path: Path) -> docker.DockerClient:
         subprocess.Popen(
             [podman, "system", "service", "--time=0", f"unix://{socket_path}"],
             env=podman_environment(),
+            # Its own folder as working directory: conmon (runc) drops an
+            # "oom" marker file in the current directory when a container is
+            # OOM-killed, and the service outlives whoever started it.
+            cwd=socket_path.parent,
             stdin=subprocess.DEVNULL,
             stdout=service_log,
             stderr=service_log,
