@@ -37,6 +37,8 @@ TOOL_LABEL = "io.stellascript.dependency-tool"
 TOOL_USER = "10001:10001"
 TOOL_MEMORY = 1024 * 1024 * 1024
 CA_IN_CONTAINER = "/etc/stellascript/ca-bundle.crt"
+# Where a requirement came from, in error messages: the registry record's list.
+DECLARED = "the script's declared dependencies"
 
 
 @dataclass
@@ -186,6 +188,15 @@ def _kill(container) -> None:
         container.kill()
     except (NotFound, APIError):
         pass
+
+
+def line_with(output: str, needle: str) -> str:
+    """The package manager's first output line naming ``needle`` (for an
+    error message), or the needle itself when no line does."""
+    for line in output.splitlines():
+        if needle in line:
+            return line.strip()[:400]
+    return needle
 
 
 def scratch_dir(prefix: str) -> Path:

@@ -32,6 +32,7 @@ from pathlib import Path
 
 from .base import (
     CA_IN_CONTAINER,
+    DECLARED,
     BuildFiles,
     ResolveContext,
     Resolver,
@@ -41,7 +42,6 @@ from .base import (
 )
 from .models import DependencyError, DependencySettings, Lock, LockedPackage
 
-DECLARED = "the script's declared dependencies"
 LOCK_HEADER = "# Stella Script dependency lock (bash, Debian packages): name=version architecture sha256\n"
 APT_DIR = "/tmp/stellascript-apt"  # in the resolving container (its /tmp is a private tmpfs)
 

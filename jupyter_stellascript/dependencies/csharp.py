@@ -46,6 +46,7 @@ from docker.types import Mount
 
 from ..languages.csharp import NUGET_REFERENCES
 from .base import (
+    DECLARED,
     BuildFiles,
     ResolveContext,
     Resolver,
@@ -56,7 +57,6 @@ from .base import (
 from .models import DependencyError, DependencySettings, Lock, LockedPackage
 
 INLINE = "the script's '#r \"nuget: ...\"' and '#:package' lines"
-DECLARED = "the script's declared dependencies"
 NUGET_ROOT = "/opt/stellascript/nuget"
 NUGET_LIB = f"{NUGET_ROOT}/lib"
 FEED_IN_CONTAINER = "/opt/stellascript/nuget-feed"

@@ -29,6 +29,7 @@ from pathlib import Path
 
 from .base import (
     CA_IN_CONTAINER,
+    DECLARED,
     BuildFiles,
     ResolveContext,
     Resolver,
@@ -38,7 +39,6 @@ from .base import (
 )
 from .models import DependencyError, DependencySettings, Lock, LockedPackage
 
-DECLARED = "the script's declared dependencies"
 INLINE = "the script's imports"
 MODULE_NAME = "stellascript/script"
 MODULE_CACHE = "/opt/stellascript/gomodcache"

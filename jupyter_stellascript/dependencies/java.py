@@ -39,11 +39,20 @@ from docker.types import Mount
 
 from ..languages.java import DEPENDENCY_CLASSPATH_DIR
 from . import maven
-from .base import CA_IN_CONTAINER, BuildFiles, ResolveContext, Resolver, remove_scratch, run_tool, scratch_dir
+from .base import (
+    CA_IN_CONTAINER,
+    DECLARED,
+    BuildFiles,
+    ResolveContext,
+    Resolver,
+    line_with,
+    remove_scratch,
+    run_tool,
+    scratch_dir,
+)
 from .models import DependencyError, DependencySettings, Lock, LockedPackage
 
 INLINE = "//DEPS"
-DECLARED = "the script's declared dependencies"
 LOCK_HEADER = ("# Stella Script dependency lock (java): the runtime classpath as resolved by Apache Maven, in order;\n"
                "# group:artifact:version[:classifier] sha256:<hash of the jar>\n")
 DEFAULT_SEARCH = "https://search.maven.org/solrsearch/select"
@@ -249,7 +258,7 @@ def _maven_failure(output: str, wanted: list[Artifact], source: str, settings: D
         hint = (" (the JVM does not trust the registry's certificate: set the CA bundle with "
                 "STELLASCRIPT_DEPENDENCY_CA_BUNDLE)") if "PKIX" in unreachable.group(1) else ""
         return DependencyError(f"the Maven repository {source} could not be reached: "
-                               f"{_line_with(output, unreachable.group(1))}{hint}", kind="unreachable", source=source)
+                               f"{line_with(output, unreachable.group(1))}{hint}", kind="unreachable", source=source)
     missing = (re.search(r"Could not find artifact (\S+)", output)
                or re.search(r"No versions available for (\S+) within specified range", output)
                or re.search(r"The following artifacts could not be resolved: ([^\s,]+)", output))
@@ -274,13 +283,6 @@ def _maven_failure(output: str, wanted: list[Artifact], source: str, settings: D
     errors = [line for line in output.splitlines() if line.startswith("[ERROR]") and line.strip() != "[ERROR]"]
     tail = "\n".join((errors or output.strip().splitlines())[-15:])
     return DependencyError(f"Apache Maven could not resolve the dependencies from {source}:\n{tail}", source=source)
-
-
-def _line_with(output: str, needle: str) -> str:
-    for line in output.splitlines():
-        if needle in line:
-            return line.strip()[:400]
-    return needle
 
 
 def _published_versions(group: str, artifact: str, source: str, settings: DependencySettings) -> list[str] | None:

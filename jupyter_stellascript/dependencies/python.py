@@ -44,7 +44,17 @@ from packaging.utils import (
 )
 from packaging.version import InvalidVersion, Version
 
-from .base import CA_IN_CONTAINER, BuildFiles, ResolveContext, Resolver, remove_scratch, run_tool, scratch_dir
+from .base import (
+    CA_IN_CONTAINER,
+    DECLARED,
+    BuildFiles,
+    ResolveContext,
+    Resolver,
+    line_with,
+    remove_scratch,
+    run_tool,
+    scratch_dir,
+)
 from .models import DependencyError, DependencySettings, Lock, LockedPackage
 
 # The reference implementation's regular expression (PEP 723, "Reference Implementation").
@@ -55,7 +65,6 @@ PIP_TOOL_DIR = "/opt/stellascript/pip-tool"
 SITE_PACKAGES = "/opt/stellascript/site-packages"
 REQUIRES_PYTHON = "requires-python "
 INLINE = "the script's '# /// script' block"
-DECLARED = "the script's declared dependencies"
 LOCK_HEADER = "# Stella Script dependency lock (python); install with: pip install --require-hashes --no-deps -r <this file>\n"
 PIP_OPTIONS = ["--no-cache-dir", "--disable-pip-version-check", "--no-input", "--progress-bar", "off"]
 
@@ -210,7 +219,7 @@ def _pip_failure(output: str, source: str) -> DependencyError:
         if versions == "none":
             if unreachable:
                 return DependencyError(f"the package index {source} could not be reached while looking for "
-                                       f"package {name!r}: {_line_with(output, unreachable.group(1))}",
+                                       f"package {name!r}: {line_with(output, unreachable.group(1))}",
                                        kind="unreachable", package=name, source=source)
             return DependencyError(f"package {name!r} was not found at {source} "
                                    f"(no release of it there installs on this runtime)",
@@ -233,17 +242,10 @@ def _pip_failure(output: str, source: str) -> DependencyError:
         return DependencyError(f"conflicting versions of package {package!r} at {source}: {detail}",
                                kind="conflict", package=package, source=source)
     if unreachable:
-        return DependencyError(f"the package index {source} could not be reached: {_line_with(output, unreachable.group(1))}",
+        return DependencyError(f"the package index {source} could not be reached: {line_with(output, unreachable.group(1))}",
                                kind="unreachable", source=source)
     tail = "\n".join(line for line in output.strip().splitlines()[-15:])
     return DependencyError(f"pip could not resolve the dependencies from {source}:\n{tail}", source=source)
-
-
-def _line_with(output: str, needle: str) -> str:
-    for line in output.splitlines():
-        if needle in line:
-            return line.strip()[:400]
-    return needle
 
 
 def lock_file_text(packages: list[LockedPackage]) -> str:

@@ -39,6 +39,7 @@ import requests
 
 from .base import (
     CA_IN_CONTAINER,
+    DECLARED,
     BuildFiles,
     ResolveContext,
     Resolver,
@@ -48,7 +49,6 @@ from .base import (
 )
 from .models import DependencyError, DependencySettings, Lock, LockedPackage
 
-DECLARED = "the script's declared dependencies"
 INLINE = "the script's imports"
 MANIFEST_NAME = "stellascript-script"
 # Where the derived image keeps the manifest and lock it installed (for
