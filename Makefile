@@ -6,7 +6,11 @@ STELLASCRIPT := $(VENV)/bin/stellascript
 
 .PHONY: setup system-packages venv runtimes editor-tools labextension lab test bench clean-containers
 
-setup: system-packages venv runtimes editor-tools labextension
+# The runtime images, the editor tools and the lab extension need only the
+# venv, and each waits mostly on the network or one core: built side by side.
+setup: system-packages
+	@$(MAKE) --no-print-directory venv
+	@$(MAKE) --no-print-directory -j3 runtimes editor-tools labextension
 
 # Debian packages: Podman (the container engine on hosts without Docker),
 # runc, debootstrap (base images without a registry), Go (builds the agent),
@@ -86,8 +90,11 @@ LAB_ARGS ?= --ip=127.0.0.1 --no-browser $(if $(filter 0,$(shell id -u)),--allow-
 lab: setup
 	$(VENV)/bin/jupyter lab $(LAB_ARGS)
 
+# Test groups (one per test folder, see tests/conftest.py) run in parallel
+# workers; TEST_WORKERS=1 runs them one after another.
+TEST_WORKERS ?= 4
 test: setup
-	$(PY) -m pytest -ra
+	$(PY) -m pytest -ra $(if $(filter 1,$(TEST_WORKERS)),,-n $(TEST_WORKERS))
 
 bench: setup
 	$(PY) bench/run_bench.py --runs 30 --output docs/benchmarks.md

@@ -20,6 +20,38 @@ from jupyter_stellascript.languages import LANGUAGES  # noqa: E402
 from tests.servers import PostgresCluster, RunningServer  # noqa: E402
 
 
+# -- parallel groups (pytest-xdist) ----------------------------------------------------
+#
+# Tests that share expensive session fixtures or global state (a JupyterLab
+# with language servers, a browser, the dependency images whose tests count
+# what is left behind) run in one worker, so each fixture starts once and no
+# test sees another's images; independent groups run side by side. A group is
+# a test folder, except the folders named in PER_MODULE, whose modules are
+# groups of their own; a module at the top of tests/ is a group too.
+
+PER_MODULE = {"handlers", "execution"}
+
+
+def xdist_group_of(nodeid: str) -> str:
+    parts = nodeid.split("::", 1)[0].split("/")[1:]  # without the leading "tests"
+    if len(parts) > 1 and parts[0] not in PER_MODULE:
+        return parts[0]
+    return "/".join(parts)
+
+
+def pytest_xdist_make_scheduler(config, log):
+    # pytest-xdist's own loadgroup reads groups from node ids it rewrites,
+    # which pytest 9 no longer lets it do; a scope scheduler keyed by our
+    # groups does the same.
+    from xdist.scheduler import LoadScopeScheduling
+
+    class GroupScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return xdist_group_of(nodeid)
+
+    return GroupScheduling(config, log)
+
+
 @pytest.fixture(scope="session")
 def docker_client():
     return connect()
