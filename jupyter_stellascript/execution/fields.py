@@ -133,7 +133,8 @@ def _any_language(name: str) -> str:
     return get_language(name).name  # UnknownLanguage is a ValueError naming the known ones
 
 
-LanguageName = Annotated[Any, AfterValidator(_api_language), WithJsonSchema({"$ref": "#/components/schemas/Language"})]
+# Described by openapi.json's Language schema (openapi.py puts the $ref in place of the marker).
+LanguageName = Annotated[Any, AfterValidator(_api_language), WithJsonSchema({"type": "string", "x-component": "Language"})]
 LanguageOrAlias = Annotated[str, AfterValidator(_any_language)]
 
 

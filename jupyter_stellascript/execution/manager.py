@@ -25,7 +25,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import sessionmaker
 
 from .. import metrics
-from ..db import Execution, Script, ScriptVersion, iso_utc, utcnow
+from ..db import Execution, Script, ScriptVersion, utcnow
 from ..identity import Caller
 from ..errors import Forbidden, NotFound, Unauthenticated
 from ..registry.manager import ScriptRegistry
@@ -35,6 +35,7 @@ from .fields import InvalidRequest
 from .instances import ServerInstances
 from .models import ExecutionRequest, ExecutionResult, ExecutionStatus
 from .policy import RunPolicy
+from .records import ExecutionRecord
 from .requests import AdhocBody, ExecuteBody
 
 log = logging.getLogger(__name__)
@@ -359,34 +360,4 @@ class ExecutionManager:
 
 
 def _view(execution: Execution) -> dict:
-    return {
-        "id": execution.id,
-        "execution_id": execution.id,
-        "script_id": execution.script_id,
-        "script_version": execution.script_version,
-        "content_sha256": execution.content_sha256,
-        "language": execution.language,
-        "status": execution.status,
-        "exit_code": execution.exit_code,
-        "stdout": execution.stdout,
-        "stderr": execution.stderr,
-        "stdout_truncated": execution.stdout_truncated,
-        "stderr_truncated": execution.stderr_truncated,
-        "compile_cache_hit": execution.compile_cache_hit,
-        "peak_memory_bytes": execution.peak_memory_bytes,
-        "termination_reason": execution.termination_reason,
-        "error": execution.error,
-        "requested_by": execution.requested_by,
-        "arguments": execution.arguments,
-        "environment_keys": execution.environment_keys,
-        "network_mode": execution.network_mode,
-        "timeout": execution.timeout_s,
-        "limits": execution.limits,
-        "image": execution.image,
-        "image_id": execution.image_id,
-        "dependency_lock_sha256": execution.dependency_lock_sha256,
-        "queued_at": iso_utc(execution.queued_at),
-        "started_at": iso_utc(execution.started_at),
-        "completed_at": iso_utc(execution.completed_at),
-        "duration_ms": execution.duration_ms,
-    }
+    return ExecutionRecord.of(execution).to_json()

@@ -17,7 +17,7 @@ from .fields import MIB, InvalidRequest
 from .models import ExecutionRequest, NetworkMode, ResourceLimits
 
 
-class NetworkNotAllowed(PermissionError):
+class NetworkNotAllowed(ValueError):
     pass
 
 
