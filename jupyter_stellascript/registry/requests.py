@@ -9,7 +9,7 @@ check) is the registry's.
 from __future__ import annotations
 
 import enum
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, WrapValidator
 
@@ -30,12 +30,6 @@ class VersionBump(str, enum.Enum):
     PATCH = "patch"
 
 
-class DependencyScope(str, enum.Enum):
-    RUNTIME = "runtime"
-    TEST = "test"
-    BUILD = "build"
-
-
 class Dependency(BaseModel):
     """A declared dependency; the script's own file may declare more."""
 
@@ -44,7 +38,7 @@ class Dependency(BaseModel):
     name: Annotated[str, Field(strict=True, min_length=1)]
     version: Annotated[str, Field(strict=True, description="A version or range in the language's package manager's "
                                                            "syntax; empty for any.")] = ""
-    scope: DependencyScope = DependencyScope.RUNTIME
+    scope: Literal["runtime", "test", "build"] = "runtime"
 
 
 def _one_error_per_dependency(value: Any, handler: Any) -> Dependency:
