@@ -10,12 +10,13 @@ import dataclasses
 import re
 from pathlib import Path
 
-from traitlets import Bool, Dict, Int, TraitError, Unicode, default, validate
+from traitlets import Bool, Dict, Float, Int, TraitError, Type, Unicode, default, validate
 from traitlets.config import Configurable
 
 from .dependencies.models import CA_BUNDLE_ENV, HOST_CA_BUNDLE, TIMEOUT_ENV, DependencySettings, source_default
 from .execution.engine import EngineSettings
 from .execution.models import NetworkMode
+from .execution.policy import RunPolicy
 from .languages import LANGUAGES
 from .languages.base import PoolDefaults
 from .paths import DEFAULT_TEMP_PATH, data_dir
@@ -57,6 +58,15 @@ class StellaScript(Configurable):
     temp_path = Unicode(DEFAULT_TEMP_PATH, config=True, help="Where per-container folders live (keep it short: it holds Unix sockets).")
     output_cap = Unicode("1m", config=True, help="Most stdout (and, separately, stderr) kept per run.")
     max_timeout = Unicode("1h", config=True, help="Longest timeout a run may ask for.")
+    max_memory = Unicode("8g", config=True, help="Most memory a run may ask for (memory in an execute body), e.g. 8g.")
+    max_cpus = Float(4.0, config=True, help="Most CPU cores a run may ask for (cpus in an execute body).")
+    backend_class = Type(
+        default_value="jupyter_stellascript.execution.backend.LocalBackend",
+        klass="jupyter_stellascript.execution.backend.ExecutionBackend",
+        config=True,
+        help="What runs executions: a subclass of jupyter_stellascript.execution.backend.ExecutionBackend, "
+        "built with (config, policy). The default runs them in containers of this host's engine.",
+    )
 
     # -- container_pool ---------------------------------------------------------------
     pool_enabled = Bool(True, config=True, help="Keep warm containers ready.")
@@ -141,7 +151,7 @@ class StellaScript(Configurable):
     def check(self) -> None:
         """Parse every value once so that a bad one fails start-up, not a run."""
         problems = []
-        for name in ("output_cap",):
+        for name in ("output_cap", "max_memory"):
             try:
                 parse_size(getattr(self, name))
             except ValueError as error:
@@ -178,8 +188,13 @@ class StellaScript(Configurable):
                     raise ValueError(f"cpu {limits['cpu']!r} must be between 0 and 64")
             except ValueError as error:
                 problems.append(f"StellaScript.resource_limits[{language!r}]: {error}")
-        if self.default_network_mode == "host" and not self.allow_host_network:
-            problems.append("StellaScript.default_network_mode is 'host' but StellaScript.allow_host_network is False")
+        if self.max_cpus <= 0:
+            problems.append(f"StellaScript.max_cpus: {self.max_cpus:g} must be more than 0")
+        if not problems:
+            try:
+                self.run_policy()
+            except ValueError as error:  # e.g. a default network mode the server refuses
+                problems.append(f"StellaScript.default_network_mode: {error}")
         if problems:
             raise TraitError("invalid Stella Script configuration:\n  " + "\n  ".join(problems))
 
@@ -193,15 +208,9 @@ class StellaScript(Configurable):
     def resolved_db_url(self) -> str:
         return self.db_url or f"sqlite:///{self.resolved_data_dir() / 'stellascript.db'}"
 
-    def engine_settings(self) -> EngineSettings:
-        sizes = {}
-        for language, values in self.pool_sizes.items():
-            default = LANGUAGES[language].pool
-            sizes[language] = PoolDefaults(
-                min_containers=int(values.get("min_containers", default.min_containers)),
-                max_containers=int(values.get("max_containers", default.max_containers)),
-                idle_timeout_s=parse_duration(values.get("idle_timeout", default.idle_timeout_s)),
-            )
+    def run_policy(self) -> RunPolicy:
+        """What runs may ask for and the defaults they get: built once, shared by
+        the request edge and the engine."""
         limits = {}
         for language, values in self.resource_limits.items():
             base = LANGUAGES[language].default_limits
@@ -211,15 +220,32 @@ class StellaScript(Configurable):
                 cpus=float(values["cpu"]) if "cpu" in values else base.cpus,
                 pids=int(values["pids"]) if "pids" in values else base.pids,
             )
-        return EngineSettings(
-            language_limits=limits,
+        return RunPolicy(
+            default_network_mode=NetworkMode(self.default_network_mode),
+            allow_host_network=self.allow_host_network,
             language_timeouts={name: parse_duration(value) for name, value in self.default_timeouts.items()},
+            language_limits=limits,
+            max_timeout_s=parse_duration(self.max_timeout),
+            max_memory_bytes=parse_size(self.max_memory),
+            max_cpus=self.max_cpus,
+        )
+
+    def engine_settings(self, policy: RunPolicy | None = None) -> EngineSettings:
+        sizes = {}
+        for language, values in self.pool_sizes.items():
+            default = LANGUAGES[language].pool
+            sizes[language] = PoolDefaults(
+                min_containers=int(values.get("min_containers", default.min_containers)),
+                max_containers=int(values.get("max_containers", default.max_containers)),
+                idle_timeout_s=parse_duration(values.get("idle_timeout", default.idle_timeout_s)),
+            )
+        return EngineSettings(
+            policy=policy or self.run_policy(),
             docker_host=self.docker_host or None,
             runtime_images=dict(self.runtime_images),
             output_cap_bytes=parse_size(self.output_cap),
             pool_enabled=self.pool_enabled,
             pool_sizes=sizes,
-            allow_host_network=self.allow_host_network,
             temp_path=Path(self.temp_path),
             cache_path=self.resolved_data_dir() / "compile-cache",
             dependencies=self.dependency_settings(),

@@ -38,7 +38,9 @@ from .common import EXIT_ENGINE_ERROR, exit_code_for, fail, parse_duration, pars
 def run(file: Path, args: tuple[str, ...], envs: tuple[str, ...], timeout: str | None, memory: str | None,
         cpus: float | None, network: str, language: str | None, deps: tuple[str, ...], as_json: bool) -> None:
     """Run FILE in its language's runtime container."""
-    from ..execution.engine import EngineSettings, ExecutionEngine, InvalidRequest
+    from ..execution.engine import EngineSettings, ExecutionEngine
+    from ..execution.fields import InvalidRequest
+    from ..execution.policy import RunPolicy
     from ..execution.container_engine import EngineUnavailable
     from ..languages import UnknownLanguage, get_language, language_for_file
 
@@ -62,9 +64,12 @@ def run(file: Path, args: tuple[str, ...], envs: tuple[str, ...], timeout: str |
         )
     except click.BadParameter as error:
         fail(error.format_message())
+    except InvalidRequest as error:  # the same rules as a REST request's
+        fail(str(error))
 
-    # The person at the terminal owns this host: host networking is theirs to use.
-    settings = EngineSettings(pool_enabled=False, allow_host_network=True)
+    # The person at the terminal owns this host: host networking is theirs to
+    # use, and no server maximum bounds timeout, memory or CPUs.
+    settings = EngineSettings(pool_enabled=False, policy=RunPolicy(allow_host_network=True))
     try:
         engine = ExecutionEngine(settings)
     except EngineUnavailable as error:
@@ -83,7 +88,7 @@ def run(file: Path, args: tuple[str, ...], envs: tuple[str, ...], timeout: str |
 
     try:
         result = engine.execute(request, on_output=None if as_json else stream, cancelled=cancelled, on_progress=progress)
-    except InvalidRequest as error:
+    except InvalidRequest as error:  # what the policy refuses
         fail(str(error))
     finally:
         engine.close()

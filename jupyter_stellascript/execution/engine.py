@@ -3,8 +3,8 @@
 It ties the pieces together: a language says what to run, the pool hands out
 a ready container, the compile cache skips compiles it has seen, and the
 agent runs the command and streams output back. Whatever the script does,
-``execute`` returns an :class:`ExecutionResult`; only a malformed request
-(caught before anything runs) raises.
+``execute`` returns an :class:`ExecutionResult`; only a request its policy
+refuses (before anything runs) raises InvalidRequest.
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ from ..paths import data_dir, temp_dir
 from .agent import AgentCancelled, AgentError, AgentReport, AgentTimeout, agent_binary
 from .compile_cache import CompileCache
 from .container_engine import connect
+from .fields import InvalidRequest  # noqa: F401  (callers catch it as engine.InvalidRequest)
 from .models import (
     ExecutionRequest,
     ExecutionResult,
@@ -50,22 +51,19 @@ from .models import (
 from .output import LiveOutput, OutputCollector
 from .pool import ContainerPool, ContainerSpec, PooledContainer, PoolError, PoolTarget
 
+from .policy import RunPolicy
+from .sandbox import SandboxPolicy
+
 Progress = Callable[[str], None]
-from .sandbox import NetworkNotAllowed, SandboxPolicy
 
 log = logging.getLogger(__name__)
 
 MIB = 1024 * 1024
 ARGS_FILE = "args.json"
-MAX_SOURCE_BYTES = 1024 * 1024
 IMAGE_ID_TTL_S = 30.0
 # An OOM kill that the cgroup counters cannot confirm is inferred from SIGKILL
 # with peak memory this close to the limit.
 OOM_INFERENCE_RATIO = 0.9
-
-
-class InvalidRequest(ValueError):
-    """The request is malformed; nothing was run."""
 
 
 @dataclass
@@ -75,13 +73,12 @@ class EngineSettings:
     output_cap_bytes: int = MIB
     pool_enabled: bool = True
     pool_sizes: dict[str, PoolDefaults] = field(default_factory=dict)
+    # What runs may ask for and the defaults they get (None: the engine's own
+    # defaults, host networking as allow_host_network says).
+    policy: RunPolicy | None = None
     allow_host_network: bool = False
-    allow_bridge_network: bool = True
     temp_path: Path | None = None
     cache_path: Path | None = None
-    # Per-language defaults replacing the language's own (design: languages.<name>).
-    language_limits: dict[str, ResourceLimits] = field(default_factory=dict)
-    language_timeouts: dict[str, float] = field(default_factory=dict)
     # Package sources, CA bundle and time bound for dependencies (None: defaults
     # and STELLASCRIPT_* environment variables).
     dependencies: DependencySettings | None = None
@@ -101,14 +98,11 @@ class ExecutionEngine:
     def __init__(self, settings: EngineSettings | None = None, client: docker.DockerClient | None = None) -> None:
         self.settings = settings or EngineSettings()
         self.client = client or connect(self.settings.docker_host)
-        self.policy = SandboxPolicy(
-            allow_host_network=self.settings.allow_host_network,
-            allow_bridge_network=self.settings.allow_bridge_network,
-        )
+        self.policy = self.settings.policy or RunPolicy(allow_host_network=self.settings.allow_host_network)
         self.compile_cache = CompileCache(self.settings.cache_path or data_dir() / "compile-cache")
         self.pool = ContainerPool(
             self.client,
-            self.policy,
+            SandboxPolicy(),
             agent_binary(),
             self.settings.temp_path or temp_dir(),
             enabled=self.settings.pool_enabled,
@@ -123,10 +117,8 @@ class ExecutionEngine:
         return self.settings.runtime_images.get(language.name, language.image)
 
     def limits_for(self, language: Language) -> ResourceLimits:
-        return self.settings.language_limits.get(language.name, language.default_limits)
-
-    def timeout_for(self, language: Language) -> float:
-        return self.settings.language_timeouts.get(language.name, language.default_timeout_s)
+        """A run's limits when it asks for none."""
+        return self.policy.limits_for(language)
 
     def default_spec(self, language: Language) -> ContainerSpec:
         return ContainerSpec(
@@ -179,42 +171,6 @@ class ExecutionEngine:
         finally:
             self._refreshing.discard(image)
 
-    # -- validation --------------------------------------------------------------
-
-    def _validate(self, request: ExecutionRequest) -> tuple[Language, str]:
-        try:
-            language = get_language(request.language)
-        except ValueError as error:
-            raise InvalidRequest(str(error)) from None
-        problems = []
-        if "\0" in request.source:
-            problems.append("the script contains NUL bytes; scripts must be text")
-        if len(request.source.encode()) > MAX_SOURCE_BYTES:
-            problems.append(f"the script is larger than {MAX_SOURCE_BYTES} bytes")
-        entry_point = request.entry_point or language.default_entry_point(request.source)
-        problems += language.validate_entry_point(entry_point)
-        for name, mapping in (("argument", request.arguments), ("environment variable", request.environment)):
-            for key, value in mapping.items():
-                if not isinstance(key, str) or not isinstance(value, str):
-                    problems.append(f"{name} {key!r} must map a string to a string")
-                elif not key or "\0" in key or "\0" in value or (name != "argument" and "=" in key):
-                    problems.append(f"{name} name {key!r} is not valid")
-        if request.timeout_s is not None and request.timeout_s <= 0:
-            problems.append("timeout must be positive")
-        if request.memory_bytes is not None and request.memory_bytes < 16 * MIB:
-            problems.append("memory limit must be at least 16 MiB")
-        if request.cpus is not None and not 0.01 <= request.cpus <= 64:
-            problems.append("cpus must be between 0.01 and 64")
-        try:
-            self.policy.check_network(NetworkMode(request.network_mode))
-        except ValueError:
-            problems.append(f"network mode {request.network_mode!r} is not one of none, bridge, host")
-        except NetworkNotAllowed as error:
-            problems.append(str(error))
-        if problems:
-            raise InvalidRequest("; ".join(problems))
-        return language, entry_point
-
     # -- execution ---------------------------------------------------------------
 
     def execute(
@@ -226,12 +182,14 @@ class ExecutionEngine:
     ) -> ExecutionResult:
         """Run one script. Dependency progress (resolving, building a derived
         image) goes to ``on_progress``, or else into the run's stderr."""
-        language, entry_point = self._validate(request)
+        # The request is valid by construction; what this engine allows, and
+        # its defaults (timeout, network mode, limits), are the policy's.
+        request = self.policy.resolve(request)
+        language, entry_point = get_language(request.language), request.entry_point
         cancelled = cancelled or threading.Event()
-        limits = self.limits_for(language).with_overrides(request.memory_bytes, request.cpus)
-        network = NetworkMode(request.network_mode)
+        limits = self.policy.limits_for(language, request.memory_bytes, request.cpus)
+        network, timeout_s = request.network_mode, request.timeout_s
         spec = ContainerSpec(self.image_for(language), limits, network, language.runtime_environment)
-        timeout_s = request.timeout_s or self.timeout_for(language)
         state = _RunState(OutputCollector(self.settings.output_cap_bytes, on_output))
         started_at = datetime.now(timezone.utc)
         result = ExecutionResult(
@@ -242,7 +200,7 @@ class ExecutionEngine:
         container: PooledContainer | None = None
         progress = on_progress or (lambda line: state.collector.note("stderr", f"[stellascript] {line}\n"))
         try:
-            prepared = self._prepare_dependencies(language, request, spec.image, progress, cancelled)
+            prepared = self._prepare_dependencies(language, entry_point, request, spec.image, progress, cancelled)
             if prepared is not None:
                 spec = dataclasses.replace(spec, image=prepared.image)
                 result.image = spec.image
@@ -286,13 +244,12 @@ class ExecutionEngine:
         result.compile_cache_hit = state.compile_cache_hit
         return result
 
-    def _prepare_dependencies(self, language: Language, request: ExecutionRequest, base_image: str,
+    def _prepare_dependencies(self, language: Language, entry_point: str, request: ExecutionRequest, base_image: str,
                               progress: Progress, cancelled: threading.Event) -> Prepared | None:
         """The derived image with the script's dependencies, or None when it
         has none (or nothing will run). Declared dependencies of a language
         without a resolver yet are an error: running without them would fail
         later and less clearly."""
-        entry_point = request.entry_point or language.default_entry_point(request.source)
         if request.check_only and not language.is_compiled(entry_point):
             return None  # a parser's check (python3, bash -n) needs no packages
         # A compiled language's check compiles against the packages (tsc, go

@@ -25,15 +25,18 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import sessionmaker
 
 from .. import metrics
-from ..db import Execution, Script, ScriptVersion, iso_utc, utcnow
+from ..db import Execution, Script, ScriptVersion, utcnow
 from ..identity import Caller
-from ..registry.errors import Forbidden, NotFound, Unauthenticated, ValidationFailed
+from ..errors import Forbidden, NotFound, Unauthenticated
 from ..registry.manager import ScriptRegistry
 from ..registry.visibility import can_read
-from ..languages import get_language
-from .engine import ExecutionEngine, InvalidRequest
+from .backend import ExecutionBackend
+from .fields import InvalidRequest
 from .instances import ServerInstances
-from .models import ExecutionRequest, ExecutionResult, ExecutionStatus, NetworkMode
+from .models import ExecutionRequest, ExecutionResult, ExecutionStatus
+from .policy import RunPolicy
+from .records import ExecutionRecord
+from .requests import AdhocBody, ExecuteBody
 
 log = logging.getLogger(__name__)
 
@@ -64,20 +67,14 @@ class ExecutionManager:
         self,
         sessions: sessionmaker,
         registry: ScriptRegistry,
-        engine_provider: Callable[[], ExecutionEngine],
+        backend: ExecutionBackend,
+        policy: RunPolicy,
         max_concurrent: int = 10,
-        default_network_mode: NetworkMode = NetworkMode.NONE,
-        max_timeout_s: float = 3600.0,
-        default_timeouts: dict[str, float] | None = None,
-        allow_host_network: bool = False,
     ) -> None:
-        self.allow_host_network = allow_host_network
         self.sessions = sessions
         self.registry = registry
-        self.engine_provider = engine_provider
-        self.default_network_mode = default_network_mode
-        self.max_timeout_s = max_timeout_s
-        self.default_timeouts = default_timeouts or {}
+        self.backend = backend
+        self.policy = policy
         self.instance = uuid.uuid4().hex
         self.instances = ServerInstances(sessions, self.instance, on_beat=self.recover)
         self._workers = ThreadPoolExecutor(max_workers=max_concurrent, thread_name_prefix="stellascript-run")
@@ -111,11 +108,12 @@ class ExecutionManager:
 
     # -- submitting ----------------------------------------------------------------
 
-    def submit(self, caller: Caller, script_id: str, body: dict[str, Any]) -> str:
-        script = self.registry.get(caller, script_id, version=body.get("version"))
-        request, errors = self._request_from(script, body)
-        if errors:
-            raise ValidationFailed(errors)
+    def submit(self, caller: Caller, script_id: str, body: ExecuteBody) -> str:
+        script = self.registry.get(caller, script_id, version=body.version)
+        request = self.policy.resolve(body.request(
+            script["language"], script["content"], script["entry_point"],
+            dependencies=script.get("dependencies") or [], dependency_lock=script.get("dependency_lock"),
+        ))
         return self._enqueue(caller, script, request)
 
     def _enqueue(self, caller: Caller, script: dict, request: ExecutionRequest) -> str:
@@ -144,61 +142,22 @@ class ExecutionManager:
                              "version": script["version"], "language": script["language"], "requested_by": caller.label}))
         return execution_id
 
-    def submit_adhoc(self, caller: Caller, body: dict[str, Any]) -> str:
-        """Run content sent with the request, not a registry script.
-
-        Only an authenticated caller may (anyone could otherwise run any code);
-        the content is stored as a blob and the record has no script, so only
-        its requester or an admin can read or cancel it."""
+    @staticmethod
+    def require_adhoc_caller(caller: Caller) -> None:
+        """Only an authenticated caller may run ad-hoc code (anyone could otherwise run any code)."""
         if not caller.authenticated:
             raise Unauthenticated("running ad-hoc code needs an authenticated user")
-        source = {"language": body.get("language"), "content": body.get("content"), "entry_point": body.get("entry_point")}
-        errors = self.registry.validate_source(source)
-        if errors:
-            raise ValidationFailed(errors)
-        language = get_language(source["language"])
-        script = {"id": None, "version": None, "language": language.name, "content": source["content"],
-                  "entry_point": source["entry_point"] or language.default_entry_point(source["content"]),
-                  "dependencies": []}
-        request, errors = self._request_from(script, body)
-        if errors:
-            raise ValidationFailed(errors)
-        script["content_sha256"] = self.registry.store_content(source["content"])
-        return self._enqueue(caller, script, request)
 
-    def _request_from(self, script: dict, body: dict) -> tuple[ExecutionRequest, list[dict]]:
-        errors = []
-        arguments = body.get("arguments") or {}
-        environment = body.get("environment") or {}
-        for name, mapping in (("arguments", arguments), ("environment", environment)):
-            if not isinstance(mapping, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in mapping.items()):
-                errors.append({"field": name, "message": f"{name} must be an object of strings"})
-        # The record and the engine get the same, effective timeout: an explicit
-        # one, else the configured default for the language, else the language's.
-        timeout = body.get("timeout")
-        if timeout is None:
-            timeout = self.default_timeouts.get(script["language"], get_language(script["language"]).default_timeout_s)
-        if (not isinstance(timeout, (int, float)) or isinstance(timeout, bool) or not 0 < timeout <= self.max_timeout_s):
-            errors.append({"field": "timeout", "message": f"timeout must be a number of seconds in (0, {self.max_timeout_s:g}]"})
-        network = body.get("network_mode") or self.default_network_mode.value
-        try:
-            network_mode = NetworkMode(network)
-        except ValueError:
-            errors.append({"field": "network_mode", "message": f"network_mode must be none, bridge or host, not {network!r}"})
-            network_mode = NetworkMode.NONE
-        if network_mode is NetworkMode.HOST and not self.allow_host_network:
-            errors.append({"field": "network_mode", "message": "network_mode 'host' is not allowed on this server "
-                                                                "(an administrator can set c.StellaScript.allow_host_network = True)"})
-        request = ExecutionRequest(
-            language=script["language"], source=script["content"], entry_point=script["entry_point"],
-            arguments=arguments if isinstance(arguments, dict) else {},
-            environment=environment if isinstance(environment, dict) else {},
-            timeout_s=float(timeout) if isinstance(timeout, (int, float)) else None,
-            network_mode=network_mode,
-            dependencies=script.get("dependencies") or [],
-            dependency_lock=script.get("dependency_lock"),
-        )
-        return request, errors
+    def submit_adhoc(self, caller: Caller, body: AdhocBody) -> str:
+        """Run content sent with the request, not a registry script.
+
+        The content is stored as a blob and the record has no script, so only
+        its requester or an admin can read or cancel it."""
+        self.require_adhoc_caller(caller)
+        request = self.policy.resolve(body.request(body.language, body.content, body.entry_point))
+        script = {"id": None, "version": None, "language": request.language,
+                  "content_sha256": self.registry.store_content(body.content)}
+        return self._enqueue(caller, script, request)
 
     # -- running -------------------------------------------------------------------
 
@@ -218,14 +177,14 @@ class ExecutionManager:
             return
         self._store(execution_id, status=ExecutionStatus.RUNNING.value, started_at=utcnow())
         try:
-            engine = self.engine_provider()
-            result = engine.execute(request, on_output=lambda stream, data: self._publish(execution_id, stream, data), cancelled=live.cancelled)
+            result = self.backend.execute(request, on_output=lambda stream, data: self._publish(execution_id, stream, data),
+                                          cancelled=live.cancelled)
             self._store_result(execution_id, result)
             if result.dependency_lock and request.dependency_lock != result.dependency_lock:
                 self._save_lock(execution_id, result.dependency_lock)
         except InvalidRequest as error:
             self._store(execution_id, status=ExecutionStatus.ERROR.value, error=str(error), completed_at=utcnow())
-        except Exception as error:  # a broken engine must not leave a record Running
+        except Exception as error:  # a broken or unavailable backend must not leave a record Running
             log.exception("execution %s failed in the engine", execution_id)
             self._store(execution_id, status=ExecutionStatus.ERROR.value, error=f"engine failure: {error}",
                         termination_reason="engine_error", completed_at=utcnow())
@@ -401,34 +360,4 @@ class ExecutionManager:
 
 
 def _view(execution: Execution) -> dict:
-    return {
-        "id": execution.id,
-        "execution_id": execution.id,
-        "script_id": execution.script_id,
-        "script_version": execution.script_version,
-        "content_sha256": execution.content_sha256,
-        "language": execution.language,
-        "status": execution.status,
-        "exit_code": execution.exit_code,
-        "stdout": execution.stdout,
-        "stderr": execution.stderr,
-        "stdout_truncated": execution.stdout_truncated,
-        "stderr_truncated": execution.stderr_truncated,
-        "compile_cache_hit": execution.compile_cache_hit,
-        "peak_memory_bytes": execution.peak_memory_bytes,
-        "termination_reason": execution.termination_reason,
-        "error": execution.error,
-        "requested_by": execution.requested_by,
-        "arguments": execution.arguments,
-        "environment_keys": execution.environment_keys,
-        "network_mode": execution.network_mode,
-        "timeout": execution.timeout_s,
-        "limits": execution.limits,
-        "image": execution.image,
-        "image_id": execution.image_id,
-        "dependency_lock_sha256": execution.dependency_lock_sha256,
-        "queued_at": iso_utc(execution.queued_at),
-        "started_at": iso_utc(execution.started_at),
-        "completed_at": iso_utc(execution.completed_at),
-        "duration_ms": execution.duration_ms,
-    }
+    return ExecutionRecord.of(execution).to_json()

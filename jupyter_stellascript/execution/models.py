@@ -4,9 +4,24 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .fields import (
+    Arguments,
+    Cpus,
+    entry_point_field,
+    Environment,
+    InvalidRequest,
+    LanguageOrAlias,
+    MemoryBytes,
+    Seconds,
+    Source,
+    field_errors,
+)
 
 
 class ExecutionStatus(str, enum.Enum):
@@ -62,24 +77,39 @@ class TerminationReason(str, enum.Enum):
     DEPENDENCY_ERROR = "dependency_error"
 
 
-@dataclass
-class ExecutionRequest:
-    language: str
-    source: str
-    entry_point: str | None = None
-    arguments: dict[str, str] = field(default_factory=dict)
-    environment: dict[str, str] = field(default_factory=dict)
-    timeout_s: float | None = None
-    memory_bytes: int | None = None
-    cpus: float | None = None
-    network_mode: NetworkMode = NetworkMode.NONE
+class ExecutionRequest(BaseModel):
+    """One run as the engine (any backend) takes it. Valid by construction:
+    building one with a malformed field raises InvalidRequest. What the server
+    allows on top, and the defaults it fills in, is RunPolicy.resolve's."""
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    language: LanguageOrAlias
+    source: Source
+    # None: the language's default file for this source (filled in on construction).
+    entry_point: str | None = Field(default=None, validate_default=True)
+    arguments: Arguments = Field(default_factory=dict)
+    environment: Environment = Field(default_factory=dict)
+    # None: the policy's default for the language / the policy's default mode.
+    timeout_s: Seconds | None = None
+    memory_bytes: MemoryBytes | None = None
+    cpus: Cpus | None = None
+    network_mode: NetworkMode | None = None
     # Only compile (or syntax-check) the script; run nothing of it.
     check_only: bool = False
     # Declared dependencies [{name, version, scope}] (the script's own file may
     # declare more, in its ecosystem's convention), and a lock (Lock.to_dict())
     # saved by an earlier run: when given, exactly its packages are installed.
-    dependencies: list[dict] = field(default_factory=list)
+    dependencies: list[dict] = Field(default_factory=list)
     dependency_lock: dict | None = None
+
+    def __init__(self, **data: Any) -> None:
+        try:
+            super().__init__(**data)
+        except ValidationError as error:
+            raise InvalidRequest(field_errors(error)) from None
+
+    _entry_point = entry_point_field("language", "source")
 
 
 @dataclass

@@ -3,8 +3,8 @@
 Everything here is on by default and applies to pooled and cold containers
 alike: non-root user, read-only root filesystem, no capabilities, no new
 privileges, pids/memory (no swap)/CPU/file-size/open-file limits, a small
-tmpfs /tmp, and no network unless the run asks for one that configuration
-allows.
+tmpfs /tmp, and no network unless the run asks for one (that the RunPolicy
+allows).
 """
 
 from __future__ import annotations
@@ -37,24 +37,10 @@ POOL_KEY_LABEL = "io.stellascript.pool-key"
 _NPROC = host_bounded_limit(resource.RLIMIT_NPROC, 4096)
 
 
-class NetworkNotAllowed(PermissionError):
-    pass
-
-
 @dataclass(frozen=True)
 class SandboxPolicy:
-    """Which network modes configuration allows, on top of the fixed hardening."""
-
-    allow_host_network: bool = False
-    allow_bridge_network: bool = True
-
-    def check_network(self, mode: NetworkMode) -> None:
-        if mode is NetworkMode.HOST and not self.allow_host_network:
-            raise NetworkNotAllowed(
-                "network mode 'host' is not allowed by configuration (set allow_host_network to permit it)"
-            )
-        if mode is NetworkMode.BRIDGE and not self.allow_bridge_network:
-            raise NetworkNotAllowed("network mode 'bridge' is not allowed by configuration")
+    """The fixed hardening. Which network modes a run may have is the
+    RunPolicy's (policy.py), checked before a container is asked for."""
 
     def container_options(
         self,
@@ -70,7 +56,6 @@ class SandboxPolicy:
         labels: dict[str, str],
     ) -> dict[str, Any]:
         """Keyword arguments for ``client.containers.create``."""
-        self.check_network(network_mode)
         memory = int(limits.memory_bytes)
         return {
             "image": image,

@@ -7,6 +7,7 @@ import json
 
 from tornado.iostream import StreamClosedError
 
+from ..execution.requests import AdhocBody, ExecuteBody
 from .base import StellaHandler
 
 
@@ -24,13 +25,15 @@ class _Submitting(StellaHandler):
 
 class ExecuteHandler(_Submitting):
     async def post(self, script_id: str) -> None:
-        await self.accepted(self.stella.executions.submit(self.caller, script_id, self.json_body()))
+        await self.accepted(self.stella.executions.submit(self.caller, script_id, self.parse(ExecuteBody)))
 
 
 class ExecutionsHandler(_Submitting):
     async def post(self) -> None:
-        """An ad-hoc run: {language, content, entry_point?, arguments, environment, timeout, network_mode}."""
-        await self.accepted(self.stella.executions.submit_adhoc(self.caller, self.json_body()))
+        """An ad-hoc run (AdhocBody)."""
+        manager, caller = self.stella.executions, self.caller
+        manager.require_adhoc_caller(caller)  # 401 before the body is looked at
+        await self.accepted(manager.submit_adhoc(caller, self.parse(AdhocBody)))
 
     def get(self) -> None:
         items, total = self.stella.executions.list(

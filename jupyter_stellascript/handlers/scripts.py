@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..registry.requests import ScriptCreate, ScriptUpdate
 from .base import StellaHandler
 
 
@@ -20,7 +21,7 @@ class ScriptsHandler(StellaHandler):
         self.send_json({"items": items, "total": total})
 
     def post(self) -> None:
-        script = self.stella.registry.create(self.caller, self.json_body())
+        script = self.stella.registry.create(self.caller, self.parse(ScriptCreate))
         self.set_header("Location", f"{self.request.path.rstrip('/')}/{script['id']}")
         self.set_header("ETag", f'"{script["version"]}"')
         self.send_json(script, status=201)
@@ -34,7 +35,7 @@ class ScriptHandler(StellaHandler):
 
     def put(self, script_id: str) -> None:
         expected = _version_from_if_match(self.request.headers.get("If-Match"))
-        script = self.stella.registry.update(self.caller, script_id, self.json_body(), expected_version=expected)
+        script = self.stella.registry.update(self.caller, script_id, self.parse(ScriptUpdate), expected_version=expected)
         self.set_header("ETag", f'"{script["version"]}"')
         self.send_json(script)
 

@@ -21,17 +21,13 @@ from .. import metrics
 from ..db import Blob, Script, ScriptVersion, iso_utc, utcnow
 from ..identity import Caller
 from ..languages import LANGUAGES, get_language
+from ..execution.fields import parse, resolve_entry_point
 from .errors import Conflict, Forbidden, NotFound, Unauthenticated, ValidationFailed
-from .semver import BUMPS, FIRST_VERSION, Version, parse_version
+from .requests import Dependency, ScriptCreate, ScriptUpdate
+from .semver import FIRST_VERSION, Version, parse_version
 from .visibility import Visibility, can_read, can_write
 
-MAX_CONTENT_BYTES = 1024 * 1024
-MAX_NAME = 200
-MAX_DESCRIPTION = 10_000
-MAX_TAGS = 50
-MAX_TAG = 50
 MAX_LIMIT = 500
-DEPENDENCY_SCOPES = ("runtime", "test", "build")
 
 # (language, entry point, content, declared dependencies) -> diagnostics [{line, column, message}]
 SyntaxChecker = Callable[[str, str, str, list], list[dict]]
@@ -52,58 +48,6 @@ class ScriptRegistry:
 
     # -- validation --------------------------------------------------------------
 
-    def _validate(self, payload: dict, *, creating: bool, language: str | None = None) -> list[dict]:
-        errors: list[dict] = []
-        if creating or "name" in payload:
-            name = payload.get("name")
-            if not isinstance(name, str) or not name.strip():
-                errors.append(_error("name", "name is required"))
-            elif len(name.strip()) > MAX_NAME:
-                errors.append(_error("name", f"name is longer than {MAX_NAME} characters"))
-        if creating:
-            language = payload.get("language")
-            if language not in LANGUAGES:
-                errors.append(_error("language", f"language must be one of {', '.join(LANGUAGES)}, not {language!r}"))
-                language = None
-        description = payload.get("description", "")
-        if not isinstance(description, str) or len(description) > MAX_DESCRIPTION:
-            errors.append(_error("description", f"description must be text of at most {MAX_DESCRIPTION} characters"))
-        content = payload.get("content")
-        if creating or "content" in payload:
-            if not isinstance(content, str) or not content.strip():
-                errors.append(_error("content", "content is required and must be text"))
-                content = None
-            elif "\0" in content:
-                errors.append(_error("content", "content contains NUL bytes"))
-                content = None
-            elif len(content.encode()) > MAX_CONTENT_BYTES:
-                errors.append(_error("content", f"content is larger than {MAX_CONTENT_BYTES} bytes"))
-                content = None
-        visibility = payload.get("visibility", "private" if creating else None)
-        if visibility is not None and visibility not in [v.value for v in Visibility]:
-            errors.append(_error("visibility", f"visibility must be one of {', '.join(v.value for v in Visibility)}"))
-        tags = payload.get("tags", [])
-        if not isinstance(tags, list) or len(tags) > MAX_TAGS or not all(isinstance(t, str) and 0 < len(t) <= MAX_TAG for t in tags):
-            errors.append(_error("tags", f"tags must be a list of at most {MAX_TAGS} non-empty strings of at most {MAX_TAG} characters"))
-        errors += self._validate_dependencies(payload.get("dependencies", []))
-        if "version_bump" in payload and payload["version_bump"] not in BUMPS:
-            errors.append(_error("version_bump", f"version_bump must be one of {', '.join(BUMPS)}"))
-        entry_point = payload.get("entry_point")
-        if language and entry_point is not None:
-            if not isinstance(entry_point, str):
-                errors.append(_error("entry_point", "entry_point must be a file name"))
-            else:
-                errors += [_error("entry_point", problem) for problem in get_language(language).validate_entry_point(entry_point)]
-        return errors
-
-    def validate_source(self, payload: dict) -> list[dict]:
-        """{language, content, entry_point?} checked as for a new script: the
-        problems, or [] (for ad-hoc runs, which have no name or metadata)."""
-        probe = {key: payload.get(key) for key in ("language", "content") if key in payload}
-        if payload.get("entry_point") is not None:
-            probe["entry_point"] = payload["entry_point"]
-        return [error for error in self._validate({"name": "ad hoc", **probe}, creating=True) if error["field"] != "name"]
-
     def store_content(self, content: str) -> str:
         """Store content as a blob (once per SHA-256); returns the digest."""
         try:
@@ -112,28 +56,14 @@ class ScriptRegistry:
         except IntegrityError:  # another server stored the same content just now
             return hashlib.sha256(content.encode()).hexdigest()
 
-    @staticmethod
-    def _validate_dependencies(dependencies: Any) -> list[dict]:
-        if not isinstance(dependencies, list):
-            return [_error("dependencies", "dependencies must be a list of {name, version, scope}")]
-        errors = []
-        for index, dependency in enumerate(dependencies):
-            if not isinstance(dependency, dict) or not isinstance(dependency.get("name"), str) or not dependency.get("name"):
-                errors.append(_error(f"dependencies[{index}]", "each dependency needs a name"))
-            elif not isinstance(dependency.get("version", ""), str):
-                errors.append(_error(f"dependencies[{index}]", "a dependency's version must be text"))
-            elif dependency.get("scope", "runtime") not in DEPENDENCY_SCOPES:
-                errors.append(_error(f"dependencies[{index}]", f"scope must be one of {', '.join(DEPENDENCY_SCOPES)}"))
-        return errors
-
-    def _check_syntax(self, language: str, entry_point: str, content: str, dependencies: list | None) -> list[dict]:
+    def _check_syntax(self, language: str, entry_point: str, content: str, dependencies: list) -> list[dict]:
         """The toolchain's diagnostics; compiled languages compile against
         the script's dependencies (declared ones included, for their versions)."""
         if self.syntax_checker is None:
             return []
         return [
             _error("content", diagnostic["message"], line=diagnostic.get("line"), column=diagnostic.get("column"))
-            for diagnostic in self.syntax_checker(language, entry_point, content, list(dependencies or []))
+            for diagnostic in self.syntax_checker(language, entry_point, content, _stored(dependencies))
         ]
 
     # -- blobs -------------------------------------------------------------------
@@ -262,37 +192,32 @@ class ScriptRegistry:
 
     # -- writes --------------------------------------------------------------------
 
-    def create(self, caller: Caller, payload: dict) -> dict:
+    def create(self, caller: Caller, body: ScriptCreate | dict) -> dict:
         if not caller.authenticated:
             raise Unauthenticated("creating a script needs an authenticated user")
-        errors = self._validate(payload, creating=True)
-        language = payload.get("language")
-        if not errors:
-            entry_point = payload.get("entry_point") or get_language(language).default_entry_point(payload["content"])
-            errors += [_error("entry_point", p) for p in get_language(language).validate_entry_point(entry_point)]
-            if not errors:
-                errors += self._check_syntax(language, entry_point, payload["content"], payload.get("dependencies"))
+        body = parse(ScriptCreate, body)
+        errors = self._check_syntax(body.language, body.entry_point, body.content, body.dependencies)
         if errors:
             raise ValidationFailed(errors)
         now = utcnow()
         script = Script(
             id=str(uuid.uuid4()),
-            name=payload["name"].strip(),
-            description=payload.get("description", ""),
-            language=language,
-            visibility=payload.get("visibility", Visibility.PRIVATE.value),
-            tags=list(payload.get("tags", [])),
+            name=body.name,
+            description=body.description,
+            language=body.language,
+            visibility=body.visibility.value,
+            tags=list(body.tags),
             teams=sorted(caller.teams),
             latest_version=FIRST_VERSION,
             created_at=now,
             created_by=caller.name,
         )
         with self.sessions() as session, session.begin():
-            digest = self._store_blob(session, payload["content"])
+            digest = self._store_blob(session, body.content)
             session.add(script)
             session.flush()
-            session.add(self._new_version(script, parse_version(FIRST_VERSION), digest, entry_point,
-                                          payload.get("dependencies", []), caller, now))
+            session.add(self._new_version(script, parse_version(FIRST_VERSION), digest, body.entry_point,
+                                          _stored(body.dependencies), caller, now))
         metrics.SCRIPTS.labels(script.language, script.visibility).inc()
         metrics.SCRIPT_VERSIONS.labels(script.id).inc()
         return self.get(caller, script.id)
@@ -303,42 +228,59 @@ class ScriptRegistry:
         return ScriptVersion(
             script_id=script.id, version=str(version), major=version.major, minor=version.minor, patch=version.patch,
             content_sha256=digest, entry_point=entry_point,
-            dependencies=[{"name": d["name"], "version": d.get("version", ""), "scope": d.get("scope", "runtime")} for d in dependencies],
+            dependencies=dependencies,
             created_at=now, created_by=caller.label,
         )
 
-    def update(self, caller: Caller, script_id: str, payload: dict, expected_version: str | None = None) -> dict:
+    def update(self, caller: Caller, script_id: str, body: ScriptUpdate | dict, expected_version: str | None = None) -> dict:
+        """A new version from the latest one and ``body``.
+
+        Validated first, then written: the syntax check (a container compile
+        of up to two minutes) runs between two short transactions, so no
+        database lock is held meanwhile; the write then checks that the
+        script is still at the version the change was made against (another
+        update in between: Conflict).
+        """
         self._require_authenticated(caller, "change")
-        with self.sessions() as session, session.begin():
+        body = parse(ScriptUpdate, body)
+        with self.sessions() as session:
             script = self._visible_script(session, caller, script_id)
             self._require_writer(caller, script, "change")
-            expected = expected_version or payload.get("expected_version")
-            if expected and expected != script.latest_version:
-                raise Conflict(f"the script is at version {script.latest_version}, not {expected}: reload and apply your change again")
-            errors = self._validate(payload, creating=False, language=script.language)
+            base_version = script.latest_version
+            expected = expected_version or body.expected_version
+            if expected and expected != base_version:
+                raise Conflict(f"the script is at version {base_version}, not {expected}: reload and apply your change again")
             current = self._version_row(session, script, None)
             current_content = self._read_blob(session, current.content_sha256)
-            content = payload.get("content") if "content" in payload else current_content
-            entry_point = payload.get("entry_point") or current.entry_point
-            language = get_language(script.language)
-            if not payload.get("entry_point") and isinstance(content, str) and current.entry_point == language.default_entry_point(current_content):
+            current_entry_point, current_dependencies = current.entry_point, current.dependencies
+        language = get_language(script.language)
+        content = body.content if body.content is not None else current_content
+        dependencies = _stored(body.dependencies) if body.dependencies is not None else current_dependencies
+        entry_point = body.entry_point
+        if entry_point is None:
+            entry_point = current_entry_point
+            if current_entry_point == language.default_entry_point(current_content):
                 # A default entry point follows the content (Java's follows the public class).
-                entry_point = language.default_entry_point(content)
-            if not errors and "content" in payload:
-                errors += self._check_syntax(script.language, entry_point, content,
-                                             payload.get("dependencies", current.dependencies))
+                entry_point = None
+        try:
+            entry_point = resolve_entry_point(language, content, entry_point)
+        except ValueError as error:
+            raise ValidationFailed([{"field": "entry_point", "message": str(error)}]) from None
+        if body.content is not None:
+            errors = self._check_syntax(script.language, entry_point, content, dependencies)
             if errors:
                 raise ValidationFailed(errors)
+        with self.sessions() as session, session.begin():
+            script = self._visible_script(session, caller, script_id)
+            if script.latest_version != base_version:
+                raise Conflict(f"the script changed to version {script.latest_version} while this update was checked; "
+                               "reload and apply your change again")
             now = utcnow()
-            version = parse_version(script.latest_version).bump(payload.get("version_bump", "patch"))
+            version = parse_version(base_version).bump(body.version_bump.value)
             digest = self._store_blob(session, content)
-            session.add(self._new_version(script, version, digest, entry_point,
-                                          payload.get("dependencies", current.dependencies), caller, now))
-            for field in ("description", "visibility", "tags"):
-                if field in payload:
-                    setattr(script, field, payload[field])
-            if "name" in payload:
-                script.name = payload["name"].strip()
+            session.add(self._new_version(script, version, digest, entry_point, dependencies, caller, now))
+            for field, value in body.changes().items():
+                setattr(script, field, value.value if isinstance(value, Visibility) else value)
             script.latest_version = str(version)
             script.updated_at, script.updated_by = now, caller.name
             try:
@@ -367,3 +309,8 @@ class ScriptRegistry:
             script = self._visible_script(session, caller, script_id)
             self._require_writer(caller, script, "delete")
             script.deleted_at = utcnow()
+
+
+def _stored(dependencies: list[Dependency] | list[dict]) -> list[dict]:
+    """Dependencies as versions store them: [{name, version, scope}]."""
+    return [d.model_dump(mode="json") if isinstance(d, Dependency) else d for d in dependencies]

@@ -8,16 +8,22 @@ interpreted ones by their own parser (``python3`` compile(), ``bash -n``).
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Protocol
 
-from ..execution.engine import ExecutionEngine
-from ..execution.models import ExecutionRequest, ExecutionStatus, TerminationReason
+from ..execution.models import ExecutionRequest, ExecutionResult, ExecutionStatus, TerminationReason
 from ..languages import get_language
 
 CHECK_TIMEOUT_S = 120.0
 
 
+class Runner(Protocol):
+    """An ExecutionEngine or an ExecutionBackend."""
+
+    def execute(self, request: ExecutionRequest) -> ExecutionResult: ...
+
+
 class SyntaxCheck:
-    def __init__(self, engine_provider: Callable[[], ExecutionEngine]) -> None:
+    def __init__(self, engine_provider: Callable[[], Runner]) -> None:
         self.engine_provider = engine_provider
 
     def __call__(self, language: str, entry_point: str, source: str, dependencies: list | None = None) -> list[dict]:

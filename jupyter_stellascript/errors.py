@@ -1,0 +1,33 @@
+"""Failures a request can meet, each mapping to one HTTP status in the handlers."""
+
+from __future__ import annotations
+
+
+class RegistryError(Exception):
+    status = 400
+
+
+class ValidationFailed(RegistryError):
+    """Invalid input; ``errors`` lists every problem found, not just the first."""
+
+    status = 400
+
+    def __init__(self, errors: list[dict]) -> None:
+        super().__init__("; ".join(error["message"] for error in errors))
+        self.errors = errors
+
+
+class NotFound(RegistryError):
+    status = 404
+
+
+class Forbidden(RegistryError):
+    status = 403
+
+
+class Unauthenticated(RegistryError):
+    status = 401
+
+
+class Conflict(RegistryError):
+    status = 409

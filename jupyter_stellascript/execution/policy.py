@@ -1,0 +1,83 @@
+"""RunPolicy: what a server allows a run, and the defaults it fills in.
+
+Built once from configuration (``StellaScript.run_policy()``) and shared by
+the request edge (a run it refuses is a 400) and the engine (which applies it
+to every request, so direct callers such as ``stellascript run`` get the same
+rules). Each default and each maximum is worked out here and nowhere else:
+the timeout (explicit, else the configured one for the language, else the
+language's), the network mode, the resource limits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..languages import Language, get_language
+from .fields import MIB, InvalidRequest
+from .models import ExecutionRequest, NetworkMode, ResourceLimits
+
+
+class NetworkNotAllowed(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class RunPolicy:
+    default_network_mode: NetworkMode = NetworkMode.NONE
+    allow_host_network: bool = False
+    allow_bridge_network: bool = True
+    # Per-language replacements of the language's own defaults (c.StellaScript.default_timeouts, resource_limits).
+    language_timeouts: dict[str, float] = field(default_factory=dict)
+    language_limits: dict[str, ResourceLimits] = field(default_factory=dict)
+    # None: unbounded (a person running a script on their own machine).
+    max_timeout_s: float | None = None
+    max_memory_bytes: int | None = None
+    max_cpus: float | None = None
+
+    def __post_init__(self) -> None:
+        self.check_network(self.default_network_mode)  # a default that is refused would refuse every run
+
+    # -- defaults ----------------------------------------------------------------------
+
+    def timeout_for(self, language: Language) -> float:
+        return self.language_timeouts.get(language.name, language.default_timeout_s)
+
+    def limits_for(self, language: Language, memory_bytes: int | None = None, cpus: float | None = None) -> ResourceLimits:
+        base = self.language_limits.get(language.name, language.default_limits)
+        return base.with_overrides(memory_bytes, cpus)
+
+    # -- rules ---------------------------------------------------------------------------
+
+    def check_network(self, mode: NetworkMode) -> None:
+        if mode is NetworkMode.HOST and not self.allow_host_network:
+            raise NetworkNotAllowed("network mode 'host' is not allowed on this server "
+                                    "(an administrator can set c.StellaScript.allow_host_network = True)")
+        if mode is NetworkMode.BRIDGE and not self.allow_bridge_network:
+            raise NetworkNotAllowed("network mode 'bridge' is not allowed on this server")
+
+    def resolve(self, request: ExecutionRequest) -> ExecutionRequest:
+        """The request with every default filled in, or InvalidRequest listing
+        what this server does not allow. Resolving twice changes nothing."""
+        language = get_language(request.language)
+        problems = []
+        timeout_s = request.timeout_s if request.timeout_s is not None else self.timeout_for(language)
+        if self.max_timeout_s is not None and timeout_s > self.max_timeout_s:
+            problems.append({"field": "timeout", "message": f"timeout must be a number of seconds in (0, {self.max_timeout_s:g}]"})
+        if self.max_memory_bytes is not None and request.memory_bytes is not None and request.memory_bytes > self.max_memory_bytes:
+            problems.append({"field": "memory", "message": f"memory {_mib(request.memory_bytes)} is above this server's maximum of "
+                                                          f"{_mib(self.max_memory_bytes)} (c.StellaScript.max_memory)"})
+        if self.max_cpus is not None and request.cpus is not None and request.cpus > self.max_cpus:
+            problems.append({"field": "cpus", "message": f"cpus {request.cpus:g} is above this server's maximum of "
+                                                        f"{self.max_cpus:g} (c.StellaScript.max_cpus)"})
+        network_mode = request.network_mode or self.default_network_mode
+        try:
+            self.check_network(network_mode)
+        except NetworkNotAllowed as error:
+            problems.append({"field": "network_mode", "message": str(error)})
+        if problems:
+            raise InvalidRequest(problems)
+        return request.model_copy(update={"timeout_s": timeout_s, "network_mode": network_mode})
+
+
+def _mib(size: int) -> str:
+    return f"{size / MIB:g} MiB"

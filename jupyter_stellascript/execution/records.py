@@ -1,0 +1,84 @@
+"""ExecutionRecord: an execution as the API answers it.
+
+Every answer about an execution is built through this model, and
+openapi.json's Execution schema is generated from it, so the two agree.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field, WithJsonSchema
+
+from ..db import Execution, iso_utc
+from .models import ExecutionStatus, NetworkMode, TerminationReason
+
+Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+LanguageName = Annotated[str, WithJsonSchema({"type": "string", "x-component": "Language"})]
+Timestamp = Annotated[str, Field(json_schema_extra={"format": "date-time"})]
+# The server's own reason on top of the engine's: a server stopped mid-run.
+Reason = Literal[tuple(reason.value for reason in TerminationReason) + ("server_stopped",)]
+
+
+class ResourceLimits(BaseModel):
+    """The limits the run's container had."""
+
+    memory_bytes: int
+    cpus: float
+    pids: int
+    file_size_bytes: int
+    open_files: int
+    tmpfs_bytes: int
+
+
+class ExecutionRecord(BaseModel):
+    id: str = Field(json_schema_extra={"format": "uuid"})
+    execution_id: str = Field(json_schema_extra={"format": "uuid"}, description="The same as id.")
+    script_id: str | None = Field(description="null for an ad-hoc run (POST /scripts/executions).")
+    script_version: str | None = Field(description="null for an ad-hoc run.")
+    content_sha256: Sha256 = Field(description="Exactly which content ran (for an ad-hoc run, the content sent, stored as a blob).")
+    language: LanguageName
+    status: ExecutionStatus
+    exit_code: int | None = Field(description="The script's exit code; null until it ends, or when it never ran.")
+    stdout: str | None = Field(description="Stored when the execution ends; stream it live from /logs.")
+    stderr: str | None
+    stdout_truncated: bool | None
+    stderr_truncated: bool | None
+    compile_cache_hit: bool | None
+    peak_memory_bytes: int | None
+    termination_reason: Reason | None = Field(description="Why it ended other than by its own exit.")
+    error: str | None
+    requested_by: str = Field(description="The user, or anonymous.")
+    arguments: dict[str, str]
+    environment_keys: list[str]
+    network_mode: NetworkMode
+    timeout: float = Field(description="Seconds.")
+    limits: ResourceLimits | None = Field(description="The effective limits (the request's memory and cpus, else the language's).")
+    image: str | None
+    image_id: str | None
+    dependency_lock_sha256: str | None = Field(description="The dependency lock the run installed (null: no dependencies).")
+    queued_at: Timestamp
+    started_at: Timestamp | None
+    completed_at: Timestamp | None
+    duration_ms: int | None
+
+    @classmethod
+    def of(cls, execution: Execution) -> "ExecutionRecord":
+        return cls(
+            id=execution.id, execution_id=execution.id,
+            script_id=execution.script_id, script_version=execution.script_version,
+            content_sha256=execution.content_sha256, language=execution.language, status=execution.status,
+            exit_code=execution.exit_code, stdout=execution.stdout, stderr=execution.stderr,
+            stdout_truncated=execution.stdout_truncated, stderr_truncated=execution.stderr_truncated,
+            compile_cache_hit=execution.compile_cache_hit, peak_memory_bytes=execution.peak_memory_bytes,
+            termination_reason=execution.termination_reason, error=execution.error,
+            requested_by=execution.requested_by, arguments=execution.arguments or {},
+            environment_keys=execution.environment_keys or [], network_mode=execution.network_mode,
+            timeout=execution.timeout_s, limits=execution.limits, image=execution.image, image_id=execution.image_id,
+            dependency_lock_sha256=execution.dependency_lock_sha256,
+            queued_at=iso_utc(execution.queued_at), started_at=iso_utc(execution.started_at),
+            completed_at=iso_utc(execution.completed_at), duration_ms=execution.duration_ms,
+        )
+
+    def to_json(self) -> dict:
+        return self.model_dump(mode="json")

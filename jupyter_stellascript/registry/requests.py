@@ -1,0 +1,126 @@
+"""The REST bodies that create and change scripts, one model each.
+
+POST /scripts takes a ScriptCreate, PUT /scripts/{id} a ScriptUpdate; their
+openapi.json schemas are generated from these. What needs the stored script
+(an update's entry point against its language) or a toolchain (the syntax
+check) is the registry's.
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, WrapValidator
+
+from ..execution.fields import Content, LanguageName, entry_point_field, field_errors
+from .visibility import Visibility
+
+MAX_NAME = 200
+MAX_DESCRIPTION = 10_000
+MAX_TAGS = 50
+MAX_TAG = 50
+
+
+class VersionBump(str, enum.Enum):
+    """Which part of the latest version an update raises (default: patch)."""
+
+    MAJOR = "major"
+    MINOR = "minor"
+    PATCH = "patch"
+
+
+class Dependency(BaseModel):
+    """A declared dependency; the script's own file may declare more."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    name: Annotated[str, Field(strict=True, min_length=1)]
+    version: Annotated[str, Field(strict=True, description="A version or range in the language's package manager's "
+                                                           "syntax; empty for any.")] = ""
+    scope: Literal["runtime", "test", "build"] = "runtime"
+
+
+def _one_error_per_dependency(value: Any, handler: Any) -> Dependency:
+    # A dependency is reported as a whole (dependencies[0]), as it always was.
+    try:
+        return handler(value)
+    except ValidationError as error:
+        problems = field_errors(error)
+        if any(problem["field"] in ("name", "body") for problem in problems):
+            raise ValueError("each dependency needs a name") from None
+        raise ValueError("; ".join(f"{problem['field']}: {problem['message']}" for problem in problems)) from None
+
+
+def _name(text: str) -> str:
+    name = text.strip()
+    if not name:
+        raise ValueError("name is required")
+    if len(name) > MAX_NAME:
+        raise ValueError(f"name is longer than {MAX_NAME} characters")
+    return name
+
+
+def _tags(value: Any) -> Any:
+    if not isinstance(value, list) or len(value) > MAX_TAGS or not all(isinstance(t, str) and 0 < len(t) <= MAX_TAG for t in value):
+        raise ValueError(f"tags must be a list of at most {MAX_TAGS} non-empty strings of at most {MAX_TAG} characters")
+    return value
+
+
+def _description(value: Any) -> Any:
+    if not isinstance(value, str) or len(value) > MAX_DESCRIPTION:
+        raise ValueError(f"description must be text of at most {MAX_DESCRIPTION} characters")
+    return value
+
+
+Name = Annotated[str, Field(strict=True, description=f"Leading and trailing blanks are dropped; 1 to {MAX_NAME} characters."),
+                 AfterValidator(_name)]
+Description = Annotated[str, BeforeValidator(_description), Field(max_length=MAX_DESCRIPTION)]
+Tags = Annotated[list[Annotated[str, Field(min_length=1, max_length=MAX_TAG)]], BeforeValidator(_tags), Field(max_length=MAX_TAGS)]
+Dependencies = list[Annotated[Dependency, WrapValidator(_one_error_per_dependency)]]
+EntryPoint = Annotated[str | None, Field(description="The file name the script is staged as (default: the language's, "
+                                                     "e.g. script.py; Java's follows the public class).")]
+
+
+def _no_default(schema: dict[str, Any]) -> None:
+    # The default lives on the VersionBump schema; a bare $ref says it once.
+    schema.pop("default", None)
+
+
+class ScriptCreate(BaseModel):
+    """A new script: its first version, 1.0.0."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    name: Name
+    language: LanguageName
+    content: Content
+    description: Description = ""
+    visibility: Visibility = Visibility.PRIVATE
+    tags: Tags = Field(default_factory=list)
+    dependencies: Dependencies = Field(default_factory=list)
+    entry_point: EntryPoint = Field(default=None, validate_default=True)
+
+    _entry_point = entry_point_field("language", "content")
+
+
+class ScriptUpdate(BaseModel):
+    """Every update creates a new immutable version: the latest version bumped
+    by version_bump. Fields left out keep their values. The language cannot change."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    name: Name | None = None
+    content: Content | None = None
+    description: Description | None = None
+    visibility: Visibility | None = None
+    tags: Tags | None = None
+    dependencies: Dependencies | None = None
+    entry_point: EntryPoint = None
+    version_bump: VersionBump = Field(default=VersionBump.PATCH, json_schema_extra=_no_default)
+    expected_version: str | None = Field(default=None, description="Refuse (409) unless the latest version is this one; "
+                                                                   "the If-Match header does the same.")
+
+    def changes(self) -> dict[str, Any]:
+        """The metadata fields the body sets."""
+        return {name: getattr(self, name) for name in ("name", "description", "visibility", "tags") if name in self.model_fields_set}
