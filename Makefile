@@ -61,7 +61,7 @@ $(GJF_JAR): | venv
 	mvn -q -B -C org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy \
 	  -Dartifact=com.google.googlejavaformat:google-java-format:$(GJF_VERSION):jar:all-deps \
 	  -DoutputDirectory=$(abspath $(LSP_TOOLS)/jars)
-	$(PY) -c "from jupyter_stellascript.lsp.formatting import verify_google_java_format_jar as v; v()" || { rm -f $@; exit 1; }
+	$(PY) -c "from jupyter_stellascript.lsp.formatters import verify_google_java_format_jar as v; v()" || { rm -f $@; exit 1; }
 
 # The JupyterLab extension (labextension/, TypeScript): npm packages (with
 # Playwright for its browser tests; browsers come from Debian, never downloaded),
