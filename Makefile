@@ -43,7 +43,8 @@ runtimes: venv
 # (SHA-256 checked). Eclipse JDT LS and ruff come from PyPI with the venv.
 LSP_TOOLS := lsp-servers
 GOPLS_VERSION := v0.23.0
-GJF_VERSION := 1.28.0
+# The pinned release is stated once, in the formatter's definition.
+GJF_VERSION := $(shell sed -n 's/^GOOGLE_JAVA_FORMAT_VERSION = "\(.*\)"$$/\1/p' jupyter_stellascript/lsp/formatters.py)
 GJF_JAR := $(LSP_TOOLS)/jars/google-java-format-$(GJF_VERSION)-all-deps.jar
 
 editor-tools: $(LSP_TOOLS)/node_modules/.installed $(LSP_TOOLS)/bin/gopls-$(GOPLS_VERSION) $(GJF_JAR)
