@@ -47,7 +47,8 @@ runtimes: venv
 # (SHA-256 checked). Eclipse JDT LS and ruff come from PyPI with the venv.
 LSP_TOOLS := lsp-servers
 GOPLS_VERSION := v0.23.0
-GJF_VERSION := 1.28.0
+# The pinned release is stated once, in the formatter's definition.
+GJF_VERSION := $(shell sed -n 's/^GOOGLE_JAVA_FORMAT_VERSION = "\(.*\)"$$/\1/p' jupyter_stellascript/lsp/formatters.py)
 GJF_JAR := $(LSP_TOOLS)/jars/google-java-format-$(GJF_VERSION)-all-deps.jar
 
 editor-tools: $(LSP_TOOLS)/node_modules/.installed $(LSP_TOOLS)/bin/gopls-$(GOPLS_VERSION) $(GJF_JAR)
@@ -65,7 +66,7 @@ $(GJF_JAR): | venv
 	mvn -q -B -C org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy \
 	  -Dartifact=com.google.googlejavaformat:google-java-format:$(GJF_VERSION):jar:all-deps \
 	  -DoutputDirectory=$(abspath $(LSP_TOOLS)/jars)
-	$(PY) -c "from jupyter_stellascript.lsp.formatting import verify_google_java_format_jar as v; v()" || { rm -f $@; exit 1; }
+	$(PY) -c "from jupyter_stellascript.lsp.formatters import verify_google_java_format_jar as v; v()" || { rm -f $@; exit 1; }
 
 # The JupyterLab extension (labextension/, TypeScript): npm packages (with
 # Playwright for its browser tests; browsers come from Debian, never downloaded),

@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import shutil
 import statistics
 import subprocess
 import sys
@@ -34,23 +33,13 @@ from docker.errors import ImageNotFound
 from jupyter_stellascript.execution.compile_cache import CompileCache
 from jupyter_stellascript.execution.container_engine import connect
 from jupyter_stellascript.execution.engine import EngineSettings, ExecutionEngine
-from jupyter_stellascript.execution.images import newest_host_jdk
 from jupyter_stellascript.execution.models import ExecutionRequest, ExecutionStatus, NetworkMode
 from jupyter_stellascript.execution.pool import SCRIPT_UID
 from jupyter_stellascript.execution.sandbox import OWNER_PID_LABEL, SandboxPolicy
 from jupyter_stellascript.languages import LANGUAGES, Language
 from jupyter_stellascript.languages.base import ARTIFACT_DIR, SCRIPTS_DIR, WORK_DIR
-from jupyter_stellascript.languages.java import JVM_OPTIONS
 
 EXPECTED = "hi"
-HELLO = {
-    "python": 'print("hi")\n',
-    "bash": "echo hi\n",
-    "go": 'package main\n\nimport "fmt"\n\nfunc main() {\n\tfmt.Println("hi")\n}\n',
-    "java": 'public class Main {\n    public static void main(String[] args) {\n        System.out.println("hi");\n    }\n}\n',
-    "typescript": 'const greeting: string = "hi";\nconsole.log(greeting);\n',
-    "csharp": 'public class Program {\n    public static void Main() {\n        System.Console.WriteLine("hi");\n    }\n}\n',
-}
 MODES = ("warm", "cold", "naive", "host")
 TARGET_WARM_P50_MS = 100.0
 TARGET_RATIO = 4.0
@@ -169,62 +158,15 @@ def naive_options(language: Language, entry_point: str, source: str, slot: Path,
     return options
 
 
-def host_python() -> str | None:
-    """python3 on PATH, skipping pyenv-style shims (a shell script per call)."""
-    for directory in os.environ.get("PATH", "").split(os.pathsep):
-        candidate = Path(directory) / "python3"
-        if "shims" not in candidate.parts and os.access(candidate, os.X_OK):
-            return str(candidate)
-    return None
-
-
 def host_environment(fixture: Fixture) -> dict[str, str]:
     """A minimal environment, like the container's: a developer shell's extras
     (NODE_EXTRA_CA_CERTS adds ~100 ms to every Node start) stay out."""
     return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(fixture.host_dir), "LANG": "C.UTF-8"}
 
 
-def host_command(language: Language, entry_point: str, folder: Path, artifact: Path | None) -> tuple[list[str] | None, str]:
-    """The host command for the script in ``folder``, and what it runs."""
-    script = str(folder / entry_point)
-    name = language.name
-    if name == "python":
-        python = host_python()
-        return ([python, "-u", script], python) if python else (None, "no python3")
-    if name == "bash":
-        bash = shutil.which("bash")
-        return ([bash, script], bash) if bash else (None, "no bash")
-    if name == "go":
-        go = shutil.which("go")
-        if go is None:
-            return None, "no go"
-        env = {**os.environ, "CGO_ENABLED": "0", "GOFLAGS": "-trimpath"}
-        subprocess.run([go, "build", "-o", str(folder / "script"), script], env=env, check=True, capture_output=True)
-        return [str(folder / "script")], f"binary built by {go}"
-    if name == "java":
-        jdk = newest_host_jdk()
-        if jdk is None:
-            return None, "no JDK 21+ in /usr/lib/jvm"
-        classes = folder / "classes"
-        subprocess.run([str(jdk / "bin" / "javac"), "-d", str(classes), script], check=True, capture_output=True)
-        return [str(jdk / "bin" / "java"), *JVM_OPTIONS, "-cp", str(classes), "Main"], f"{jdk}/bin/java {' '.join(JVM_OPTIONS)}"
-    if name == "typescript":
-        node = shutil.which("node")
-        if node is None or artifact is None:
-            return None, "no node"
-        js = artifact / (Path(entry_point).stem + ".js")  # the engine's transpiled output
-        return [node, str(js)], f"{node} on the engine's tsc output"
-    if name == "csharp":
-        mono = shutil.which("mono")
-        if mono is None or artifact is None:
-            return None, "mono not installed on the host"
-        return [mono, str(artifact / "script.exe")], f"{mono} on the engine's mcs output"
-    return None, "unknown language"
-
-
 def prepare(ctx: Context, language: Language, root: Path) -> Fixture:
     """Prime the compile cache and build the naive and host set-ups (untimed)."""
-    request = ExecutionRequest(language=language.name, source=HELLO[language.name])
+    request = ExecutionRequest(language=language.name, source=language.bench_hello)
     entry_point = language.default_entry_point(request.source)
     result = ctx.warm.execute(request)
     if result.status is not ExecutionStatus.SUCCEEDED:
@@ -235,7 +177,7 @@ def prepare(ctx: Context, language: Language, root: Path) -> Fixture:
     host_dir = root / "host" / language.name
     host_dir.mkdir(parents=True)
     (host_dir / entry_point).write_text(request.source, encoding="utf-8")
-    host_argv, host_note = host_command(language, entry_point, host_dir, artifact)
+    host_argv, host_note = language.host_command(entry_point, host_dir, artifact)
     return Fixture(
         language=language,
         request=request,

@@ -7,13 +7,19 @@ library). Invalid values stop start-up with a message naming the setting.
 from __future__ import annotations
 
 import dataclasses
-import re
 from pathlib import Path
 
 from traitlets import Bool, Dict, Float, Int, TraitError, Type, Unicode, default, validate
 from traitlets.config import Configurable
 
-from .dependencies.models import CA_BUNDLE_ENV, HOST_CA_BUNDLE, TIMEOUT_ENV, DependencySettings, source_default
+from .dependencies.models import (
+    CA_BUNDLE_ENV,
+    HOST_CA_BUNDLE,
+    PACKAGE_SOURCES,
+    TIMEOUT_ENV,
+    DependencySettings,
+    source_default,
+)
 from .execution.engine import EngineSettings
 from .execution.models import NetworkMode
 from .execution.policy import RunPolicy
@@ -76,48 +82,17 @@ class StellaScript(Configurable):
     )
 
     # -- library --------------------------------------------------------------------
-    # Defaults come from STELLASCRIPT_PYPI_SOURCE (etc.), else the public registries.
-    pypi_source = Unicode(config=True, help="Python package index (PEP 503 simple API) for dependencies.")
-    npm_source = Unicode(config=True, help="npm registry for TypeScript dependencies.")
-    maven_source = Unicode(config=True, help="Maven repository for Java dependencies.")
-    nuget_source = Unicode(config=True, help="NuGet feed for C# dependencies: a v2 feed URL or a local folder feed (absolute path).")
-    debian_source = Unicode(config=True, help="Debian mirror for Bash's apt dependencies (default: $STELLASCRIPT_DEBIAN_SOURCE "
-                            "or http://deb.debian.org/debian).")
-    goproxy = Unicode(config=True, help="GOPROXY for Go modules: a URL, or a list as the go command takes it "
-                      "(default: $STELLASCRIPT_GOPROXY or https://proxy.golang.org).")
-    gosumdb = Unicode(config=True, help="GOSUMDB checking Go modules' hashes, or 'off' "
-                      "(default: $STELLASCRIPT_GOSUMDB or sum.golang.org).")
+    # One setting per package source (dependencies/models.py PACKAGE_SOURCES),
+    # its default from the environment, else the public registry. Written into
+    # the class namespace so that traitlets sees ordinary class attributes.
+    for _source in PACKAGE_SOURCES:
+        locals()[_source.setting] = Unicode(config=True, help=_source.help)
+        locals()[f"_default_{_source.setting}"] = default(_source.setting)(
+            lambda self, key=_source.key: source_default(key))
+    del _source
     dependency_ca_bundle = Unicode(
         config=True, help=f"CA bundle package managers trust while resolving (default: ${CA_BUNDLE_ENV} or {HOST_CA_BUNDLE}).")
     dependency_timeout = Unicode(config=True, help=f"Time bound of one resolution or derived-image build (default: ${TIMEOUT_ENV} or 10m).")
-
-    @default("pypi_source")
-    def _default_pypi(self):
-        return source_default("pypi")
-
-    @default("npm_source")
-    def _default_npm(self):
-        return source_default("npm")
-
-    @default("maven_source")
-    def _default_maven(self):
-        return source_default("maven")
-
-    @default("nuget_source")
-    def _default_nuget(self):
-        return source_default("nuget")
-
-    @default("debian_source")
-    def _default_debian(self):
-        return source_default("debian")
-
-    @default("goproxy")
-    def _default_goproxy(self):
-        return source_default("goproxy")
-
-    @default("gosumdb")
-    def _default_gosumdb(self):
-        return source_default("gosumdb")
 
     @default("dependency_ca_bundle")
     def _default_ca_bundle(self):
@@ -161,17 +136,8 @@ class StellaScript(Configurable):
                 parse_duration(getattr(self, name))
             except ValueError as error:
                 problems.append(f"StellaScript.{name}: {error}")
-        for name in ("pypi_source", "npm_source", "maven_source", "nuget_source", "debian_source"):
-            if name == "nuget_source" and self.nuget_source.startswith("/"):
-                continue  # a local folder feed
-            if not getattr(self, name).startswith(("http://", "https://")):
-                problems.append(f"StellaScript.{name}: {getattr(self, name)!r} is not an http(s) URL")
-        # GOPROXY's own syntax: URLs separated by "," or "|", and "direct" or "off".
-        for entry in re.split(r"[,|]", self.goproxy):
-            if entry not in ("direct", "off") and not entry.startswith(("http://", "https://", "file://")):
-                problems.append(f"StellaScript.goproxy: {entry!r} in {self.goproxy!r} is not an http(s) URL, 'direct' or 'off'")
-        if not self.gosumdb.strip():
-            problems.append("StellaScript.gosumdb: empty; use 'off' to check Go modules against go.sum alone")
+        for source in PACKAGE_SOURCES:
+            problems += [f"StellaScript.{source.setting}: {problem}" for problem in source.check(getattr(self, source.setting))]
         for language, value in self.default_timeouts.items():
             try:
                 parse_duration(value)
@@ -253,8 +219,7 @@ class StellaScript(Configurable):
 
     def dependency_settings(self) -> DependencySettings:
         return DependencySettings(
-            sources={"pypi": self.pypi_source, "npm": self.npm_source, "maven": self.maven_source, "nuget": self.nuget_source,
-                     "debian": self.debian_source, "goproxy": self.goproxy, "gosumdb": self.gosumdb},
+            sources={source.key: getattr(self, source.setting) for source in PACKAGE_SOURCES},
             ca_bundle=self.dependency_ca_bundle,
             timeout_s=parse_duration(self.dependency_timeout),
         )

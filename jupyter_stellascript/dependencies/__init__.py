@@ -1,12 +1,15 @@
 """Per-language dependencies: declared, resolved with the ecosystem's real
 package manager, locked, and installed into derived runtime images.
 
-Adding an ecosystem: write its resolver module (see ``base.Resolver``) and
-register it here, as languages are registered in ``languages/__init__.py``.
+Adding an ecosystem: write its resolver module (see ``base.Resolver``),
+register it in ``ECOSYSTEMS`` here and its package source in
+``models.PACKAGE_SOURCES``, and name the ecosystem in the language's profile
+(``Language.dependency_ecosystem``).
 """
 
 from __future__ import annotations
 
+from ..languages import LANGUAGES
 from .base import BuildFiles, ResolveContext, Resolver
 from .derived import DerivedImages, Prepared, derived_image_name
 from .models import (
@@ -24,7 +27,20 @@ from .go import GO
 from .python import PYTHON
 from .typescript import TYPESCRIPT
 
-RESOLVERS: dict[str, Resolver] = {resolver.language: resolver for resolver in (PYTHON, TYPESCRIPT, GO, CSHARP, BASH, JAVA)}
+# By ecosystem (the key of its package source in DependencySettings.sources).
+ECOSYSTEMS: dict[str, Resolver] = {resolver.ecosystem: resolver for resolver in (PYTHON, TYPESCRIPT, GO, CSHARP, BASH, JAVA)}
+
+
+def _by_language() -> dict[str, Resolver]:
+    unknown = {name: language.dependency_ecosystem for name, language in LANGUAGES.items()
+               if language.dependency_ecosystem and language.dependency_ecosystem not in ECOSYSTEMS}
+    if unknown:
+        raise LookupError(f"languages name dependency ecosystems that have no resolver: {unknown}; known: {', '.join(ECOSYSTEMS)}")
+    return {name: ECOSYSTEMS[language.dependency_ecosystem] for name, language in LANGUAGES.items() if language.dependency_ecosystem}
+
+
+# By language, as each profile names its ecosystem.
+RESOLVERS: dict[str, Resolver] = _by_language()
 
 
 def resolver_for(language: str) -> Resolver:
@@ -41,7 +57,7 @@ def has_resolver(language: str) -> bool:
 
 
 __all__ = [
-    "RESOLVERS", "BuildFiles", "DependenciesCancelled", "DependencyError", "DependencySettings", "DerivedImages",
+    "ECOSYSTEMS", "RESOLVERS", "BuildFiles", "DependenciesCancelled", "DependencyError", "DependencySettings", "DerivedImages",
     "Lock", "LockedPackage", "Prepared", "ResolveContext", "Resolver", "UnsupportedEcosystem",
     "derived_image_name", "has_resolver", "resolver_for",
 ]

@@ -12,6 +12,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,23 +23,64 @@ HOST_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
 DEFAULT_RESOLVE_TIMEOUT_S = 600.0
 LOCK_FORMAT = 1
 
-# Where each ecosystem's packages come from, by default; the environment
-# variable overrides the default, and configuration (c.StellaScript.*_source)
-# overrides both.
-DEFAULT_SOURCES = {
-    "pypi": "https://pypi.org/simple",
-    "npm": "https://registry.npmjs.org",
-    "maven": "https://repo.maven.apache.org/maven2",
+
+def _http_url(value: str) -> list[str]:
+    return [] if value.startswith(("http://", "https://")) else [f"{value!r} is not an http(s) URL"]
+
+
+def _http_url_or_folder(value: str) -> list[str]:
+    return [] if value.startswith("/") else _http_url(value)  # "/...": a local folder feed
+
+
+def _goproxy(value: str) -> list[str]:
+    # GOPROXY's own syntax: URLs separated by "," or "|", and "direct" or "off".
+    return [f"{entry!r} in {value!r} is not an http(s) URL, 'direct' or 'off'" for entry in re.split(r"[,|]", value)
+            if entry not in ("direct", "off") and not entry.startswith(("http://", "https://", "file://"))]
+
+
+def _gosumdb(value: str) -> list[str]:
+    return [] if value.strip() else ["empty; use 'off' to check Go modules against go.sum alone"]
+
+
+@dataclass(frozen=True)
+class PackageSource:
+    """Where one ecosystem's packages come from: ``c.StellaScript.<setting>``,
+    else the environment variable ``env``, else ``default``. config.py makes
+    one setting of each (a resolver reads it as ``settings.source(key)``)."""
+
+    key: str  # its key in DependencySettings.sources (a resolver's ``ecosystem``, or a second source of one)
+    setting: str
+    default: str
+    env: str
+    help: str
+    check: Callable[[str], list[str]] = _http_url  # problems with a configured value
+
+
+PACKAGE_SOURCES: tuple[PackageSource, ...] = (
+    PackageSource("pypi", "pypi_source", "https://pypi.org/simple", "STELLASCRIPT_PYPI_SOURCE",
+                  "Python package index (PEP 503 simple API) for dependencies."),
+    PackageSource("npm", "npm_source", "https://registry.npmjs.org", "STELLASCRIPT_NPM_SOURCE",
+                  "npm registry for TypeScript dependencies."),
+    PackageSource("maven", "maven_source", "https://repo.maven.apache.org/maven2", "STELLASCRIPT_MAVEN_SOURCE",
+                  "Maven repository for Java dependencies."),
     # NuGet's v2 protocol: the NuGet client that runs on Mono here (2.8) reads no v3 feeds.
-    "nuget": "https://www.nuget.org/api/v2/",
+    PackageSource("nuget", "nuget_source", "https://www.nuget.org/api/v2/", "STELLASCRIPT_NUGET_SOURCE",
+                  "NuGet feed for C# dependencies: a v2 feed URL or a local folder feed (absolute path).",
+                  _http_url_or_folder),
     # Bash's apt packages: the Debian mirror the runtime images are built from.
-    "debian": "http://deb.debian.org/debian",
+    PackageSource("debian", "debian_source", "http://deb.debian.org/debian", "STELLASCRIPT_DEBIAN_SOURCE",
+                  "Debian mirror for Bash's apt dependencies (default: $STELLASCRIPT_DEBIAN_SOURCE "
+                  "or http://deb.debian.org/debian)."),
     # Go's two: GOPROXY (a URL, or a list as the go command takes it) and GOSUMDB.
-    "goproxy": "https://proxy.golang.org",
-    "gosumdb": "sum.golang.org",
-}
-SOURCE_ENV = {name: f"STELLASCRIPT_{name.upper()}_SOURCE" for name in DEFAULT_SOURCES}
-SOURCE_ENV.update(goproxy="STELLASCRIPT_GOPROXY", gosumdb="STELLASCRIPT_GOSUMDB")
+    PackageSource("goproxy", "goproxy", "https://proxy.golang.org", "STELLASCRIPT_GOPROXY",
+                  "GOPROXY for Go modules: a URL, or a list as the go command takes it "
+                  "(default: $STELLASCRIPT_GOPROXY or https://proxy.golang.org).", _goproxy),
+    PackageSource("gosumdb", "gosumdb", "sum.golang.org", "STELLASCRIPT_GOSUMDB",
+                  "GOSUMDB checking Go modules' hashes, or 'off' "
+                  "(default: $STELLASCRIPT_GOSUMDB or sum.golang.org).", _gosumdb),
+)
+DEFAULT_SOURCES = {source.key: source.default for source in PACKAGE_SOURCES}
+SOURCE_ENV = {source.key: source.env for source in PACKAGE_SOURCES}
 CA_BUNDLE_ENV = "STELLASCRIPT_DEPENDENCY_CA_BUNDLE"
 TIMEOUT_ENV = "STELLASCRIPT_DEPENDENCY_TIMEOUT"
 

@@ -24,7 +24,9 @@ from pathlib import Path
 import docker
 from docker.errors import APIError, BuildError, DockerException, ImageNotFound
 
+from ..languages import get_language
 from ..paths import data_dir, repository_runtimes_dir
+from .host_runtimes import ImageExtra
 
 log = logging.getLogger(__name__)
 
@@ -35,9 +37,8 @@ DEBOOTSTRAP_IMAGE = "stellascript/debian:bookworm"
 DEFINITION_LABEL = "io.stellascript.definition"
 DEBIAN_MIRROR = os.environ.get("STELLASCRIPT_DEBIAN_MIRROR", "http://deb.debian.org/debian")
 HOST_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
-JVM_ROOT = Path("/usr/lib/jvm")
-MINIMUM_JAVA = 21
-MINIMUM_NODE = 20
+# The image every language's image is built on (runtimes/base/).
+BASE = "base"
 
 
 class ImageBuildFailed(RuntimeError):
@@ -53,44 +54,6 @@ def _hash_tree(paths: Iterable[Path], root: Path, digest: "hashlib._Hash") -> No
         if path.is_file():
             digest.update(str(path.relative_to(root)).encode())
             digest.update(path.read_bytes())
-
-
-def newest_host_jdk(minimum: int = MINIMUM_JAVA) -> Path | None:
-    """The newest JDK under /usr/lib/jvm with javac, at least ``minimum``."""
-    best: tuple[int, Path] | None = None
-    if not JVM_ROOT.is_dir():
-        return None
-    for candidate in JVM_ROOT.iterdir():
-        release = candidate / "release"
-        if candidate.is_symlink() or not release.is_file() or not (candidate / "bin" / "javac").exists():
-            continue
-        match = re.search(r'JAVA_VERSION="(\d+)', release.read_text())
-        if match and int(match.group(1)) >= minimum:
-            version = int(match.group(1))
-            if best is None or version > best[0]:
-                best = (version, candidate)
-    return best[1] if best else None
-
-
-def host_node(minimum: int = MINIMUM_NODE) -> Path | None:
-    """The host's Node.js binary when it is recent and self-contained.
-
-    Debian bookworm's Node.js 18 takes ~150 ms to start; an official build
-    (as installed on these machines) takes ~40 ms and needs only glibc and
-    libstdc++, which every Debian base has.
-    """
-    node = shutil.which("node")
-    if node is None:
-        return None
-    try:
-        version = subprocess.run([node, "--version"], capture_output=True, text=True, timeout=10).stdout
-        libraries = subprocess.run(["ldd", node], capture_output=True, text=True, timeout=10).stdout
-    except (OSError, subprocess.SubprocessError):
-        return None
-    match = re.match(r"v(\d+)\.", version)
-    if not match or int(match.group(1)) < minimum or "libnode" in libraries:
-        return None
-    return Path(node).resolve()
 
 
 class RuntimeImageBuilder:
@@ -116,22 +79,18 @@ class RuntimeImageBuilder:
         digest = hashlib.sha256()
         folder = self.runtimes_dir / language
         _hash_tree(folder.rglob("*"), folder, digest)
-        if language == "base":
+        if language == BASE:
             digest.update(self.base_image.encode())
             if self.ca_bundle.is_file():
                 digest.update(self.ca_bundle.read_bytes())
         else:
-            digest.update(self.definition_hash("base").encode())
-        if language == "java":
-            jdk = newest_host_jdk()
-            digest.update((jdk / "release").read_bytes() if jdk else b"debian-openjdk-17")
-        if language == "typescript":
-            node = host_node()
-            digest.update(f"{node}:{node.stat().st_size}:{node.stat().st_mtime_ns}".encode() if node else b"debian-nodejs")
+            digest.update(self.definition_hash(BASE).encode())
+        for extra in _image_extras(language):
+            digest.update(extra.fingerprint())
         return digest.hexdigest()[:16]
 
     def is_current(self, language: str) -> bool:
-        name = BASE_RUNTIME_IMAGE if language == "base" else runtime_image_name(language)
+        name = BASE_RUNTIME_IMAGE if language == BASE else runtime_image_name(language)
         try:
             image = self.client.images.get(name)
         except ImageNotFound:
@@ -143,8 +102,8 @@ class RuntimeImageBuilder:
     def build(self, languages: Iterable[str], force: bool = False) -> list[str]:
         """Build what is missing or stale; returns the names of images built."""
         built = []
-        if force or not self.is_current("base"):
-            self._build_image("base", BASE_RUNTIME_IMAGE, {"BASE": self._debian_base()})
+        if force or not self.is_current(BASE):
+            self._build_image(BASE, BASE_RUNTIME_IMAGE, {"BASE": self._debian_base()})
             built.append(BASE_RUNTIME_IMAGE)
         else:
             self.progress(f"{BASE_RUNTIME_IMAGE}: up to date")
@@ -207,42 +166,16 @@ class RuntimeImageBuilder:
         with tarfile.open(fileobj=context, mode="w") as tar:
             for path in sorted(folder.rglob("*")):
                 tar.add(path, arcname=str(path.relative_to(folder)), recursive=False)
-            if language == "base":
+            if language == BASE:
                 bundle = self.ca_bundle if self.ca_bundle.is_file() else None
                 data = bundle.read_bytes() if bundle else b""
                 info = tarfile.TarInfo("ca-bundle.crt")
                 info.size = len(data)
                 tar.addfile(info, io.BytesIO(data))
-            if language == "java":
-                self._add_jdk(tar)
-            if language == "typescript":
-                self._add_node(tar)
+            for extra in _image_extras(language):
+                extra.add_to_context(tar, self.progress)
         context.seek(0)
         return context
-
-    def _add_jdk(self, tar: tarfile.TarFile) -> None:
-        jdk = newest_host_jdk()
-        _add_folder(tar, "jdk")  # present even when empty: the Dockerfile COPYs it
-        if jdk is None:
-            self.progress(f"java: no JDK {MINIMUM_JAVA}+ on this host; the image gets Debian's OpenJDK 17")
-            return
-        self.progress(f"java: using the host JDK at {jdk}")
-        skipped = {"lib/src.zip", "jmods", "man", "demo"}
-
-        def keep(info: tarfile.TarInfo) -> tarfile.TarInfo | None:
-            relative = info.name.split("/", 1)[1] if "/" in info.name else ""
-            return None if any(relative == s or relative.startswith(s + "/") for s in skipped) else info
-
-        tar.add(jdk, arcname="jdk", filter=keep)
-
-    def _add_node(self, tar: tarfile.TarFile) -> None:
-        node = host_node()
-        _add_folder(tar, "node")  # present even when empty: the Dockerfile COPYs it
-        if node is None:
-            self.progress(f"typescript: no self-contained Node.js {MINIMUM_NODE}+ on this host; the image gets Debian's")
-            return
-        self.progress(f"typescript: using the host Node.js at {node}")
-        tar.add(node, arcname="node/bin/node")
 
     def _build_image(self, language: str, name: str, build_args: dict[str, str]) -> None:
         self.progress(f"building {name}")
@@ -274,11 +207,9 @@ class RuntimeImageBuilder:
         self.progress(f"built {name}")
 
 
-def _add_folder(tar: tarfile.TarFile, name: str) -> None:
-    folder = tarfile.TarInfo(name)
-    folder.type = tarfile.DIRTYPE
-    folder.mode = 0o755
-    tar.addfile(folder)
+def _image_extras(language: str) -> tuple[ImageExtra, ...]:
+    """What of the host's goes into the language's image (nothing into the base)."""
+    return () if language == BASE else get_language(language).image_extras
 
 
 def _first_line(error: Exception) -> str:

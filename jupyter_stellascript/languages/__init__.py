@@ -1,4 +1,6 @@
-"""The languages Stella Script runs. Adding one: write its module, register it here."""
+"""The languages Stella Script runs. Adding one: write its module, register it
+here (docs/adding-a-language.md says what else: its runtime image folder and
+template)."""
 
 from __future__ import annotations
 
@@ -12,10 +14,9 @@ from .java import JAVA
 from .python import PYTHON
 from .typescript import TYPESCRIPT
 
+# The registry: every table about languages (formatters, language servers,
+# images, templates, configuration keys...) is read from these profiles.
 LANGUAGES: dict[str, Language] = {language.name: language for language in (CSHARP, PYTHON, JAVA, GO, BASH, TYPESCRIPT)}
-
-# Names people use for the same language.
-_ALIASES = {"c#": "csharp", "cs": "csharp", "py": "python", "sh": "bash", "shell": "bash", "ts": "typescript", "golang": "go"}
 
 
 class UnknownLanguage(ValueError):
@@ -23,11 +24,13 @@ class UnknownLanguage(ValueError):
 
 
 def get_language(name: str) -> Language:
-    key = _ALIASES.get(name.lower(), name.lower())
-    try:
+    key = name.lower()
+    if key in LANGUAGES:
         return LANGUAGES[key]
-    except KeyError:
-        raise UnknownLanguage(f"unknown language {name!r}; known: {', '.join(LANGUAGES)}") from None
+    for language in LANGUAGES.values():
+        if key in language.aliases:
+            return language
+    raise UnknownLanguage(f"unknown language {name!r}; known: {', '.join(LANGUAGES)}")
 
 
 def language_for_file(path: str | PurePath) -> Language:

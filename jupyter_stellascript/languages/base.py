@@ -1,8 +1,10 @@
 """What the engine needs to know about a language, and nothing else.
 
 Each language module defines one :class:`Language` and registers it in
-``languages/__init__.py``. Commands run inside the language's runtime image
-with this layout:
+``languages/__init__.py``; the profile holds everything the product knows
+about the language (docs/adding-a-language.md lists it). Commands run inside
+the language's runtime image (built from ``runtimes/<name>/``) with this
+layout:
 
 - ``/scripts/<entry point>``: the script, read-only, with ``/scripts/args.json``;
 - ``/scripts/.build/``: the compiled artifact (for compiled languages), read-only;
@@ -15,8 +17,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..execution.models import ResourceLimits
+from .editor import FileType, LanguageServer
+
+if TYPE_CHECKING:
+    from ..execution.host_runtimes import ImageExtra
+    from ..lsp.formatters import Formatter
 
 SCRIPTS_DIR = "/scripts"
 ARTIFACT_DIR = "/scripts/.build"
@@ -45,16 +54,41 @@ class Language:
     ``compile_argv`` is None for interpreted languages. When present, it must
     write everything the run needs into ``BUILD_OUTPUT_DIR``; the engine
     caches that directory on the host and mounts it at ``ARTIFACT_DIR``.
+
+    The editor fields (``file_type``, ``language_server``, ``formatter``) and
+    ``bench_hello`` have defaults only because dataclass fields after a
+    default must have one: every language states them, or says why it has
+    none (``formatter_missing``, ``LanguageServer.missing``).
     """
 
     name: str
     display_name: str
     extensions: tuple[str, ...]
     default_limits: ResourceLimits
+    aliases: tuple[str, ...] = ()  # other names people use for it (lower case)
     default_timeout_s: float = DEFAULT_TIMEOUT_S
     pool: PoolDefaults = field(default_factory=PoolDefaults)
     # Environment the runtime needs inside the container, on top of the image's.
     runtime_environment: tuple[tuple[str, str], ...] = ()
+    # Host runtimes copied into the image at build time (execution/host_runtimes.py).
+    image_extras: tuple[ImageExtra, ...] = ()
+    # The key of its resolver in dependencies/__init__.py (a package source
+    # in DependencySettings.sources); None: scripts cannot declare dependencies.
+    dependency_ecosystem: str | None = None
+    file_type: FileType | None = None
+    language_server: LanguageServer | None = None
+    formatter: Formatter | None = None
+    formatter_missing: str = ""  # why there is no formatter, when formatter is None
+    # A script printing exactly "hi" (bench/run_bench.py times it).
+    bench_hello: str = ""
+
+    def __post_init__(self) -> None:
+        unstated = [name for name, value in (("file_type", self.file_type), ("language_server", self.language_server),
+                                             ("bench_hello", self.bench_hello)) if not value]
+        if self.formatter is None and not self.formatter_missing:
+            unstated.append("formatter (or formatter_missing: why there is none)")
+        if unstated:
+            raise ValueError(f"language {self.name!r} does not state its {', '.join(unstated)}")
 
     @property
     def image(self) -> str:
@@ -100,6 +134,17 @@ class Language:
                 "message": line[match.end():].strip(),
             })
         return diagnostics
+
+    def editor_project_files(self, entry_point: str, project_name: str) -> dict[str, str]:
+        """Files (name relative to the script's folder -> content) that make
+        the folder a project to the language server (lsp/project.py)."""
+        return {}
+
+    def host_command(self, entry_point: str, folder: Path, artifact: Path | None) -> tuple[list[str] | None, str]:
+        """The bare runtime on the host running the script in ``folder`` (the
+        benchmark's host mode; ``artifact``: the engine's compiled output, if
+        any): the argv, or None when the host lacks the runtime, and what it runs."""
+        return None, f"no host runtime is described for {self.display_name}"
 
     def validate_entry_point(self, entry_point: str) -> list[str]:
         """Problems with an entry point name; empty when it is acceptable."""

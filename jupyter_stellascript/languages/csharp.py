@@ -10,10 +10,14 @@ pluggable: ``c.StellaScript.runtime_images`` can point C# at an image whose
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass
+from pathlib import Path
 
 from ..execution.models import ResourceLimits
+from ..lsp.formatters import Astyle
 from .base import ARTIFACT_DIR, BUILD_OUTPUT_DIR, MIB, Language, PoolDefaults, script_path
+from .editor import FileType, LanguageServer
 from .csharp_script import has_package_directives, neutralise_package_directives, script_to_program
 
 ASSEMBLY = "script.exe"
@@ -45,15 +49,35 @@ class CSharp(Language):
     def run_argv(self, entry_point: str, source: str) -> list[str]:
         return ["mono", f"{ARTIFACT_DIR}/{ASSEMBLY}"]
 
+    def host_command(self, entry_point: str, folder: Path, artifact: Path | None) -> tuple[list[str] | None, str]:
+        mono = shutil.which("mono")
+        if mono is None or artifact is None:
+            return None, "mono not installed on the host"
+        return [mono, str(artifact / ASSEMBLY)], f"{mono} on the engine's mcs output"
+
 
 def _program_name(entry_point: str) -> str:
     return f".{entry_point}.cs"
+
+
+NO_LANGUAGE_SERVER = (
+    "no C# language server runs on this machine: OmniSharp and csharp-ls need the .NET SDK, "
+    "which cannot be installed here (NuGet and Microsoft's downloads are unreachable); no "
+    "Mono-based server is packaged by Debian, npm or PyPI (npm's omnisharp-client downloads OmniSharp "
+    "from GitHub when it runs); C# scripts get highlighting and formatting (astyle) only"
+)
 
 
 CSHARP = CSharp(
     name="csharp",
     display_name="C#",
     extensions=(".cs", ".csx"),
+    aliases=("c#", "cs"),
     default_limits=ResourceLimits(memory_bytes=512 * MIB, cpus=1.0),
     pool=PoolDefaults(min_containers=2, max_containers=10, idle_timeout_s=300),
+    dependency_ecosystem="nuget",
+    file_type=FileType(name="csharp", display_name="C#", mime_types=("text/x-csharp",)),
+    language_server=LanguageServer(language_id="csharp", server=None, missing=NO_LANGUAGE_SERVER),
+    formatter=Astyle("astyle", "astyle (apt-get install astyle)"),
+    bench_hello='public class Program {\n    public static void Main() {\n        System.Console.WriteLine("hi");\n    }\n}\n',
 )

@@ -21,6 +21,7 @@ from typing import Any
 
 from tornado.ioloop import PeriodicCallback
 
+from ..languages import LANGUAGES
 from .replay import ClientState
 from .tools import tools_dir
 
@@ -31,24 +32,6 @@ WEBSOCKET_CLOSE_SERVER_DIED = 1011  # "internal error"
 # A server dying this often is broken, not unlucky: stop restarting it.
 MAX_RESTARTS = 5
 RESTART_WINDOW_S = 60.0
-
-# Per Stella Script language: the language id editors send (jupyterlab-lsp uses
-# CodeMirror's language names) and the server we install for it.
-EXPECTED_SERVERS: dict[str, tuple[str, str | None]] = {
-    "python": ("python", "pyright"),
-    "typescript": ("typescript", "typescript-language-server"),
-    "bash": ("bash", "bash-language-server"),
-    "go": ("go", "gopls"),
-    "java": ("java", "jdtls"),
-    "csharp": ("csharp", None),
-}
-
-CSHARP_GAP = (
-    "no C# language server runs on this machine: OmniSharp and csharp-ls need the .NET SDK, "
-    "which cannot be installed here (NuGet and Microsoft's downloads are unreachable); no "
-    "Mono-based server is packaged by Debian, npm or PyPI (npm's omnisharp-client downloads OmniSharp "
-    "from GitHub when it runs); C# scripts get highlighting and formatting (astyle) only"
-)
 
 
 @dataclass
@@ -131,11 +114,12 @@ def status(manager: Any | None, watch: ServerWatch | None) -> dict[str, Any]:
     """Per language: the server meant to serve it, whether it is installed,
     what is missing, and its session (running or not) in this Jupyter server."""
     languages: dict[str, Any] = {}
-    for language, (language_id, expected) in EXPECTED_SERVERS.items():
-        entry: dict[str, Any] = {"language_id": language_id, "server": expected, "available": False,
-                                 "missing": None, "session": None, "restarts": 0}
+    for language, profile in LANGUAGES.items():
+        expected = profile.language_server.server
+        entry: dict[str, Any] = {"language_id": profile.language_server.language_id, "server": expected,
+                                 "available": False, "missing": None, "session": None, "restarts": 0}
         if expected is None:
-            entry["missing"] = CSHARP_GAP
+            entry["missing"] = profile.language_server.missing
         elif manager is None:
             entry["missing"] = "jupyter-lsp is not loaded in this server (the headless `stellascript serve` has no editor)"
         else:

@@ -6,11 +6,8 @@ from __future__ import annotations
 import pytest
 
 from jupyter_stellascript.languages import UnknownLanguage
-from jupyter_stellascript.lsp.formatting import (
-    FormatError,
-    format_source,
-    verify_google_java_format_jar,
-)
+from jupyter_stellascript.lsp.formatters import verify_google_java_format_jar
+from jupyter_stellascript.lsp.formatting import FormatError, format_source
 from tests.lsp.conftest import check_schema
 
 MESSY = {
