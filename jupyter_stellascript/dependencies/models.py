@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from ..units import parse_duration
@@ -40,6 +41,9 @@ SOURCE_ENV = {name: f"STELLASCRIPT_{name.upper()}_SOURCE" for name in DEFAULT_SO
 SOURCE_ENV.update(goproxy="STELLASCRIPT_GOPROXY", gosumdb="STELLASCRIPT_GOSUMDB")
 CA_BUNDLE_ENV = "STELLASCRIPT_DEPENDENCY_CA_BUNDLE"
 TIMEOUT_ENV = "STELLASCRIPT_DEPENDENCY_TIMEOUT"
+# Extra labels of every derived image built, "name=value,name=value" (who
+# built it, for clean-up: a test session labels its own).
+IMAGE_LABELS_ENV = "STELLASCRIPT_DERIVED_IMAGE_LABELS"
 
 
 class DependencyError(ValueError):
@@ -74,6 +78,11 @@ def source_default(ecosystem: str) -> str:
     return os.environ.get(SOURCE_ENV[ecosystem]) or DEFAULT_SOURCES[ecosystem]
 
 
+def image_labels_default() -> dict[str, str]:
+    pairs = (item.partition("=") for item in os.environ.get(IMAGE_LABELS_ENV, "").split(",") if item.strip())
+    return {name.strip(): value.strip() for name, _, value in pairs}
+
+
 @dataclass(frozen=True)
 class DependencySettings:
     """Where packages come from and how resolution may behave."""
@@ -83,6 +92,7 @@ class DependencySettings:
     # through a TLS-intercepting proxy).
     ca_bundle: str = field(default_factory=lambda: os.environ.get(CA_BUNDLE_ENV) or HOST_CA_BUNDLE)
     timeout_s: float = field(default_factory=lambda: parse_duration(os.environ.get(TIMEOUT_ENV) or "10m"))
+    image_labels: dict[str, str] = field(default_factory=image_labels_default)
 
     @classmethod
     def from_environment(cls) -> "DependencySettings":
@@ -90,6 +100,17 @@ class DependencySettings:
 
     def source(self, ecosystem: str) -> str:
         return self.sources.get(ecosystem) or source_default(ecosystem)
+
+    @property
+    def ca_file(self) -> Path | None:
+        """The CA bundle when it exists (package managers are then told to trust it)."""
+        path = Path(self.ca_bundle)
+        return path if path.is_file() else None
+
+    @property
+    def tls_verify(self) -> str | bool:
+        """What requests verifies TLS with: the CA bundle when it exists, else its defaults."""
+        return self.ca_bundle if self.ca_file else True
 
 
 @dataclass(frozen=True)

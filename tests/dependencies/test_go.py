@@ -18,14 +18,14 @@ from jupyter_stellascript.dependencies import (
     Lock,
 )
 from jupyter_stellascript.dependencies.go import GO, imported_paths, lock_files
-from jupyter_stellascript.execution.engine import EngineSettings, ExecutionEngine
+from jupyter_stellascript.execution.engine import ExecutionEngine
 from jupyter_stellascript.execution.models import (
     ExecutionStatus,
     NetworkMode,
     TerminationReason,
 )
 from tests.dependencies.test_typescript import images_of
-from tests.dependencies.runs import runner
+from tests.dependencies.runs import assert_dependency_error, dependency_engine, runner
 
 GOPROXY = "https://proxy.golang.org"
 GOSUMDB = "sum.golang.org"
@@ -91,19 +91,14 @@ def test_imports_and_declared_versions_are_merged_and_normalized():
     ('package main\nimport "example.com/has space"\n', [], "malformed", "example.com/has space", "not a valid Go import path"),
 ])
 def test_bad_declarations_are_clear_errors(source, declared, kind, package, needle):
-    with pytest.raises(DependencyError) as caught:
-        requirements(source, declared)
-    assert needle in str(caught.value)
-    assert (caught.value.kind, caught.value.package) == (kind, package)
+    assert_dependency_error(lambda: requirements(source, declared), kind, package, needle)
 
 
 # -- the real go command ------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
 def go_engine(docker_client, runtime_images, derived_cleanup) -> Iterator[ExecutionEngine]:
-    settings = EngineSettings(pool_enabled=False, dependencies=DependencySettings(
-        sources={"goproxy": GOPROXY, "gosumdb": GOSUMDB}, timeout_s=300))
-    with ExecutionEngine(settings, client=docker_client) as engine:
+    with dependency_engine(docker_client, {"goproxy": GOPROXY, "gosumdb": GOSUMDB}) as engine:
         yield engine
 
 

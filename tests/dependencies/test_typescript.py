@@ -17,13 +17,13 @@ from jupyter_stellascript.dependencies import (
     Lock,
 )
 from jupyter_stellascript.dependencies.typescript import TYPESCRIPT, imported_packages
-from jupyter_stellascript.execution.engine import EngineSettings, ExecutionEngine
+from jupyter_stellascript.execution.engine import ExecutionEngine
 from jupyter_stellascript.execution.models import (
     ExecutionStatus,
     NetworkMode,
     TerminationReason,
 )
-from tests.dependencies.runs import runner
+from tests.dependencies.runs import assert_dependency_error, dependency_engine, runner
 
 NPM = "https://registry.npmjs.org"
 TYPESCRIPT_IMAGE = "stella-runtime/typescript:latest"
@@ -93,18 +93,14 @@ def test_imports_and_declared_are_merged_and_normalized():
     ('import x from "Bad Name";\n', [], "malformed", "Bad Name", "does not name a valid npm package"),
 ])
 def test_bad_declarations_are_clear_errors(source, declared, kind, package, needle):
-    with pytest.raises(DependencyError) as caught:
-        requirements(source, declared)
-    assert needle in str(caught.value)
-    assert (caught.value.kind, caught.value.package) == (kind, package)
+    assert_dependency_error(lambda: requirements(source, declared), kind, package, needle)
 
 
 # -- the real npm ---------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
 def npm_engine(docker_client, runtime_images, derived_cleanup) -> Iterator[ExecutionEngine]:
-    settings = EngineSettings(pool_enabled=False, dependencies=DependencySettings(sources={"npm": NPM}, timeout_s=300))
-    with ExecutionEngine(settings, client=docker_client) as engine:
+    with dependency_engine(docker_client, {"npm": NPM}) as engine:
         yield engine
 
 
