@@ -26,29 +26,24 @@ java language's javac and java commands put on their class path.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import shlex
 from dataclasses import dataclass
 from pathlib import Path
-from xml.etree import ElementTree
 from xml.sax.saxutils import escape
 
-import requests
 from docker.types import Mount
 
 from ..languages.java import DEPENDENCY_CLASSPATH_DIR
 from . import maven
-from .base import (CA_IN_CONTAINER, BuildFiles, Declared, ResolveContext, Resolver, Wanted, http_get, line_with,
+from .base import (CA_IN_CONTAINER, BuildFiles, Declared, ResolveContext, Resolver, Wanted, line_with,
                    merge_versions, run_tool, runtime_dependencies, scratch, unknown_package)
+from .maven_index import REGISTRY, published_versions, search_central
 from .models import DependencyError, DependencySettings, Lock, LockedPackage
 
 INLINE = "//DEPS"
-REGISTRY = "the Maven repository"  # in messages: "the Maven repository <source> could not be reached"
 LOCK_HEADER = ("# Stella Script dependency lock (java): the runtime classpath as resolved by Apache Maven, in order;\n"
                "# group:artifact:version[:classifier] sha256:<hash of the jar>\n")
-DEFAULT_SEARCH = "https://search.maven.org/solrsearch/select"
-SEARCH_ENV = "STELLASCRIPT_MAVEN_SEARCH"
 
 _DEPS_LINE = re.compile(r"^[ \t]*//DEPS(?=[ \t]|$)(.*)$", re.M)
 _NAME = r"[A-Za-z0-9_][A-Za-z0-9_.\-]*"
@@ -250,7 +245,7 @@ def _maven_failure(output: str, wanted: list[Artifact], source: str, settings: D
     if missing:
         parts = missing.group(1).rstrip(":,.").split(":")  # group:artifact:type[:classifier]:version
         name = f"{parts[0]}:{parts[1]}"
-        versions = _published_versions(parts[0], parts[1], source, settings)
+        versions = published_versions(parts[0], parts[1], source, settings)
         if versions is None:
             return unknown_package(name, source)
         asked = next((a for a in wanted if f"{a.group}:{a.artifact}" == name), None)
@@ -267,23 +262,6 @@ def _maven_failure(output: str, wanted: list[Artifact], source: str, settings: D
     errors = [line for line in output.splitlines() if line.startswith("[ERROR]") and line.strip() != "[ERROR]"]
     tail = "\n".join((errors or output.strip().splitlines())[-15:])
     return DependencyError(f"Apache Maven could not resolve the dependencies from {source}:\n{tail}", source=source)
-
-
-def _published_versions(group: str, artifact: str, source: str, settings: DependencySettings) -> list[str] | None:
-    """The versions the repository lists for group:artifact (its
-    maven-metadata.xml), oldest first; None when it has no such artifact."""
-    url = f"{source.rstrip('/')}/{group.replace('.', '/')}/{artifact}/maven-metadata.xml"
-    response = http_get(url, settings, registry=REGISTRY, source=source, package=f"{group}:{artifact}")
-    if response.status_code == 404:
-        return None
-    if response.status_code != 200:
-        raise DependencyError(f"{REGISTRY} {source} answered {response.status_code} for {group}:{artifact}",
-                              kind="unreachable", package=f"{group}:{artifact}", source=source)
-    try:
-        root = ElementTree.fromstring(response.content)
-    except ElementTree.ParseError as error:
-        raise DependencyError(f"{url} is not Maven metadata: {error}", package=f"{group}:{artifact}", source=source) from None
-    return [element.text.strip() for element in root.iterfind("./versioning/versions/version") if element.text]
 
 
 def lock_file_text(packages: list[LockedPackage]) -> str:
@@ -428,40 +406,13 @@ class JavaResolver(Resolver):
         query = query.strip()
         exact = _GROUP_ARTIFACT.match(query)
         if exact:
-            versions = _published_versions(exact["group"], exact["artifact"], source, settings)
+            versions = published_versions(exact["group"], exact["artifact"], source, settings)
             if not versions:
                 return []
             newest_first = list(reversed(versions))
             return [{"name": query, "versions": newest_first[:50], "latest": newest_first[0],
                      "source": source, "match": "exact coordinates"}]
         return search_central(query, settings)
-
-
-def search_url() -> str:
-    return os.environ.get(SEARCH_ENV) or DEFAULT_SEARCH
-
-
-def search_central(query: str, settings: DependencySettings, rows: int = 20) -> list[dict]:
-    url = search_url()
-    try:
-        response = requests.get(url, params={"q": query, "rows": rows, "wt": "json"}, timeout=30,
-                                verify=settings.tls_verify)
-    except requests.RequestException as error:
-        raise DependencyError(
-            f"Maven Central's search ({url}) could not be reached: {type(error).__name__}; "
-            "searching by exact coordinates (group:artifact) asks the Maven repository itself",
-            kind="unreachable", source=url) from None
-    if response.status_code != 200:
-        raise DependencyError(f"Maven Central's search ({url}) answered {response.status_code}",
-                              kind="unreachable", source=url)
-    try:
-        documents = response.json()["response"]["docs"]
-    except (ValueError, KeyError, TypeError) as error:
-        raise DependencyError(f"Maven Central's search ({url}) answered something that is not a search result: {error}",
-                              source=url) from None
-    return [{"name": f"{doc['g']}:{doc['a']}", "versions": [doc["latestVersion"]], "latest": doc["latestVersion"],
-             "source": url, "match": "search"}
-            for doc in documents if {"g", "a", "latestVersion"} <= doc.keys()]
 
 
 JAVA = JavaResolver()

@@ -21,7 +21,6 @@ runs in): the runtime image stays as small as Debian's python3.
 
 from __future__ import annotations
 
-import html.parser
 import importlib.metadata
 import importlib.util
 import json
@@ -29,24 +28,18 @@ import re
 import shlex
 import tomllib
 from pathlib import Path
-from urllib.parse import urljoin
 
 from docker.types import Mount
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
-from packaging.utils import (
-    InvalidSdistFilename,
-    InvalidWheelFilename,
-    canonicalize_name,
-    parse_sdist_filename,
-    parse_wheel_filename,
-)
+from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from .base import (BUILD_DIR, CA_IN_BUILD, CA_IN_CONTAINER, DECLARED, BuildFiles, Declared, ResolveContext, Resolver,
-                   build_ca_files, http_get, line_with, output_tail, run_tool, runtime_dependencies, scratch,
+                   build_ca_files, line_with, output_tail, run_tool, runtime_dependencies, scratch,
                    unknown_package)
 from .models import DependencyError, DependencySettings, Lock, LockedPackage
+from .pypi_index import REGISTRY, index_versions
 
 # The reference implementation's regular expression (PEP 723, "Reference Implementation").
 PEP723_REGEX = r"(?m)^# /// (?P<type>[a-zA-Z0-9-]+)$\s(?P<content>(^#(| .*)$\s)+)^# ///$"
@@ -56,7 +49,6 @@ PIP_TOOL_DIR = "/opt/stellascript/pip-tool"
 SITE_PACKAGES = "/opt/stellascript/site-packages"
 REQUIRES_PYTHON = "requires-python "
 INLINE = "the script's '# /// script' block"
-REGISTRY = "the package index"  # in messages: "the package index <source> could not be reached"
 LOCK_HEADER = "# Stella Script dependency lock (python); install with: pip install --require-hashes --no-deps -r <this file>\n"
 PIP_OPTIONS = ["--no-cache-dir", "--disable-pip-version-check", "--no-input", "--progress-bar", "off"]
 
@@ -370,64 +362,7 @@ class PythonResolver(Resolver):
         """PyPI has no full-text search (its XML-RPC search is gone), so this
         looks the name up exactly in the index's simple API (PEP 691 JSON, or
         PEP 503 HTML for plain indexes)."""
-        source = settings.source(self.ecosystem)
-        name = canonicalize_name(query.strip())
-        if not name or not re.match(r"^[a-z0-9][a-z0-9._-]*$", name):
-            return []
-        url = urljoin(source.rstrip("/") + "/", f"{name}/")
-        response = http_get(url, settings, registry=REGISTRY, source=source, package=name,
-                            headers={"Accept": "application/vnd.pypi.simple.v1+json, text/html;q=0.1"})
-        if response.status_code == 404:
-            return []
-        if response.status_code != 200:
-            raise DependencyError(f"{REGISTRY} {source} answered {response.status_code} for {name!r}",
-                                  kind="unreachable", package=name, source=source)
-        if "json" in response.headers.get("Content-Type", ""):
-            data = response.json()
-            filenames = [f.get("filename", "") for f in data.get("files", []) if not f.get("yanked")]
-        else:
-            filenames = _LinkTexts.of(response.text)
-        versions = sorted({v for v in (_version_of(f) for f in filenames) if v is not None}, reverse=True)
-        if not versions:
-            return []
-        return [{"name": name, "versions": [str(v) for v in versions[:50]], "latest": str(versions[0]),
-                 "source": source, "match": "exact name"}]
-
-
-def _version_of(filename: str) -> Version | None:
-    try:
-        if filename.endswith(".whl"):
-            return parse_wheel_filename(filename)[1]
-        if filename.endswith((".tar.gz", ".zip")):
-            return parse_sdist_filename(filename)[1]
-    except (InvalidWheelFilename, InvalidSdistFilename, InvalidVersion):
-        return None
-    return None
-
-
-class _LinkTexts(html.parser.HTMLParser):
-    """The file names a PEP 503 page links to."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.names: list[str] = []
-        self._in_link = False
-
-    def handle_starttag(self, tag, attrs):
-        self._in_link = tag == "a"
-
-    def handle_endtag(self, tag):
-        self._in_link = False
-
-    def handle_data(self, data):
-        if self._in_link and data.strip():
-            self.names.append(data.strip())
-
-    @classmethod
-    def of(cls, text: str) -> list[str]:
-        parser = cls()
-        parser.feed(text)
-        return parser.names
+        return index_versions(query, settings, settings.source(self.ecosystem))
 
 
 PYTHON = PythonResolver()

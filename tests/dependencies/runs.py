@@ -12,7 +12,8 @@ import pytest
 
 from jupyter_stellascript.dependencies import DependencyError, DependencySettings
 from jupyter_stellascript.execution.engine import EngineSettings, ExecutionEngine
-from jupyter_stellascript.execution.models import ExecutionRequest, ExecutionResult
+from jupyter_stellascript.execution.models import ExecutionRequest, ExecutionResult, ExecutionStatus, TerminationReason
+from tests.dependencies.images import images_of
 
 
 def run_with_dependencies(engine: ExecutionEngine, source: str, declared: list[dict] | None = None,
@@ -52,3 +53,24 @@ def assert_malformed(call: Callable[[], object], needle: str) -> DependencyError
         call()
     assert needle in str(caught.value) and caught.value.kind == "malformed"
     return caught.value
+
+
+def assert_bad_input_leaves_nothing(run: Callable[..., ExecutionResult], engine: ExecutionEngine, docker_client,
+                                    base_image: str, source: str, declared: list[dict], kind: str,
+                                    package: str | None, needle: str) -> None:
+    """A run asking for what cannot be had ends before the script starts,
+    with an error saying ``needle``; preparing its set directly fails with a
+    DependencyError of that kind naming that package; and no image of the
+    language was built or half-built."""
+    language = run.keywords["language"]
+    images_before = images_of(docker_client, language)
+    result = run(engine, source, declared)
+    assert result.status is ExecutionStatus.ERROR
+    assert result.termination_reason is TerminationReason.DEPENDENCY_ERROR
+    assert needle in result.error, result.error
+    assert result.dependency_lock is None and result.exit_code is None and result.image == base_image
+    with pytest.raises(DependencyError) as caught:
+        wanted = engine.derived_images.requirements(language, source, declared)
+        engine.derived_images.prepare(language, base_image, wanted)
+    assert (caught.value.kind, caught.value.package) == (kind, package)
+    assert images_of(docker_client, language) == images_before  # nothing built, nothing half-built

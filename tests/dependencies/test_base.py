@@ -25,10 +25,12 @@ from jupyter_stellascript.dependencies.base import (
     build_ca_files,
     http_get,
     merge_versions,
+    output_tail,
     run_tool,
     runtime_dependencies,
     scratch,
     tool_container_options,
+    unknown_package,
 )
 from jupyter_stellascript.execution.sandbox import SCRIPT_USER
 from tests.execution.test_sandbox import assert_hardened
@@ -160,6 +162,15 @@ def test_an_unreachable_registry_is_a_clear_error_naming_it():
         http_get(url, DependencySettings(), registry="the package index", source=f"http://127.0.0.1:{port}", package="six")
     assert str(caught.value).startswith(f"the package index http://127.0.0.1:{port} could not be reached: ")
     assert (caught.value.kind, caught.value.package, caught.value.source) == ("unreachable", "six", f"http://127.0.0.1:{port}")
+
+
+def test_the_common_errors_name_package_and_source():
+    error = unknown_package("six", "https://pypi.example/simple", " (no release of it there installs on this runtime)")
+    assert str(error) == "package 'six' was not found at https://pypi.example/simple (no release of it there installs on this runtime)"
+    assert (error.kind, error.package, error.source) == ("unknown_package", "six", "https://pypi.example/simple")
+    output = "".join(f"line {n}\n" for n in range(1, 31)) + "\n\n"
+    assert output_tail(output) == "\n".join(f"line {n}" for n in range(16, 31))
+    assert output_tail("only\n", lines=3) == "only"
 
 
 # -- the package manager's container ---------------------------------------------------------
