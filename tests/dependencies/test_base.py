@@ -5,8 +5,10 @@ the package manager's container, hardened as a script's is."""
 
 from __future__ import annotations
 
+import dataclasses
 import socket
 import threading
+import uuid
 from pathlib import PurePosixPath
 
 import pytest
@@ -223,3 +225,27 @@ def test_extra_image_labels_come_from_the_environment(monkeypatch):
     assert DependencySettings().image_labels == {"io.example.owner": "ci-42", "io.example.kind": "test"}
     monkeypatch.delenv("STELLASCRIPT_DERIVED_IMAGE_LABELS")
     assert DependencySettings().image_labels == {}
+
+
+@pytest.mark.slow
+def test_derived_images_carry_the_extra_labels_this_session_gives_them(docker_client, runtime_images, derived_cleanup):
+    """A lock of no packages (unique by a comment line) builds a new image in
+    seconds; it carries the configured extra labels, the session's among them."""
+    from jupyter_stellascript.dependencies import DerivedImages, Lock
+    from jupyter_stellascript.dependencies.java import LOCK_HEADER
+    from tests.dependencies.conftest import SESSION, SESSION_LABEL
+    from tests.dependencies.images import remove_images_of_lock
+
+    lock = Lock(language="java", requested=(), packages=(), lock_file=f"{LOCK_HEADER}# {uuid.uuid4().hex}\n")
+    settings = DependencySettings()  # the environment's labels: this session's
+    assert settings.image_labels == {SESSION_LABEL: SESSION}
+    extra = {**settings.image_labels, "io.example.purpose": "label-test", "io.stellascript.derived": "no"}
+    images = DerivedImages(docker_client, dataclasses.replace(settings, image_labels=extra))
+    try:
+        prepared = images.prepare("java", "stella-runtime/java:latest", (), lock=lock)
+        assert prepared.built
+        labels = docker_client.images.get(prepared.image).labels
+        assert labels[SESSION_LABEL] == SESSION and labels["io.example.purpose"] == "label-test"
+        assert labels["io.stellascript.derived"] == "true"  # ours, whatever the extra ones say
+    finally:
+        remove_images_of_lock(docker_client, lock.sha256)
