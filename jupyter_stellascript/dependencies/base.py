@@ -9,34 +9,52 @@ to install a lock into a derived image (a Dockerfile and its files).
 
 Resolution runs the package manager in a short-lived container of the
 language's runtime image, with network access (the host's: registries and
-proxies the host reaches), hardened otherwise, and within a time bound.
+proxies the host reaches), hardened otherwise as a script's container is
+(the one ``execution.sandbox.hardened_container``), and within a time bound.
+
+What every resolver does alike is here, so that its module is about its
+ecosystem only: the record's runtime-scope entries (``runtime_dependencies``),
+one merge of versions that names a conflict (``merge_versions``), the
+scratch folder, the progress line, the CA bundle's plumbing, web API calls
+and the common errors.
 """
 
 from __future__ import annotations
 
+import contextlib
 import resource
 import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import docker
 import requests
 from docker.errors import APIError, DockerException, NotFound
-from docker.types import Mount, Ulimit
+from docker.types import Mount
 
 from ..execution.container_engine import host_bounded_limit
+from ..execution.sandbox import SCRIPT_USER, hardened_container
 from .models import DependenciesCancelled, DependencyError, DependencySettings, Lock
 
 Progress = Callable[[str], None]
 
 TOOL_LABEL = "io.stellascript.dependency-tool"
-TOOL_USER = "10001:10001"
+# The tool runs as the scripts' unprivileged user: the work folder it writes
+# is made writable for it, and nothing of the image's is.
+TOOL_USER = SCRIPT_USER
+# Package managers need more than a script's defaults: a JVM for Maven,
+# archives unpacked in /tmp, many parallel downloads.
 TOOL_MEMORY = 1024 * 1024 * 1024
+TOOL_PIDS = 512
+TOOL_TMPFS = 1024 * 1024 * 1024
 CA_IN_CONTAINER = "/etc/stellascript/ca-bundle.crt"
+# Where a derived image's build files (the build/ folder of its context) are while it is built.
+BUILD_DIR = "/opt/stellascript/build"
+CA_IN_BUILD = f"{BUILD_DIR}/ca-bundle.crt"
 # Where a requirement came from, in error messages: the registry record's list.
 DECLARED = "the script's declared dependencies"
 
@@ -82,6 +100,65 @@ class Resolver:
     def search(self, query: str, settings: DependencySettings) -> list[dict]:
         raise DependencyError(f"dependency search is not supported for {self.language}", kind="unsupported")
 
+    def announce(self, context: ResolveContext, what: str, wanted: Iterable[str], source: str, tool: str = "") -> None:
+        """The progress line every resolution starts with ("resolving 2 npm
+        package(s) with npm from <source>: a, b")."""
+        wanted = list(wanted)
+        context.progress(f"resolving {len(wanted)} {what} with {tool or self.manager} from {source}: {', '.join(wanted)}")
+
+
+# -- what a script's registry record declares ------------------------------------------
+
+@dataclass(frozen=True)
+class Declared:
+    """One entry of a registry record's dependency list, to be installed."""
+
+    index: int  # its place in the list, for messages
+    name: str
+    version: str  # "" when none is given
+
+    @property
+    def origin(self) -> str:
+        return f"{DECLARED} [{self.index}]"
+
+
+def runtime_dependencies(declared: list[dict] | None) -> list[Declared]:
+    """The record's entries that are installed: those of scope "runtime"
+    (the default) that name a package; names and versions stripped."""
+    return [
+        Declared(index, str(dependency["name"]).strip(), str(dependency.get("version") or "").strip())
+        for index, dependency in enumerate(declared or [])
+        if isinstance(dependency, dict) and dependency.get("scope", "runtime") == "runtime" and dependency.get("name")
+    ]
+
+
+@dataclass(frozen=True)
+class Wanted:
+    """One package asked for: at a version ("" for any) and where it was asked."""
+
+    name: str
+    version: str
+    origin: str
+
+
+def merge_versions(wanted: Iterable[Wanted], *, key: Callable[[str], str] = str, noun: str = "package") -> list[Wanted]:
+    """One entry per package (``key`` of its name; the first spelling is
+    kept), in order of first appearance. A version given once is kept over
+    "any"; two different versions are an error naming the package and
+    where each was asked. (Python merges PEP 508 specifiers instead, in
+    ``python.merge``: there two different specifiers may well agree.)"""
+    merged: dict[str, Wanted] = {}
+    for item in wanted:
+        first = merged.get(key(item.name))
+        if first is None:
+            merged[key(item.name)] = item
+        elif first.version and item.version and first.version != item.version:
+            raise DependencyError(f"conflicting versions of {noun} {first.name!r}: {first.version} ({first.origin}) "
+                                  f"and {item.version} ({item.origin})", kind="conflict", package=first.name)
+        elif item.version and not first.version:
+            merged[key(item.name)] = Wanted(first.name, item.version, item.origin)
+    return list(merged.values())
+
 
 @dataclass
 class ToolRun:
@@ -104,37 +181,13 @@ def run_tool(
     at CA_IN_CONTAINER; stream its lines to progress. Bounded by the settings'
     timeout; cancellable."""
     settings = context.settings
-    all_mounts = list(mounts or [])
-    all_mounts.append(Mount("/out", str(workdir), type="bind", read_only=False))
-    ca_bundle = Path(settings.ca_bundle)
-    if ca_bundle.is_file():
-        all_mounts.append(Mount(CA_IN_CONTAINER, str(ca_bundle.resolve()), type="bind", read_only=True))
     workdir.chmod(0o777)  # the tool runs as the unprivileged user
-    nofile = host_bounded_limit(resource.RLIMIT_NOFILE, 4096)
-    nproc = host_bounded_limit(resource.RLIMIT_NPROC, 4096)
     client = context.client
     container = None
     lines: list[str] = []
     try:
-        container = client.containers.create(
-            image=context.base_image,
-            command=argv,
-            entrypoint=[],
-            user=TOOL_USER,
-            working_dir="/out",
-            environment={"HOME": "/tmp", **(environment or {})},
-            labels={TOOL_LABEL: what},
-            network_mode="host",
-            read_only=True,
-            cap_drop=["ALL"],
-            security_opt=["no-new-privileges"],
-            mem_limit=TOOL_MEMORY,
-            memswap_limit=TOOL_MEMORY,
-            pids_limit=512,
-            ulimits=[Ulimit(name="nofile", soft=nofile, hard=nofile), Ulimit(name="nproc", soft=nproc, hard=nproc)],
-            tmpfs={"/tmp": "rw,nosuid,nodev,size=1073741824,mode=1777"},
-            mounts=all_mounts,
-        )
+        container = client.containers.create(**tool_container_options(
+            context.base_image, settings, argv, environment=environment, mounts=mounts, workdir=workdir, what=what))
         container.start()
         reader = threading.Thread(target=_read_lines, args=(container, lines, context.progress), daemon=True)
         reader.start()
@@ -164,6 +217,34 @@ def run_tool(
                 container.remove(force=True, v=True)
             except (NotFound, APIError):
                 pass
+
+
+def tool_container_options(image: str, settings: DependencySettings, argv: list[str], *,
+                           environment: dict[str, str] | None, mounts: list[Mount] | None, workdir: Path,
+                           what: str) -> dict:
+    """``client.containers.create`` keyword arguments of a package manager's
+    container: the sandbox's hardening (``execution.sandbox.hardened_container``),
+    with what resolving needs instead of a script's limits and network."""
+    all_mounts = list(mounts or [])
+    all_mounts.append(Mount("/out", str(workdir), type="bind", read_only=False))
+    if settings.ca_file:
+        all_mounts.append(Mount(CA_IN_CONTAINER, str(settings.ca_file.resolve()), type="bind", read_only=True))
+    return hardened_container(
+        image=image,
+        entrypoint=[],
+        command=argv,
+        user=TOOL_USER,
+        working_dir="/out",
+        environment={"HOME": "/tmp", **(environment or {})},
+        labels={TOOL_LABEL: what},
+        # The host's network: registries, and the proxies the host reaches them through.
+        network_mode="host",
+        memory_bytes=TOOL_MEMORY,
+        pids=TOOL_PIDS,
+        open_files=host_bounded_limit(resource.RLIMIT_NOFILE, 4096),
+        tmpfs_bytes=TOOL_TMPFS,
+        mounts=all_mounts,
+    )
 
 
 def _read_lines(container, lines: list[str], progress: Progress) -> None:
@@ -199,9 +280,38 @@ def line_with(output: str, needle: str) -> str:
     return needle
 
 
-def scratch_dir(prefix: str) -> Path:
-    return Path(tempfile.mkdtemp(prefix=prefix))
+@contextlib.contextmanager
+def scratch(prefix: str) -> Iterator[Path]:
+    """A host folder for one resolution's files (mounted at /out), removed after."""
+    path = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
 
 
-def remove_scratch(path: Path) -> None:
-    shutil.rmtree(path, ignore_errors=True)
+def output_tail(output: str, lines: int = 15) -> str:
+    """The last lines of a package manager's output, for an error it gave no recognizable reason for."""
+    return "\n".join(output.strip().splitlines()[-lines:])
+
+
+def unknown_package(name: str | None, source: str, detail: str = "") -> DependencyError:
+    return DependencyError(f"package {name!r} was not found at {source}{detail}", kind="unknown_package",
+                           package=name, source=source)
+
+
+def build_ca_files(settings: DependencySettings) -> dict[str, bytes | Path]:
+    """The CA bundle in a derived image's build context (at CA_IN_BUILD), when there is one."""
+    return {"build/ca-bundle.crt": settings.ca_file} if settings.ca_file else {}
+
+
+def http_get(url: str, settings: DependencySettings, *, registry: str, source: str, package: str | None = None,
+             timeout: float = 30, **options) -> requests.Response:
+    """A GET to a registry's web API, trusting the CA bundle; a failure to
+    reach it is an 'unreachable' error naming the ``registry`` ("the npm
+    registry") and ``source``."""
+    try:
+        return requests.get(url, timeout=timeout, verify=settings.tls_verify, **options)
+    except requests.RequestException as error:
+        raise DependencyError(f"{registry} {source} could not be reached: {error}",
+                              kind="unreachable", package=package, source=source) from None

@@ -30,16 +30,8 @@ import re
 import shlex
 from pathlib import Path
 
-from .base import (
-    CA_IN_CONTAINER,
-    DECLARED,
-    BuildFiles,
-    ResolveContext,
-    Resolver,
-    remove_scratch,
-    run_tool,
-    scratch_dir,
-)
+from .base import (CA_IN_CONTAINER, BuildFiles, Declared, ResolveContext, Resolver, Wanted, build_ca_files,
+                   merge_versions, output_tail, run_tool, runtime_dependencies, scratch, unknown_package)
 from .models import DependencyError, DependencySettings, Lock, LockedPackage
 
 LOCK_HEADER = "# Stella Script dependency lock (bash, Debian packages): name=version architecture sha256\n"
@@ -67,18 +59,16 @@ def apt_options(ca_bundle: bool, root: str) -> list[str]:
     return [part for option in options for part in ("-o", option)]
 
 
-def _requirement(dependency: dict, index: int) -> tuple[str, str]:
-    origin = f"{DECLARED} [{index}]"
-    name = str(dependency.get("name", "")).strip()
-    version = str(dependency.get("version") or "").strip()
+def _requirement(dependency: Declared) -> Wanted:
+    name, version, origin = dependency.name, dependency.version, dependency.origin
     if not _NAME.match(name):
         raise DependencyError(f"{origin}: {name!r} is not a Debian package name", kind="malformed", package=name or None)
     if version in _ANY:
-        return name, ""
+        return Wanted(name, "", origin)
     if not _VERSION.match(version):
         raise DependencyError(f"{origin}: {version!r} is not a Debian version of {name!r} (give an exact version, "
                               "as `apt-cache policy` shows it, or none for the newest)", kind="malformed", package=name)
-    return name, version
+    return Wanted(name, version, origin)
 
 
 def parse_lock_file(text: str) -> list[tuple[str, str, str, str | None]]:
@@ -136,16 +126,15 @@ def _apt_failure(output: str, source: str, requirements: tuple[str, ...]) -> Dep
                                kind="unknown_version", package=name, source=source)
     if missing or no_candidate:
         name = (missing or no_candidate).group(1)
-        return DependencyError(f"package {name!r} was not found at {source}", kind="unknown_package", package=name,
-                               source=source)
+        return unknown_package(name, source)
     if "unmet dependencies" in output:
         causes = re.findall(r"^\s*(\S+) : ((?:Pre-)?Depends: .+|Conflicts: .+|Breaks: .+)$", output, re.MULTILINE)
         package = causes[0][0] if causes else None
         detail = "; ".join(f"{name}: {what.strip()}" for name, what in causes) or "see apt's output"
         return DependencyError(f"conflicting versions of package {package!r} at {source}: {detail}",
                                kind="conflict", package=package, source=source)
-    tail = "\n".join(output.strip().splitlines()[-15:])
-    return DependencyError(f"apt could not resolve {' '.join(requirements)} from {source}:\n{tail}", source=source)
+    return DependencyError(f"apt could not resolve {' '.join(requirements)} from {source}:\n{output_tail(output)}",
+                           source=source)
 
 
 class BashResolver(Resolver):
@@ -154,18 +143,8 @@ class BashResolver(Resolver):
     manager = "apt"
 
     def requirements(self, source: str, declared: list[dict]) -> tuple[str, ...]:
-        merged: dict[str, tuple[str, int]] = {}
-        for index, dependency in enumerate(declared or []):
-            if not (isinstance(dependency, dict) and dependency.get("scope", "runtime") == "runtime" and dependency.get("name")):
-                continue
-            name, version = _requirement(dependency, index)
-            if name in merged and merged[name][0] and version and merged[name][0] != version:
-                raise DependencyError(f"conflicting versions of package {name!r}: {merged[name][0]} ({DECLARED} "
-                                      f"[{merged[name][1]}]) and {version} ({DECLARED} [{index}])",
-                                      kind="conflict", package=name)
-            if name not in merged or version:
-                merged[name] = (version, index)
-        return tuple(sorted(f"{name}={version}" if version else name for name, (version, _) in merged.items()))
+        merged = merge_versions([_requirement(dependency) for dependency in runtime_dependencies(declared)])
+        return tuple(sorted(f"{w.name}={w.version}" if w.version else w.name for w in merged))
 
     @staticmethod
     def _script(requirements: tuple[str, ...], source: str, ca_bundle: bool) -> str:
@@ -197,11 +176,9 @@ apt-get --version | head -n 1 > /out/apt-version
 
     def resolve(self, requirements: tuple[str, ...], context: ResolveContext) -> Lock:
         source = context.settings.source(self.ecosystem).rstrip("/")
-        has_ca = Path(context.settings.ca_bundle).is_file()
-        script = self._script(requirements, source, has_ca)
-        workdir = scratch_dir("stellascript-apt-")
-        try:
-            context.progress(f"resolving {len(requirements)} Debian package(s) with apt from {source}: {', '.join(requirements)}")
+        script = self._script(requirements, source, context.settings.ca_file is not None)
+        with scratch("stellascript-apt-") as workdir:
+            self.announce(context, "Debian package(s)", requirements, source)
             run = run_tool(context, ["sh", "-c", script], workdir=workdir, what="apt (resolving Bash dependencies)",
                            source=source)
             if run.exit_code != 0:
@@ -212,8 +189,6 @@ apt-get --version | head -n 1 > /out/apt-version
             shown = _stanzas((workdir / "show.txt").read_text())
             codename = (workdir / "codename").read_text().strip()
             tool = (workdir / "apt-version").read_text().strip()
-        finally:
-            remove_scratch(workdir)
         command = shlex.join(["apt-get", "install", "--simulate", *requirements])
         return self._lock_from(requirements, simulated, installed_requested, shown, source, codename, tool, command)
 
@@ -247,7 +222,7 @@ apt-get --version | head -n 1 > /out/apt-version
 
     def build_files(self, lock: Lock, base_image: str, settings: DependencySettings) -> BuildFiles:
         source = settings.source(self.ecosystem).rstrip("/")
-        has_ca = Path(settings.ca_bundle).is_file()
+        has_ca = settings.ca_file is not None
         entries = parse_lock_file(lock.lock_file)
         root = "/opt/stellascript/apt"
         options = apt_options(has_ca, root)
@@ -272,9 +247,8 @@ apt-get --version | head -n 1 > /out/apt-version
             f"{apt} install -y {shlex.join(pins)}; "
             f"cd /; cp {root}/dependencies.lock /usr/local/share/stellascript-dependencies.lock; rm -rf {root}\n"
         )
-        files: dict[str, bytes | Path] = {"build/sha256sums": sums.encode(), "build/dependencies.lock": lock.lock_file.encode()}
-        if has_ca:
-            files["build/ca-bundle.crt"] = Path(settings.ca_bundle)
+        files: dict[str, bytes | Path] = {"build/sha256sums": sums.encode(), "build/dependencies.lock": lock.lock_file.encode(),
+                                          **build_ca_files(settings)}
         return BuildFiles(dockerfile=dockerfile, files=files)
 
 

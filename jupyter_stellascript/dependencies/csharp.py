@@ -45,15 +45,8 @@ from xml.etree import ElementTree
 from docker.types import Mount
 
 from ..languages.csharp import NUGET_REFERENCES
-from .base import (
-    DECLARED,
-    BuildFiles,
-    ResolveContext,
-    Resolver,
-    remove_scratch,
-    run_tool,
-    scratch_dir,
-)
+from .base import (BUILD_DIR, BuildFiles, ResolveContext, Resolver, Wanted, merge_versions, output_tail, run_tool,
+                   runtime_dependencies, scratch, unknown_package)
 from .models import DependencyError, DependencySettings, Lock, LockedPackage
 
 INLINE = "the script's '#r \"nuget: ...\"' and '#:package' lines"
@@ -71,6 +64,12 @@ _R_NUGET = re.compile(r'^\s*#r\s+"\s*nuget\s*:', re.IGNORECASE)
 _R_NUGET_LINE = re.compile(r'^\s*#r\s+"\s*nuget\s*:\s*(?P<id>[^,"\s]+)\s*(?:,\s*(?P<version>[^"]*?)\s*)?"\s*(?://.*)?$', re.IGNORECASE)
 _PACKAGE = re.compile(r"^\s*#:package\b")
 _PACKAGE_LINE = re.compile(r"^\s*#:package\s+(?P<id>[^@\s]+)(?:@(?P<version>\S*))?\s*$")
+# The two ways of naming a package in the file: (a line of that form, the
+# line's exact syntax, what the syntax is in an error message).
+_INLINE_FORMS = (
+    (_R_NUGET, _R_NUGET_LINE, "'#r \"nuget: Name, Version\"'"),
+    (_PACKAGE, _PACKAGE_LINE, "'#:package Name@Version'"),
+)
 
 # The lib/ folders Mono can load, best first (NuGet's nearest-framework
 # order for .NET Framework 4.7.2), then a lib/ folder without one.
@@ -95,12 +94,14 @@ def normalized_version(version: str) -> str:
     return ".".join(str(int(p)) for p in parts) + (dash + label if dash else "")
 
 
-def _requirement(package_id: str, version: str | None, origin: str) -> tuple[str, str]:
+def _requirement(package_id: str, version: str | None, origin: str, where: str | None = None) -> Wanted:
+    """A package id and its exact version ("" for the newest), normalized;
+    ``origin`` names it in errors, ``where`` (default: origin) in conflicts."""
     package_id, version = package_id.strip(), (version or "").strip()
     if not _ID.match(package_id) or len(package_id) > 100:
         raise DependencyError(f"{origin}: {package_id!r} is not a NuGet package id", kind="malformed", package=package_id)
     if version in _ANY:
-        return package_id, ""
+        return Wanted(package_id, "", where or origin)
     if version[:1] in "[(" or "," in version:
         raise DependencyError(f"{origin}: version {version!r} of {package_id!r} is a range; give an exact version "
                               "(or none, or '*', for the newest): a script's run must not change under it",
@@ -108,46 +109,31 @@ def _requirement(package_id: str, version: str | None, origin: str) -> tuple[str
     if not _VERSION.match(version):
         raise DependencyError(f"{origin}: {version!r} is not a NuGet version of {package_id!r}",
                               kind="malformed", package=package_id)
-    return package_id, normalized_version(version)
+    return Wanted(package_id, normalized_version(version), where or origin)
 
 
-def inline_requirements(source: str) -> list[tuple[str, str, str]]:
-    """(id, version or "", where) for each '#r "nuget: ..."' and '#:package' line."""
+def inline_requirements(source: str) -> list[Wanted]:
+    """Each '#r "nuget: ..."' and '#:package' line's package, where being the line."""
     found = []
     for number, line in enumerate(source.splitlines(), start=1):
-        if _R_NUGET.match(line):
-            match = _R_NUGET_LINE.match(line)
-            origin = f"line {number}"
-            if not match:
-                raise DependencyError(f"{INLINE}: line {number} is malformed: {line.strip()!r} "
-                                      "(expected '#r \"nuget: Name, Version\"')", kind="malformed")
-        elif _PACKAGE.match(line):
-            match = _PACKAGE_LINE.match(line)
-            origin = f"line {number}"
-            if not match:
-                raise DependencyError(f"{INLINE}: line {number} is malformed: {line.strip()!r} "
-                                      "(expected '#:package Name@Version')", kind="malformed")
-        else:
+        form = next((form for form in _INLINE_FORMS if form[0].match(line)), None)
+        if form is None:
             continue
-        package_id, version = _requirement(match.group("id"), match.group("version"), f"{INLINE}, {origin}")
-        found.append((package_id, version, f"{origin} ({line.strip()})"))
+        _, exact, expected = form
+        match = exact.match(line)
+        origin = f"line {number}"
+        if not match:
+            raise DependencyError(f"{INLINE}: line {number} is malformed: {line.strip()!r} (expected {expected})",
+                                  kind="malformed")
+        found.append(_requirement(match.group("id"), match.group("version"), f"{INLINE}, {origin}",
+                                  where=f"{origin} ({line.strip()})"))
     return found
 
 
-def merge(wanted: list[tuple[str, str, str]]) -> tuple[str, ...]:
+def merge(wanted: list[Wanted]) -> tuple[str, ...]:
     """One 'Id' or 'Id@Version' per package (ids compare without case)."""
-    merged: dict[str, tuple[str, str, str]] = {}
-    for package_id, version, where in wanted:
-        key = package_id.lower()
-        if key not in merged:
-            merged[key] = (package_id, version, where)
-            continue
-        first_id, first_version, first_where = merged[key]
-        if first_version and version and first_version != version:
-            raise DependencyError(f"conflicting versions of package {first_id!r}: {first_version} ({first_where}) "
-                                  f"and {version} ({where})", kind="conflict", package=first_id)
-        merged[key] = (first_id, first_version or version, first_where if first_version else where)
-    return tuple(sorted((f"{i}@{v}" if v else i for i, v, _ in merged.values()), key=str.lower))
+    merged = merge_versions(wanted, key=str.lower)
+    return tuple(sorted((f"{w.name}@{w.version}" if w.version else w.name for w in merged), key=str.lower))
 
 
 def split_requirement(requirement: str) -> tuple[str, str]:
@@ -237,10 +223,8 @@ def _nuget_failure(output: str, source: str, requirement: str) -> DependencyErro
                                f"{package_id!r} depends on, was not found at {source}",
                                kind="unknown_package", package=name, source=source)
     if missing_package:
-        return DependencyError(f"package {missing_package.group(1)!r} was not found at {source}",
-                               kind="unknown_package", package=missing_package.group(1), source=source)
-    tail = "\n".join(output.strip().splitlines()[-15:])
-    return DependencyError(f"nuget could not resolve {requirement!r} from {source}:\n{tail}",
+        return unknown_package(missing_package.group(1), source)
+    return DependencyError(f"nuget could not resolve {requirement!r} from {source}:\n{output_tail(output)}",
                            package=package_id, source=source)
 
 
@@ -251,11 +235,7 @@ class CSharpResolver(Resolver):
 
     def requirements(self, source: str, declared: list[dict]) -> tuple[str, ...]:
         wanted = inline_requirements(source)
-        for index, dependency in enumerate(declared or []):
-            if isinstance(dependency, dict) and dependency.get("scope", "runtime") == "runtime" and dependency.get("name"):
-                origin = f"{DECLARED} [{index}]"
-                package_id, version = _requirement(str(dependency["name"]), str(dependency.get("version") or ""), origin)
-                wanted.append((package_id, version, origin))
+        wanted += [_requirement(d.name, d.version, d.origin) for d in runtime_dependencies(declared)]
         return merge(wanted) if wanted else ()
 
     @staticmethod
@@ -270,10 +250,8 @@ class CSharpResolver(Resolver):
         source = context.settings.source(self.ecosystem)
         feed = _check_source(source)
         mounts = [Mount(FEED_IN_CONTAINER, str(feed.resolve()), type="bind", read_only=True)] if feed else []
-        workdir = scratch_dir("stellascript-nuget-")
-        try:
-            context.progress(f"resolving {len(requirements)} NuGet package(s) with nuget from {source}: "
-                             f"{', '.join(requirements)}")
+        with scratch("stellascript-nuget-") as workdir:
+            self.announce(context, "NuGet package(s)", requirements, source)
             # One container for the set; each install stops the script at its
             # failure, and the marker line says which requirement failed.
             steps = [f"echo '>> {r}' && {shlex.join(self.command(r, source))} || exit 1" for r in requirements]
@@ -286,8 +264,6 @@ class CSharpResolver(Resolver):
             version_file = workdir / "nuget-version"
             tool = version_file.read_text().strip() if version_file.is_file() else "nuget"
             return self._lock_from(workdir / "packages", requirements, source, tool)
-        finally:
-            remove_scratch(workdir)
 
     def _lock_from(self, folder: Path, requirements: tuple[str, ...], source: str, tool: str) -> Lock:
         found: dict[str, tuple[str, str, dict[str, str], Path]] = {}  # lower id -> id, version, dependencies, nupkg
@@ -330,13 +306,13 @@ class CSharpResolver(Resolver):
              "</packages>\n"])
         checks = "".join(f"{_hash_of(p, 'sha512')}  {p.name}.{p.version}/{p.name}.{p.version}.nupkg\n" for p in lock.packages)
         expected = "".join(sorted(f"{p.name}.{p.version}\n" for p in lock.packages))
-        restore = ["nuget", "install", "/opt/stellascript/build/packages.config", "-Source", _tool_source(source),
+        restore = ["nuget", "install", f"{BUILD_DIR}/packages.config", "-Source", _tool_source(source),
                    "-OutputDirectory", f"{NUGET_ROOT}/packages", *NUGET_OPTIONS]
         dockerfile = (
             f"FROM {base_image} AS install\n"
-            "COPY build /opt/stellascript/build\n"
+            f"COPY build {BUILD_DIR}\n"
             + (f"COPY feed {FEED_IN_CONTAINER}\n" if feed else "")
-            + f"RUN HOME=/tmp {shlex.join(restore)} && sh /opt/stellascript/build/place.sh\n"
+            + f"RUN HOME=/tmp {shlex.join(restore)} && sh {BUILD_DIR}/place.sh\n"
             f"FROM {base_image}\n"
             f"COPY --from=install {NUGET_ROOT} {NUGET_ROOT}\n"
             f"COPY build/packages.lock.json {NUGET_ROOT}/packages.lock.json\n"
@@ -367,11 +343,11 @@ PLACE_SCRIPT = f"""\
 set -eu
 cd {NUGET_ROOT}/packages
 ls -1 | sort > /tmp/installed
-if ! cmp -s /tmp/installed /opt/stellascript/build/expected; then
-  echo "the restored NuGet packages are not exactly the locked ones:"; diff /opt/stellascript/build/expected /tmp/installed || true
+if ! cmp -s /tmp/installed {BUILD_DIR}/expected; then
+  echo "the restored NuGet packages are not exactly the locked ones:"; diff {BUILD_DIR}/expected /tmp/installed || true
   exit 1
 fi
-sha512sum --quiet -c /opt/stellascript/build/sha512sums || {{ echo "a NuGet package does not match its locked SHA-512"; exit 1; }}
+sha512sum --quiet -c {BUILD_DIR}/sha512sums || {{ echo "a NuGet package does not match its locked SHA-512"; exit 1; }}
 mkdir -p {NUGET_LIB}
 : > {NUGET_REFERENCES}
 for package in */; do

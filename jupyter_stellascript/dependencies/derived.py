@@ -216,6 +216,7 @@ class DerivedImages:
         base_ref = base_id.removeprefix("sha256:")
         files = resolver.build_files(lock, base_ref, self.settings)
         labels = {
+            **self.settings.image_labels,
             DERIVED_LABEL: "true", LANGUAGE_LABEL: resolver.language, LOCKED_SET_LABEL: locked_key,
             LOCK_SHA_LABEL: lock.sha256, LOCK_LABEL: lock.to_json(), BASE_LABEL: base_id,
         }

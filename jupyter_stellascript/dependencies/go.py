@@ -27,16 +27,8 @@ import re
 import shlex
 from pathlib import Path
 
-from .base import (
-    CA_IN_CONTAINER,
-    DECLARED,
-    BuildFiles,
-    ResolveContext,
-    Resolver,
-    remove_scratch,
-    run_tool,
-    scratch_dir,
-)
+from .base import (BUILD_DIR, CA_IN_BUILD, CA_IN_CONTAINER, BuildFiles, Declared, ResolveContext, Resolver, Wanted,
+                   build_ca_files, merge_versions, run_tool, runtime_dependencies, scratch)
 from .models import DependencyError, DependencySettings, Lock, LockedPackage
 
 INLINE = "the script's imports"
@@ -86,13 +78,11 @@ def imported_paths(source: str) -> list[str]:
     return found
 
 
-def declared_module(dependency: dict, index: int) -> tuple[str, str]:
-    """A registry record's {name, version} as (module path, version or "")."""
-    name = str(dependency.get("name", "")).strip()
-    version = str(dependency.get("version") or "").strip()
+def declared_module(dependency: Declared) -> Wanted:
+    """A registry record's {name, version} as a module path and its version (or "")."""
+    name, version, origin = dependency.name, dependency.version, dependency.origin
     if not version and "@" in name:  # "module@version", as go get takes it (and `stellascript run --dep`)
         name, _, version = name.partition("@")
-    origin = f"{DECLARED} [{index}]"
     if not _MODULE_PATH.match(name):
         raise DependencyError(f"{origin}: {name!r} is not a Go module path (e.g. github.com/google/uuid)",
                               kind="malformed", package=name or None)
@@ -103,7 +93,7 @@ def declared_module(dependency: dict, index: int) -> tuple[str, str]:
     if version and not _VERSION.match(version):
         raise DependencyError(f"{origin}: version {version!r} of {name!r} is not a Go module version "
                               "(e.g. v1.6.0)", kind="malformed", package=name)
-    return name, version
+    return Wanted(name, version, origin)
 
 
 def split_requirement(requirement: str) -> tuple[str, str]:
@@ -202,20 +192,9 @@ class GoResolver(Resolver):
     def requirements(self, source: str, declared: list[dict]) -> tuple[str, ...]:
         """``module@version`` per declared module (``@latest`` when no version
         is given) and ``import path`` per non-standard import."""
-        pinned: dict[str, tuple[str, str]] = {}
-        for index, dependency in enumerate(declared or []):
-            if not (isinstance(dependency, dict) and dependency.get("scope", "runtime") == "runtime"
-                    and dependency.get("name")):
-                continue
-            module, version = declared_module(dependency, index)
-            origin = f"{DECLARED} [{index}]"
-            earlier = pinned.get(module)
-            if earlier and earlier[0] and version and earlier[0] != version:
-                raise DependencyError(f"conflicting versions of module {module!r}: {earlier[0]} ({earlier[1]}) and "
-                                      f"{version} ({origin})", kind="conflict", package=module)
-            if version or module not in pinned:
-                pinned[module] = (version, origin)
-        entries = [f"{module}@{version or 'latest'}" for module, (version, _) in pinned.items()]
+        pinned = merge_versions([declared_module(dependency) for dependency in runtime_dependencies(declared)],
+                                noun="module")
+        entries = [f"{module.name}@{module.version or 'latest'}" for module in pinned]
         entries += [f"{IMPORT}{path}" for path in imported_paths(source)]
         return tuple(sorted(entries))
 
@@ -236,7 +215,7 @@ class GoResolver(Resolver):
             "GOPATH": "/tmp/gopath", "GOMODCACHE": "/tmp/gomodcache", "GOCACHE": "/tmp/gocache",
             "GOTOOLCHAIN": "local", "GONOSUMDB": "", "GONOPROXY": "", "GOPRIVATE": "", "GOINSECURE": "",
         }
-        if Path(settings.ca_bundle).is_file():
+        if settings.ca_file:
             environment["SSL_CERT_FILE"] = CA_IN_CONTAINER  # the go command trusts what it names
         return environment
 
@@ -259,11 +238,9 @@ class GoResolver(Resolver):
             "go list -mod=readonly -deps . >/dev/null",
             "go list -mod=readonly -m -json all > /out/modules.json", "go mod graph > /out/graph.txt",
         ])
-        workdir = scratch_dir("stellascript-resolve-")
-        try:
+        with scratch("stellascript-resolve-") as workdir:
             (workdir / RESOLVE_PROGRAM).write_text(self.program(requirements))
-            context.progress(f"resolving {len(wanted)} Go module requirement(s) with the go command from {source}: "
-                             f"{', '.join(wanted)}")
+            self.announce(context, "Go module requirement(s)", wanted, source, tool="the go command")
             run = run_tool(context, ["/bin/sh", "-c", script], environment=self.environment(settings), workdir=workdir,
                            what="go (resolving Go modules)", source=source)
             if run.exit_code != 0 or not (workdir / "graph.txt").is_file():
@@ -271,8 +248,6 @@ class GoResolver(Resolver):
             go_mod, go_sum = (workdir / "go.mod").read_text(), (workdir / "go.sum").read_text()
             modules_json = (workdir / "modules.json").read_text()
             graph = (workdir / "graph.txt").read_text()
-        finally:
-            remove_scratch(workdir)
         go_version = re.search(r"^go version go(\S+)", run.output, re.MULTILINE)
         packages = self._packages(modules_json, graph, go_sum, requirements)
         return Lock(
@@ -329,17 +304,17 @@ class GoResolver(Resolver):
         environment = {**self.environment(settings), "GOMODCACHE": MODULE_CACHE, "GOFLAGS": "-mod=readonly -trimpath",
                        "GOCACHE": BUILD_CACHE_SEED}
         if "SSL_CERT_FILE" in environment:
-            environment["SSL_CERT_FILE"] = "/opt/stellascript/build/ca-bundle.crt"
+            environment["SSL_CERT_FILE"] = CA_IN_BUILD
         assignments = " ".join(f"{key}={shlex.quote(value)}" for key, value in environment.items())
         dockerfile = (
             f"FROM {base_image}\n"
-            "COPY build /opt/stellascript/build\n"
+            f"COPY build {BUILD_DIR}\n"
             # Download exactly the locked modules (verified against the
             # locked go.sum), then compile them once into the build cache
             # every compile starts from; no layer keeps the CA or the sources.
-            f"RUN cd /opt/stellascript/build && {assignments} go mod download"
+            f"RUN cd {BUILD_DIR} && {assignments} go mod download"
             f" && {assignments} go build -o /dev/null ."
-            f" && cp go.mod go.sum / && cd / && rm -rf /opt/stellascript/build /tmp/gopath"
+            f" && cp go.mod go.sum / && cd / && rm -rf {BUILD_DIR} /tmp/gopath"
             f" && chmod -R a+rX {MODULE_CACHE} {BUILD_CACHE_SEED}\n"
             f"ENV GOMODCACHE={MODULE_CACHE} GOFLAGS=\"-mod=readonly -trimpath\" GOPROXY=off GOSUMDB=off\n"
         )
@@ -347,9 +322,8 @@ class GoResolver(Resolver):
             "build/go.mod": files_of_lock.get("go.mod", "").encode(),
             "build/go.sum": files_of_lock.get("go.sum", "").encode(),
             f"build/{RESOLVE_PROGRAM}": self.program(lock.requested).encode(),
+            **build_ca_files(settings),
         }
-        if "SSL_CERT_FILE" in self.environment(settings):
-            files["build/ca-bundle.crt"] = Path(settings.ca_bundle)
         return BuildFiles(dockerfile=dockerfile, files=files)
 
 

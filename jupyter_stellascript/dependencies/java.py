@@ -26,37 +26,24 @@ java language's javac and java commands put on their class path.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import shlex
 from dataclasses import dataclass
 from pathlib import Path
-from xml.etree import ElementTree
 from xml.sax.saxutils import escape
 
-import requests
 from docker.types import Mount
 
 from ..languages.java import DEPENDENCY_CLASSPATH_DIR
 from . import maven
-from .base import (
-    CA_IN_CONTAINER,
-    DECLARED,
-    BuildFiles,
-    ResolveContext,
-    Resolver,
-    line_with,
-    remove_scratch,
-    run_tool,
-    scratch_dir,
-)
+from .base import (CA_IN_CONTAINER, BuildFiles, Declared, ResolveContext, Resolver, Wanted, line_with,
+                   merge_versions, run_tool, runtime_dependencies, scratch, unknown_package)
+from .maven_index import REGISTRY, published_versions, search_central
 from .models import DependencyError, DependencySettings, Lock, LockedPackage
 
 INLINE = "//DEPS"
 LOCK_HEADER = ("# Stella Script dependency lock (java): the runtime classpath as resolved by Apache Maven, in order;\n"
                "# group:artifact:version[:classifier] sha256:<hash of the jar>\n")
-DEFAULT_SEARCH = "https://search.maven.org/solrsearch/select"
-SEARCH_ENV = "STELLASCRIPT_MAVEN_SEARCH"
 
 _DEPS_LINE = re.compile(r"^[ \t]*//DEPS(?=[ \t]|$)(.*)$", re.M)
 _NAME = r"[A-Za-z0-9_][A-Za-z0-9_.\-]*"
@@ -148,12 +135,10 @@ def inline_artifacts(source: str) -> list[tuple[Artifact, str]]:
     return found
 
 
-def declared_artifact(dependency: dict, index: int) -> Artifact:
+def declared_artifact(dependency: Declared) -> Artifact:
     """A registry record's {name: "group:artifact", version}; "group:artifact:version"
     as the name, without a version, is accepted too."""
-    origin = f"{DECLARED} [{index}]"
-    name = str(dependency.get("name", "")).strip()
-    version = str(dependency.get("version") or "").strip()
+    origin, name, version = dependency.origin, dependency.name, dependency.version
     if not version and name.count(":") >= 2:
         return Artifact.parse(name, origin)
     if not _GROUP_ARTIFACT.match(name):
@@ -167,16 +152,11 @@ def declared_artifact(dependency: dict, index: int) -> Artifact:
 
 def merge(artifacts: list[tuple[Artifact, str]]) -> list[Artifact]:
     """One version per artifact; two different ones are an error naming it and where each was asked."""
-    merged: dict[str, tuple[Artifact, str]] = {}
-    for artifact, origin in artifacts:
-        seen = merged.get(artifact.name)
-        if seen is None:
-            merged[artifact.name] = (artifact, origin)
-        elif seen[0].version != artifact.version:
-            raise DependencyError(
-                f"conflicting versions of package {artifact.name!r}: {seen[0].version} ({seen[1]}) "
-                f"and {artifact.version} ({origin})", kind="conflict", package=artifact.name)
-    return [artifact for artifact, _ in merged.values()]
+    first = {}
+    for artifact, _ in artifacts:
+        first.setdefault(artifact.name, artifact)
+    merged = merge_versions(Wanted(artifact.name, artifact.version, origin) for artifact, origin in artifacts)
+    return [first[wanted.name] for wanted in merged]  # an artifact always has a version: merged ones are the first
 
 
 # -- Maven --------------------------------------------------------------------------
@@ -257,7 +237,7 @@ def _maven_failure(output: str, wanted: list[Artifact], source: str, settings: D
     if unreachable:
         hint = (" (the JVM does not trust the registry's certificate: set the CA bundle with "
                 "STELLASCRIPT_DEPENDENCY_CA_BUNDLE)") if "PKIX" in unreachable.group(1) else ""
-        return DependencyError(f"the Maven repository {source} could not be reached: "
+        return DependencyError(f"{REGISTRY} {source} could not be reached: "
                                f"{line_with(output, unreachable.group(1))}{hint}", kind="unreachable", source=source)
     missing = (re.search(r"Could not find artifact (\S+)", output)
                or re.search(r"No versions available for (\S+) within specified range", output)
@@ -265,10 +245,9 @@ def _maven_failure(output: str, wanted: list[Artifact], source: str, settings: D
     if missing:
         parts = missing.group(1).rstrip(":,.").split(":")  # group:artifact:type[:classifier]:version
         name = f"{parts[0]}:{parts[1]}"
-        versions = _published_versions(parts[0], parts[1], source, settings)
+        versions = published_versions(parts[0], parts[1], source, settings)
         if versions is None:
-            return DependencyError(f"package {name!r} was not found at {source}", kind="unknown_package",
-                                   package=name, source=source)
+            return unknown_package(name, source)
         asked = next((a for a in wanted if f"{a.group}:{a.artifact}" == name), None)
         version = asked.version if asked else parts[-1]
         pulled = "" if asked else " (a dependency of what the script asks for)"
@@ -283,27 +262,6 @@ def _maven_failure(output: str, wanted: list[Artifact], source: str, settings: D
     errors = [line for line in output.splitlines() if line.startswith("[ERROR]") and line.strip() != "[ERROR]"]
     tail = "\n".join((errors or output.strip().splitlines())[-15:])
     return DependencyError(f"Apache Maven could not resolve the dependencies from {source}:\n{tail}", source=source)
-
-
-def _published_versions(group: str, artifact: str, source: str, settings: DependencySettings) -> list[str] | None:
-    """The versions the repository lists for group:artifact (its
-    maven-metadata.xml), oldest first; None when it has no such artifact."""
-    url = f"{source.rstrip('/')}/{group.replace('.', '/')}/{artifact}/maven-metadata.xml"
-    try:
-        response = requests.get(url, timeout=30, verify=maven.verify_with(settings))
-    except requests.RequestException as error:
-        raise DependencyError(f"the Maven repository {source} could not be reached: {error}",
-                              kind="unreachable", package=f"{group}:{artifact}", source=source) from None
-    if response.status_code == 404:
-        return None
-    if response.status_code != 200:
-        raise DependencyError(f"the Maven repository {source} answered {response.status_code} for {group}:{artifact}",
-                              kind="unreachable", package=f"{group}:{artifact}", source=source)
-    try:
-        root = ElementTree.fromstring(response.content)
-    except ElementTree.ParseError as error:
-        raise DependencyError(f"{url} is not Maven metadata: {error}", package=f"{group}:{artifact}", source=source) from None
-    return [element.text.strip() for element in root.iterfind("./versioning/versions/version") if element.text]
 
 
 def lock_file_text(packages: list[LockedPackage]) -> str:
@@ -334,9 +292,7 @@ class JavaResolver(Resolver):
 
     def requirements(self, source: str, declared: list[dict]) -> tuple[str, ...]:
         wanted = inline_artifacts(source)
-        for index, dependency in enumerate(declared or []):
-            if isinstance(dependency, dict) and dependency.get("scope", "runtime") == "runtime" and dependency.get("name"):
-                wanted.append((declared_artifact(dependency, index), f"{DECLARED} [{index}]"))
+        wanted += [(declared_artifact(dependency), dependency.origin) for dependency in runtime_dependencies(declared)]
         return tuple(sorted(artifact.requirement for artifact in merge(wanted)))
 
     def resolve(self, requirements: tuple[str, ...], context: ResolveContext) -> Lock:
@@ -345,7 +301,7 @@ class JavaResolver(Resolver):
         wanted = [Artifact.parse(requirement, "the dependency set") for requirement in requirements]
         home = maven.maven_home(settings, context.progress)
         argv = maven_argv()
-        ca_bundle = Path(settings.ca_bundle)
+        ca_bundle = settings.ca_file
         mounts = [
             Mount(maven.MAVEN_HOME_IN_CONTAINER, str(home), type="bind", read_only=True),
             Mount(maven.TOOLS_IN_CONTAINER, str(maven.tools_dir()), type="bind", read_only=True),
@@ -354,7 +310,7 @@ class JavaResolver(Resolver):
         script = f"exec {shlex.join(argv)}"
         # A short-lived JVM: the C1 compiler only and one GC thread start Maven much faster.
         maven_options = ["-Xmx512m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto"]
-        if ca_bundle.is_file():
+        if ca_bundle:
             mounts.append(Mount(maven.TRUSTSTORES_IN_CONTAINER, str(maven.truststores_dir()), type="bind", read_only=False))
             store = f"{maven.TRUSTSTORES_IN_CONTAINER}/{maven.truststore_name(ca_bundle)}"
             maven_options += [f"-Djavax.net.ssl.trustStore={store}", "-Djavax.net.ssl.trustStoreType=PKCS12",
@@ -366,12 +322,10 @@ class JavaResolver(Resolver):
                       f"{{ echo {shlex.quote(f'[ERROR] the CA bundle {ca_bundle} is not PEM certificates Java reads')} >&2; "
                       "exit 1; }; "
                       f"fi; {script}")
-        workdir = scratch_dir("stellascript-resolve-")
-        try:
+        with scratch("stellascript-resolve-") as workdir:
             (workdir / "pom.xml").write_text(pom_text(wanted))
             (workdir / "settings.xml").write_text(settings_text(source))
-            context.progress(f"resolving {len(wanted)} Java artifact(s) with Apache Maven {maven.MAVEN_VERSION} "
-                             f"from {source}: {', '.join(requirements)}")
+            self.announce(context, "Java artifact(s)", requirements, source, tool=f"Apache Maven {maven.MAVEN_VERSION}")
             run = run_tool(context, ["sh", "-c", script], environment={"MAVEN_OPTS": " ".join(maven_options)},
                            mounts=mounts, workdir=workdir, what="Apache Maven (resolving Java dependencies)",
                            source=source)
@@ -379,8 +333,6 @@ class JavaResolver(Resolver):
             if run.exit_code != 0 or not tree.is_file():
                 raise _maven_failure(run.output, wanted, source, settings)
             packages = self._packages(parse_tree(tree.read_text()), workdir / "jars", source)
-        finally:
-            remove_scratch(workdir)
         java_version = re.search(r"^Java version: ([^,\s]+)", run.output, re.MULTILINE)
         return Lock(
             language=self.language, requested=requirements, packages=tuple(packages),
@@ -454,40 +406,13 @@ class JavaResolver(Resolver):
         query = query.strip()
         exact = _GROUP_ARTIFACT.match(query)
         if exact:
-            versions = _published_versions(exact["group"], exact["artifact"], source, settings)
+            versions = published_versions(exact["group"], exact["artifact"], source, settings)
             if not versions:
                 return []
             newest_first = list(reversed(versions))
             return [{"name": query, "versions": newest_first[:50], "latest": newest_first[0],
                      "source": source, "match": "exact coordinates"}]
         return search_central(query, settings)
-
-
-def search_url() -> str:
-    return os.environ.get(SEARCH_ENV) or DEFAULT_SEARCH
-
-
-def search_central(query: str, settings: DependencySettings, rows: int = 20) -> list[dict]:
-    url = search_url()
-    try:
-        response = requests.get(url, params={"q": query, "rows": rows, "wt": "json"}, timeout=30,
-                                verify=maven.verify_with(settings))
-    except requests.RequestException as error:
-        raise DependencyError(
-            f"Maven Central's search ({url}) could not be reached: {type(error).__name__}; "
-            "searching by exact coordinates (group:artifact) asks the Maven repository itself",
-            kind="unreachable", source=url) from None
-    if response.status_code != 200:
-        raise DependencyError(f"Maven Central's search ({url}) answered {response.status_code}",
-                              kind="unreachable", source=url)
-    try:
-        documents = response.json()["response"]["docs"]
-    except (ValueError, KeyError, TypeError) as error:
-        raise DependencyError(f"Maven Central's search ({url}) answered something that is not a search result: {error}",
-                              source=url) from None
-    return [{"name": f"{doc['g']}:{doc['a']}", "versions": [doc["latestVersion"]], "latest": doc["latestVersion"],
-             "source": url, "match": "search"}
-            for doc in documents if {"g", "a", "latestVersion"} <= doc.keys()]
 
 
 JAVA = JavaResolver()

@@ -123,11 +123,6 @@ def truststore_name(ca_bundle: Path) -> str:
     return f"ca-{hashlib.sha256(ca_bundle.read_bytes()).hexdigest()[:16]}.p12"
 
 
-def verify_with(settings: DependencySettings) -> str | bool:
-    """What requests verifies TLS with: the configured CA bundle when it exists."""
-    return settings.ca_bundle if Path(settings.ca_bundle).is_file() else True
-
-
 @contextlib.contextmanager
 def _host_lock(path: Path) -> Iterator[None]:
     with open(path, "a") as handle:
@@ -176,7 +171,7 @@ def _download(url: str, target: Path, algorithm: str, settings: DependencySettin
     FileNotFoundError; anything else that fails is an 'unreachable' error."""
     digest = hashlib.new(algorithm)
     try:
-        with requests.get(url, stream=True, timeout=60, verify=verify_with(settings)) as response:
+        with requests.get(url, stream=True, timeout=60, verify=settings.tls_verify) as response:
             if response.status_code == 404:
                 raise FileNotFoundError(url)
             if response.status_code != 200:

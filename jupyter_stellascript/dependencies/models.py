@@ -15,6 +15,7 @@ import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from ..units import parse_duration
@@ -83,6 +84,9 @@ DEFAULT_SOURCES = {source.key: source.default for source in PACKAGE_SOURCES}
 SOURCE_ENV = {source.key: source.env for source in PACKAGE_SOURCES}
 CA_BUNDLE_ENV = "STELLASCRIPT_DEPENDENCY_CA_BUNDLE"
 TIMEOUT_ENV = "STELLASCRIPT_DEPENDENCY_TIMEOUT"
+# Extra labels of every derived image built, "name=value,name=value" (who
+# built it, for clean-up: a test session labels its own).
+IMAGE_LABELS_ENV = "STELLASCRIPT_DERIVED_IMAGE_LABELS"
 
 
 class DependencyError(ValueError):
@@ -117,6 +121,11 @@ def source_default(ecosystem: str) -> str:
     return os.environ.get(SOURCE_ENV[ecosystem]) or DEFAULT_SOURCES[ecosystem]
 
 
+def image_labels_default() -> dict[str, str]:
+    pairs = (item.partition("=") for item in os.environ.get(IMAGE_LABELS_ENV, "").split(",") if item.strip())
+    return {name.strip(): value.strip() for name, _, value in pairs}
+
+
 @dataclass(frozen=True)
 class DependencySettings:
     """Where packages come from and how resolution may behave."""
@@ -126,6 +135,7 @@ class DependencySettings:
     # through a TLS-intercepting proxy).
     ca_bundle: str = field(default_factory=lambda: os.environ.get(CA_BUNDLE_ENV) or HOST_CA_BUNDLE)
     timeout_s: float = field(default_factory=lambda: parse_duration(os.environ.get(TIMEOUT_ENV) or "10m"))
+    image_labels: dict[str, str] = field(default_factory=image_labels_default)
 
     @classmethod
     def from_environment(cls) -> "DependencySettings":
@@ -133,6 +143,17 @@ class DependencySettings:
 
     def source(self, ecosystem: str) -> str:
         return self.sources.get(ecosystem) or source_default(ecosystem)
+
+    @property
+    def ca_file(self) -> Path | None:
+        """The CA bundle when it exists (package managers are then told to trust it)."""
+        path = Path(self.ca_bundle)
+        return path if path.is_file() else None
+
+    @property
+    def tls_verify(self) -> str | bool:
+        """What requests verifies TLS with: the CA bundle when it exists, else its defaults."""
+        return self.ca_bundle if self.ca_file else True
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,6 @@ runs in): the runtime image stays as small as Debian's python3.
 
 from __future__ import annotations
 
-import html.parser
 import importlib.metadata
 import importlib.util
 import json
@@ -29,33 +28,18 @@ import re
 import shlex
 import tomllib
 from pathlib import Path
-from urllib.parse import urljoin
 
-import requests
 from docker.types import Mount
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
-from packaging.utils import (
-    InvalidSdistFilename,
-    InvalidWheelFilename,
-    canonicalize_name,
-    parse_sdist_filename,
-    parse_wheel_filename,
-)
+from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from .base import (
-    CA_IN_CONTAINER,
-    DECLARED,
-    BuildFiles,
-    ResolveContext,
-    Resolver,
-    line_with,
-    remove_scratch,
-    run_tool,
-    scratch_dir,
-)
+from .base import (BUILD_DIR, CA_IN_BUILD, CA_IN_CONTAINER, DECLARED, BuildFiles, Declared, ResolveContext, Resolver,
+                   build_ca_files, line_with, output_tail, run_tool, runtime_dependencies, scratch,
+                   unknown_package)
 from .models import DependencyError, DependencySettings, Lock, LockedPackage
+from .pypi_index import REGISTRY, index_versions
 
 # The reference implementation's regular expression (PEP 723, "Reference Implementation").
 PEP723_REGEX = r"(?m)^# /// (?P<type>[a-zA-Z0-9-]+)$\s(?P<content>(^#(| .*)$\s)+)^# ///$"
@@ -127,13 +111,11 @@ def inline_requirements(source: str) -> tuple[list[Requirement], str | None]:
 _PLAIN_VERSION = re.compile(r"^\d[\w.+!*-]*$")
 
 
-def declared_requirement(dependency: dict, index: int) -> Requirement:
+def declared_requirement(dependency: Declared) -> Requirement:
     """A registry record's {name, version} as a pip requirement: an empty
     version or '*' means any; a bare version means exactly it; otherwise the
     version is a pip specifier (>=2, ~=1.4, ==1.2.*, <3,>=2)."""
-    origin = f"{DECLARED} [{index}]"
-    name = str(dependency.get("name", "")).strip()
-    version = str(dependency.get("version") or "").strip()
+    origin, name, version = dependency.origin, dependency.name, dependency.version
     if version in ("", "*", "latest"):
         text = name
     elif _PLAIN_VERSION.match(version):
@@ -162,7 +144,12 @@ def _pins(specifier: SpecifierSet) -> set[Version]:
 
 
 def merge(requirements: list[tuple[Requirement, str]]) -> list[Requirement]:
-    """One requirement per package; incompatible versions are an error naming it."""
+    """One requirement per package; incompatible versions are an error naming it.
+
+    Not ``base.merge_versions``: PEP 508 requirements are specifiers, not
+    versions, so two different ones may agree (">=2" and "<3" intersect)
+    and are combined; markers make two entries for one package, and extras
+    add up. Only specifiers no version can satisfy together conflict."""
     merged: dict[tuple[str, str], tuple[Requirement, list[str]]] = {}
     for requirement, origin in requirements:
         name = canonicalize_name(requirement.name)
@@ -218,12 +205,10 @@ def _pip_failure(output: str, source: str) -> DependencyError:
             name, specifier = text, ""
         if versions == "none":
             if unreachable:
-                return DependencyError(f"the package index {source} could not be reached while looking for "
+                return DependencyError(f"{REGISTRY} {source} could not be reached while looking for "
                                        f"package {name!r}: {line_with(output, unreachable.group(1))}",
                                        kind="unreachable", package=name, source=source)
-            return DependencyError(f"package {name!r} was not found at {source} "
-                                   f"(no release of it there installs on this runtime)",
-                                   kind="unknown_package", package=name, source=source)
+            return unknown_package(name, source, " (no release of it there installs on this runtime)")
         available = [v.strip() for v in versions.split(",")]
         shown = ", ".join(available[-10:])
         return DependencyError(f"no version of package {name!r} matches {specifier or text!r} at {source} "
@@ -242,10 +227,9 @@ def _pip_failure(output: str, source: str) -> DependencyError:
         return DependencyError(f"conflicting versions of package {package!r} at {source}: {detail}",
                                kind="conflict", package=package, source=source)
     if unreachable:
-        return DependencyError(f"the package index {source} could not be reached: {line_with(output, unreachable.group(1))}",
+        return DependencyError(f"{REGISTRY} {source} could not be reached: {line_with(output, unreachable.group(1))}",
                                kind="unreachable", source=source)
-    tail = "\n".join(line for line in output.strip().splitlines()[-15:])
-    return DependencyError(f"pip could not resolve the dependencies from {source}:\n{tail}", source=source)
+    return DependencyError(f"pip could not resolve the dependencies from {source}:\n{output_tail(output)}", source=source)
 
 
 def lock_file_text(packages: list[LockedPackage]) -> str:
@@ -281,9 +265,7 @@ class PythonResolver(Resolver):
     def requirements(self, source: str, declared: list[dict]) -> tuple[str, ...]:
         inline, requires_python = inline_requirements(source)
         wanted = [(requirement, INLINE) for requirement in inline]
-        for index, dependency in enumerate(declared or []):
-            if isinstance(dependency, dict) and dependency.get("scope", "runtime") == "runtime" and dependency.get("name"):
-                wanted.append((declared_requirement(dependency, index), DECLARED))
+        wanted += [(declared_requirement(dependency), DECLARED) for dependency in runtime_dependencies(declared)]
         if not wanted:
             return ()
         entries = sorted({normalized(requirement) for requirement in merge(wanted)})
@@ -296,7 +278,7 @@ class PythonResolver(Resolver):
         argv = ["python3", "-m", "pip", "install", "--dry-run", "--ignore-installed", "--target", "/tmp/target",
                 "--report", "/out/report.json", *PIP_OPTIONS, "--timeout", "30", "--retries", "2",
                 "--index-url", source]
-        if Path(settings.ca_bundle).is_file():
+        if settings.ca_file:
             argv += ["--cert", CA_IN_CONTAINER]
         return argv + ["-r", "/out/requirements.in"]
 
@@ -306,11 +288,9 @@ class PythonResolver(Resolver):
         requires_python = next((r[len(REQUIRES_PYTHON):] for r in requirements if r.startswith(REQUIRES_PYTHON)), None)
         pip_dir, pip_version = pip_tool()
         argv = self.command(source, context.settings)
-        workdir = scratch_dir("stellascript-resolve-")
-        try:
+        with scratch("stellascript-resolve-") as workdir:
             (workdir / "requirements.in").write_text("".join(f"{r}\n" for r in packages_wanted))
-            context.progress(f"resolving {len(packages_wanted)} Python requirement(s) with pip {pip_version} "
-                             f"from {source}: {', '.join(packages_wanted)}")
+            self.announce(context, "Python requirement(s)", packages_wanted, source, tool=f"pip {pip_version}")
             run = run_tool(
                 context, argv,
                 environment={"PYTHONPATH": PIP_TOOL_DIR, "PIP_CONFIG_FILE": "/dev/null"},
@@ -321,8 +301,6 @@ class PythonResolver(Resolver):
             if run.exit_code != 0 or not report_path.is_file():
                 raise _pip_failure(run.output, source)
             report = json.loads(report_path.read_text())
-        finally:
-            remove_scratch(workdir)
         return self._lock_from(report, packages_wanted, requirements, source, argv, pip_version, requires_python)
 
     def _lock_from(self, report: dict, wanted: list[str], requirements: tuple[str, ...], source: str,
@@ -359,25 +337,23 @@ class PythonResolver(Resolver):
     def build_files(self, lock: Lock, base_image: str, settings: DependencySettings) -> BuildFiles:
         source = settings.source(self.ecosystem)
         pip_dir, _ = pip_tool()
-        has_ca = Path(settings.ca_bundle).is_file()
         install = ["python3", "-m", "pip", "install", "--require-hashes", "--no-deps", "--target", SITE_PACKAGES,
                    *PIP_OPTIONS, "--index-url", source]
-        if has_ca:
-            install += ["--cert", "/opt/stellascript/build/ca-bundle.crt"]
-        install += ["-r", "/opt/stellascript/build/requirements.lock"]
+        if settings.ca_file:
+            install += ["--cert", CA_IN_BUILD]
+        install += ["-r", f"{BUILD_DIR}/requirements.lock"]
         dockerfile = (
             f"FROM {base_image} AS install\n"
             f"COPY pip-tool {PIP_TOOL_DIR}\n"
-            "COPY build /opt/stellascript/build\n"
+            f"COPY build {BUILD_DIR}\n"
             f"RUN PYTHONPATH={PIP_TOOL_DIR} PIP_CONFIG_FILE=/dev/null {shlex.join(install)}\n"
             f"FROM {base_image}\n"
             f"COPY --from=install {SITE_PACKAGES} {SITE_PACKAGES}\n"
             "COPY build/requirements.lock /opt/stellascript/requirements.lock\n"
             f"ENV PYTHONPATH={SITE_PACKAGES}\n"
         )
-        files: dict[str, bytes | Path] = {"pip-tool/pip": pip_dir, "build/requirements.lock": lock.lock_file.encode()}
-        if has_ca:
-            files["build/ca-bundle.crt"] = Path(settings.ca_bundle)
+        files: dict[str, bytes | Path] = {"pip-tool/pip": pip_dir, "build/requirements.lock": lock.lock_file.encode(),
+                                          **build_ca_files(settings)}
         return BuildFiles(dockerfile=dockerfile, files=files)
 
     # -- search ----------------------------------------------------------------------
@@ -386,69 +362,7 @@ class PythonResolver(Resolver):
         """PyPI has no full-text search (its XML-RPC search is gone), so this
         looks the name up exactly in the index's simple API (PEP 691 JSON, or
         PEP 503 HTML for plain indexes)."""
-        source = settings.source(self.ecosystem)
-        name = canonicalize_name(query.strip())
-        if not name or not re.match(r"^[a-z0-9][a-z0-9._-]*$", name):
-            return []
-        url = urljoin(source.rstrip("/") + "/", f"{name}/")
-        verify: str | bool = settings.ca_bundle if Path(settings.ca_bundle).is_file() else True
-        try:
-            response = requests.get(url, timeout=30, verify=verify, headers={
-                "Accept": "application/vnd.pypi.simple.v1+json, text/html;q=0.1"})
-        except requests.RequestException as error:
-            raise DependencyError(f"the package index {source} could not be reached: {error}",
-                                  kind="unreachable", package=name, source=source) from None
-        if response.status_code == 404:
-            return []
-        if response.status_code != 200:
-            raise DependencyError(f"the package index {source} answered {response.status_code} for {name!r}",
-                                  kind="unreachable", package=name, source=source)
-        if "json" in response.headers.get("Content-Type", ""):
-            data = response.json()
-            filenames = [f.get("filename", "") for f in data.get("files", []) if not f.get("yanked")]
-        else:
-            filenames = _LinkTexts.of(response.text)
-        versions = sorted({v for v in (_version_of(f) for f in filenames) if v is not None}, reverse=True)
-        if not versions:
-            return []
-        return [{"name": name, "versions": [str(v) for v in versions[:50]], "latest": str(versions[0]),
-                 "source": source, "match": "exact name"}]
-
-
-def _version_of(filename: str) -> Version | None:
-    try:
-        if filename.endswith(".whl"):
-            return parse_wheel_filename(filename)[1]
-        if filename.endswith((".tar.gz", ".zip")):
-            return parse_sdist_filename(filename)[1]
-    except (InvalidWheelFilename, InvalidSdistFilename, InvalidVersion):
-        return None
-    return None
-
-
-class _LinkTexts(html.parser.HTMLParser):
-    """The file names a PEP 503 page links to."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.names: list[str] = []
-        self._in_link = False
-
-    def handle_starttag(self, tag, attrs):
-        self._in_link = tag == "a"
-
-    def handle_endtag(self, tag):
-        self._in_link = False
-
-    def handle_data(self, data):
-        if self._in_link and data.strip():
-            self.names.append(data.strip())
-
-    @classmethod
-    def of(cls, text: str) -> list[str]:
-        parser = cls()
-        parser.feed(text)
-        return parser.names
+        return index_versions(query, settings, settings.source(self.ecosystem))
 
 
 PYTHON = PythonResolver()

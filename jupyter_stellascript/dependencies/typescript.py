@@ -37,19 +37,13 @@ from urllib.parse import quote
 
 import requests
 
-from .base import (
-    CA_IN_CONTAINER,
-    DECLARED,
-    BuildFiles,
-    ResolveContext,
-    Resolver,
-    remove_scratch,
-    run_tool,
-    scratch_dir,
-)
+from .base import (BUILD_DIR, CA_IN_BUILD, CA_IN_CONTAINER, BuildFiles, Declared, ResolveContext, Resolver, Wanted,
+                   build_ca_files, http_get, merge_versions, output_tail, run_tool, runtime_dependencies, scratch,
+                   unknown_package)
 from .models import DependencyError, DependencySettings, Lock, LockedPackage
 
 INLINE = "the script's imports"
+REGISTRY = "the npm registry"  # in messages: "the npm registry <source> could not be reached"
 MANIFEST_NAME = "stellascript-script"
 # Where the derived image keeps the manifest and lock it installed (for
 # people inspecting an image); the packages themselves are in /node_modules.
@@ -112,21 +106,20 @@ def imported_packages(source: str) -> list[str]:
     return found
 
 
-def declared_range(dependency: dict, index: int) -> tuple[str, str]:
-    """A registry record's {name, version} as (package, npm range or "")."""
-    name = str(dependency.get("name", "")).strip()
-    version = str(dependency.get("version") or "").strip()
+def declared_range(dependency: Declared) -> Wanted:
+    """A registry record's {name, version} as a package and its npm range (or "")."""
+    name, version, origin = dependency.name, dependency.version, dependency.origin
     if not version and "@" in name[1:]:  # "pkg@range", as npm install takes it (and `stellascript run --dep`)
         name, version = split_requirement(name)
     if not _PACKAGE_NAME.match(name) or len(name) > 214:
-        raise DependencyError(f"{DECLARED} [{index}]: {name!r} is not a valid npm package name "
+        raise DependencyError(f"{origin}: {name!r} is not a valid npm package name "
                               "(lowercase, URL-safe, optionally @scope/name)", kind="malformed", package=name or None)
     if version in ("*", "latest"):
         version = ""
     if version and not _RANGE.match(version):
-        raise DependencyError(f"{DECLARED} [{index}]: version {version!r} of {name!r} is not an npm version range "
+        raise DependencyError(f"{origin}: version {version!r} of {name!r} is not an npm version range "
                               "(e.g. 1.2.3, ^1.2, ~1.2.3, >=1 <2)", kind="malformed", package=name)
-    return name, " ".join(version.split())
+    return Wanted(name, " ".join(version.split()), origin)
 
 
 def split_requirement(requirement: str) -> tuple[str, str]:
@@ -145,8 +138,7 @@ def _npm_failure(output: str, source: str) -> DependencyError:
         match = re.search(r"'(@?[^'@\s]+)@[^']*' is not in this registry", output) or \
             re.search(r"404 Not Found - GET \S+/(@?[^/\s]+(?:%2[fF][^/\s]+)?)", output)
         name = match.group(1).replace("%2f", "/").replace("%2F", "/") if match else None
-        return DependencyError(f"package {name!r} was not found at {source}", kind="unknown_package",
-                               package=name, source=source)
+        return unknown_package(name, source)
     if code == "ETARGET":
         match = re.search(r"No matching version found for (@?[^@\s]+)@(\S+?)\.?$", output, re.MULTILINE)
         name, wanted = (match.group(1), match.group(2)) if match else (None, "?")
@@ -164,9 +156,8 @@ def _npm_failure(output: str, source: str) -> DependencyError:
                                kind="conflict", package=name, source=source)
     if code in ("ENOTFOUND", "ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EAI_AGAIN", "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
                 "SELF_SIGNED_CERT_IN_CHAIN", "UNABLE_TO_VERIFY_LEAF_SIGNATURE", "CERT_HAS_EXPIRED"):
-        return DependencyError(f"the npm registry {source} could not be reached ({code})", kind="unreachable", source=source)
-    tail = "\n".join(output.strip().splitlines()[-15:])
-    return DependencyError(f"npm could not resolve the dependencies from {source}:\n{tail}", source=source)
+        return DependencyError(f"{REGISTRY} {source} could not be reached ({code})", kind="unreachable", source=source)
+    return DependencyError(f"npm could not resolve the dependencies from {source}:\n{output_tail(output)}", source=source)
 
 
 def locked_packages(lock_json: dict, requested: set[str]) -> list[LockedPackage]:
@@ -197,20 +188,9 @@ class TypeScriptResolver(Resolver):
     manager = "npm"
 
     def requirements(self, source: str, declared: list[dict]) -> tuple[str, ...]:
-        wanted: dict[str, tuple[str, str]] = {name: ("", INLINE) for name in imported_packages(source)}
-        for index, dependency in enumerate(declared or []):
-            if not (isinstance(dependency, dict) and dependency.get("scope", "runtime") == "runtime"
-                    and dependency.get("name")):
-                continue
-            name, version = declared_range(dependency, index)
-            origin = f"{DECLARED} [{index}]"
-            earlier, where = wanted.get(name, ("", INLINE))
-            if earlier and version and earlier != version:
-                raise DependencyError(f"conflicting versions of package {name!r}: {earlier} ({where}) and {version} ({origin})",
-                                      kind="conflict", package=name)
-            if version or name not in wanted:  # a version, once given, is kept
-                wanted[name] = (version, origin)
-        return tuple(sorted(f"{name}@{version}" if version else name for name, (version, _) in wanted.items()))
+        wanted = [Wanted(name, "", INLINE) for name in imported_packages(source)]
+        wanted += [declared_range(dependency) for dependency in runtime_dependencies(declared)]
+        return tuple(sorted(f"{w.name}@{w.version}" if w.version else w.name for w in merge_versions(wanted)))
 
     @staticmethod
     def manifest(requirements: tuple[str, ...]) -> dict:
@@ -223,17 +203,16 @@ class TypeScriptResolver(Resolver):
     @staticmethod
     def command(source: str, settings: DependencySettings) -> list[str]:
         argv = ["npm", "install", "--package-lock-only", *NPM_OPTIONS, "--registry", source]
-        if Path(settings.ca_bundle).is_file():
+        if settings.ca_file:
             argv += ["--cafile", CA_IN_CONTAINER]
         return argv
 
     def resolve(self, requirements: tuple[str, ...], context: ResolveContext) -> Lock:
         source = context.settings.source(self.ecosystem)
         argv = self.command(source, context.settings)
-        workdir = scratch_dir("stellascript-resolve-")
-        try:
+        with scratch("stellascript-resolve-") as workdir:
             (workdir / "package.json").write_text(json.dumps(self.manifest(requirements), indent=2) + "\n")
-            context.progress(f"resolving {len(requirements)} npm package(s) with npm from {source}: {', '.join(requirements)}")
+            self.announce(context, "npm package(s)", requirements, source)
             # The versions first, on lines of their own, for the lock's record.
             script = f'echo "npm $(npm --version)"; echo "node $(node --version)"; exec {shlex.join(argv)}'
             run = run_tool(context, ["/bin/sh", "-c", script], environment=NPM_ENVIRONMENT, workdir=workdir,
@@ -242,8 +221,6 @@ class TypeScriptResolver(Resolver):
             if run.exit_code != 0 or not lock_path.is_file():
                 raise _npm_failure(run.output, source)
             lock_text = lock_path.read_text()
-        finally:
-            remove_scratch(workdir)
         npm_version = re.search(r"^npm (\S+)$", run.output, re.MULTILINE)
         node_version = re.search(r"^node v?(\S+)$", run.output, re.MULTILINE)
         requested = {split_requirement(r)[0] for r in requirements}
@@ -256,32 +233,30 @@ class TypeScriptResolver(Resolver):
 
     def build_files(self, lock: Lock, base_image: str, settings: DependencySettings) -> BuildFiles:
         source = settings.source(self.ecosystem)
-        has_ca = Path(settings.ca_bundle).is_file()
         # npm ci wants the manifest the lock was made from; npm wrote its
         # dependencies into the lock's root entry.
         root = json.loads(lock.lock_file).get("packages", {}).get("", {})
         manifest = {"name": root.get("name", MANIFEST_NAME), "version": root.get("version", "1.0.0"), "private": True,
                     "dependencies": root.get("dependencies", {})}
         install = ["npm", "ci", *NPM_OPTIONS, "--registry", source]
-        if has_ca:
-            install += ["--cafile", "/opt/stellascript/build/ca-bundle.crt"]
+        if settings.ca_file:
+            install += ["--cafile", CA_IN_BUILD]
         environment = " ".join(f"{key}={value}" for key, value in NPM_ENVIRONMENT.items())
         dockerfile = (
             f"FROM {base_image} AS install\n"
-            "COPY build /opt/stellascript/build\n"
-            f"RUN cd /opt/stellascript/build && {environment} {shlex.join(install)} && rm -rf /tmp/npm-cache\n"
+            f"COPY build {BUILD_DIR}\n"
+            f"RUN cd {BUILD_DIR} && {environment} {shlex.join(install)} && rm -rf /tmp/npm-cache\n"
             f"FROM {base_image}\n"
             # /node_modules is on the way up from /scripts: Node.js and tsc
             # both look there without any flag.
-            f"COPY --from=install /opt/stellascript/build/node_modules {NODE_MODULES}\n"
+            f"COPY --from=install {BUILD_DIR}/node_modules {NODE_MODULES}\n"
             f"COPY build/package.json build/package-lock.json {LOCK_DIR}/\n"
         )
         files: dict[str, bytes | Path] = {
             "build/package.json": (json.dumps(manifest, indent=2) + "\n").encode(),
             "build/package-lock.json": lock.lock_file.encode(),
+            **build_ca_files(settings),
         }
-        if has_ca:
-            files["build/ca-bundle.crt"] = Path(settings.ca_bundle)
         return BuildFiles(dockerfile=dockerfile, files=files)
 
     # -- search ----------------------------------------------------------------------
@@ -296,7 +271,7 @@ class TypeScriptResolver(Resolver):
         if response.status_code in (404, 405, 501):
             return self._exact_name(query, settings, source)
         if response.status_code != 200:
-            raise DependencyError(f"the npm registry {source} answered {response.status_code} to a search for {query!r}",
+            raise DependencyError(f"{REGISTRY} {source} answered {response.status_code} to a search for {query!r}",
                                   kind="unreachable", source=source)
         items = []
         for found in response.json().get("objects", []):
@@ -320,7 +295,7 @@ class TypeScriptResolver(Resolver):
         if response.status_code == 404:
             return []
         if response.status_code != 200:
-            raise DependencyError(f"the npm registry {source} answered {response.status_code} for {name!r}",
+            raise DependencyError(f"{REGISTRY} {source} answered {response.status_code} for {name!r}",
                                   kind="unreachable", package=name, source=source)
         document = response.json()
         versions = sorted(document.get("versions") or {}, key=_semver_key, reverse=True)
@@ -332,12 +307,7 @@ class TypeScriptResolver(Resolver):
 
 
 def _get(url: str, settings: DependencySettings, source: str, accept: str = "application/json") -> requests.Response:
-    verify: str | bool = settings.ca_bundle if Path(settings.ca_bundle).is_file() else True
-    try:
-        return requests.get(url, timeout=30, verify=verify, headers={"Accept": accept})
-    except requests.RequestException as error:
-        raise DependencyError(f"the npm registry {source} could not be reached: {error}",
-                              kind="unreachable", source=source) from None
+    return http_get(url, settings, registry=REGISTRY, source=source, headers={"Accept": accept})
 
 
 def _semver_key(version: str) -> tuple:

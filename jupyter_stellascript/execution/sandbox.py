@@ -4,7 +4,9 @@ Everything here is on by default and applies to pooled and cold containers
 alike: non-root user, read-only root filesystem, no capabilities, no new
 privileges, pids/memory (no swap)/CPU/file-size/open-file limits, a small
 tmpfs /tmp, and no network unless the run asks for one (that the RunPolicy
-allows).
+allows, checked before a container is asked for). The containers that resolve dependencies (``dependencies/base.py``)
+are made by the same ``hardened_container``, with their own limits and the
+host's network.
 """
 
 from __future__ import annotations
@@ -37,7 +39,6 @@ POOL_KEY_LABEL = "io.stellascript.pool-key"
 _NPROC = host_bounded_limit(resource.RLIMIT_NPROC, 4096)
 
 
-@dataclass(frozen=True)
 class SandboxPolicy:
     """The fixed hardening. Which network modes a run may have is the
     RunPolicy's (policy.py), checked before a container is asked for."""
@@ -55,37 +56,90 @@ class SandboxPolicy:
         environment: dict[str, str],
         labels: dict[str, str],
     ) -> dict[str, Any]:
-        """Keyword arguments for ``client.containers.create``."""
-        memory = int(limits.memory_bytes)
-        return {
-            "image": image,
-            "entrypoint": [AGENT_IN_CONTAINER, f"{CONTROL_IN_CONTAINER}/{SOCKET_NAME}"],
-            "command": [],
-            "user": SCRIPT_USER,
-            "working_dir": "/work",
-            "environment": environment,
-            "labels": labels,
-            "network_mode": network_mode.value,
-            "read_only": True,
-            "cap_drop": ["ALL"],
-            "security_opt": ["no-new-privileges"],
-            "pids_limit": limits.pids,
-            "mem_limit": memory,
-            "memswap_limit": memory,  # equal to the memory limit: no swap
-            "nano_cpus": int(limits.cpus * 1e9),
-            "ulimits": [
-                Ulimit(name="nofile", soft=limits.open_files, hard=limits.open_files),
-                Ulimit(name="fsize", soft=limits.file_size_bytes, hard=limits.file_size_bytes),
-                Ulimit(name="core", soft=0, hard=0),
-                # Set explicitly: some engines' defaults exceed the host's hard
-                # limit, and the container then fails to start.
-                Ulimit(name="nproc", soft=_NPROC, hard=_NPROC),
-            ],
-            "tmpfs": {"/tmp": f"rw,nosuid,nodev,size={limits.tmpfs_bytes},mode=1777"},
-            "mounts": [
+        """Keyword arguments for ``client.containers.create`` of a run's container."""
+        return hardened_container(
+            image=image,
+            entrypoint=[AGENT_IN_CONTAINER, f"{CONTROL_IN_CONTAINER}/{SOCKET_NAME}"],
+            command=[],
+            working_dir="/work",
+            environment=environment,
+            labels=labels,
+            network_mode=network_mode.value,
+            memory_bytes=int(limits.memory_bytes),
+            pids=limits.pids,
+            open_files=limits.open_files,
+            tmpfs_bytes=limits.tmpfs_bytes,
+            cpus=limits.cpus,
+            file_size_bytes=limits.file_size_bytes,
+            mounts=[
                 Mount("/scripts", str(scripts_dir), type="bind", read_only=True),
                 Mount("/work", str(work_dir), type="bind", read_only=False),
                 Mount(CONTROL_IN_CONTAINER, str(control_dir), type="bind", read_only=False),
                 Mount(AGENT_IN_CONTAINER, str(agent_binary), type="bind", read_only=True),
             ],
-        }
+        )
+
+
+def hardened_container(
+    *,
+    image: str,
+    entrypoint: list[str],
+    command: list[str],
+    working_dir: str,
+    environment: dict[str, str],
+    labels: dict[str, str],
+    mounts: list[Mount],
+    network_mode: str,
+    memory_bytes: int,
+    pids: int,
+    open_files: int,
+    tmpfs_bytes: int,
+    cpus: float | None = None,
+    file_size_bytes: int | None = None,
+    user: str = SCRIPT_USER,
+) -> dict[str, Any]:
+    """Keyword arguments for ``client.containers.create`` of any container
+    Stella Script starts from a runtime image: a script's run, or a package
+    manager resolving dependencies (``dependencies/base.py``).
+
+    Always: an unprivileged ``user``, a read-only root filesystem, no
+    capabilities, no new privileges, memory without swap, a pids limit, no
+    core dumps, a host-bounded process limit, an open-files limit, and a
+    private nosuid/nodev tmpfs /tmp. What differs between uses is a
+    parameter: the network (a run's is checked against the policy by the
+    caller; a resolution uses the host's to reach registries), the sizes,
+    and the optional CPU and file-size limits (a package manager writes
+    archives larger than a script's file-size limit, and has no CPU share
+    to keep).
+    """
+    ulimits = [
+        Ulimit(name="nofile", soft=open_files, hard=open_files),
+        Ulimit(name="core", soft=0, hard=0),
+        # Set explicitly: some engines' defaults exceed the host's hard
+        # limit, and the container then fails to start.
+        Ulimit(name="nproc", soft=_NPROC, hard=_NPROC),
+    ]
+    if file_size_bytes is not None:
+        ulimits.append(Ulimit(name="fsize", soft=file_size_bytes, hard=file_size_bytes))
+    options: dict[str, Any] = {
+        "image": image,
+        "entrypoint": entrypoint,
+        "command": command,
+        "user": user,
+        "working_dir": working_dir,
+        "environment": environment,
+        "labels": labels,
+        "network_mode": network_mode,
+        "read_only": True,
+        "cap_drop": ["ALL"],
+        "security_opt": ["no-new-privileges"],
+        "pids_limit": pids,
+        "mem_limit": memory_bytes,
+        "memswap_limit": memory_bytes,  # equal to the memory limit: no swap
+        "ulimits": ulimits,
+        "tmpfs": {"/tmp": f"rw,nosuid,nodev,size={tmpfs_bytes},mode=1777"},
+        "mounts": mounts,
+    }
+    if cpus is not None:
+        options["nano_cpus"] = int(cpus * 1e9)
+    return options

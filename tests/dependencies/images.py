@@ -30,3 +30,14 @@ def remove_images_of_lock(docker_client, lock_sha256: str) -> None:
     """Every image built from this lock, so that a rerun cannot reuse one."""
     for image in docker_client.images.list(filters={"label": f"{LOCK_SHA_LABEL}={lock_sha256}"}):
         remove_image(docker_client, image.id)
+
+
+def images_of(docker_client, language: str) -> set[tuple[str, str]]:
+    """(id, tag) of every image named stella-runtime/<language>:*, finished
+    (derived) or not (a build in progress is tagged building-...). Only this
+    language's: other tests may build other languages' images meanwhile.
+    (The low-level listing: another build may remove an image between a
+    listing and a look at each one.)"""
+    prefix = f"stella-runtime/{language}:"
+    return {(image["Id"], tag) for image in docker_client.api.images()
+            for tag in image.get("RepoTags") or [] if tag.removeprefix("docker.io/").startswith(prefix)}

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from jupyter_stellascript.dependencies import DependencyError, DependencySettings, Lock
+from jupyter_stellascript.dependencies import DependencyError, Lock
 from jupyter_stellascript.dependencies.bash import BASH, archive_name, parse_lock_file
 from jupyter_stellascript.dependencies.derived import derived_image_name
 from jupyter_stellascript.dependencies.models import (
@@ -19,13 +19,13 @@ from jupyter_stellascript.dependencies.models import (
     locked_set_key,
     set_key,
 )
-from jupyter_stellascript.execution.engine import EngineSettings, ExecutionEngine
+from jupyter_stellascript.execution.engine import ExecutionEngine
 from jupyter_stellascript.execution.models import (
     ExecutionStatus,
     TerminationReason,
 )
 from tests.dependencies.images import remove_images_of_lock
-from tests.dependencies.runs import runner
+from tests.dependencies.runs import assert_malformed, dependency_engine, runner
 
 BASH_IMAGE = "stella-runtime/bash:latest"
 MIRROR = DEFAULT_SOURCES["debian"]
@@ -53,9 +53,7 @@ def test_declared_packages_are_normalized_and_merged():
     ([{"name": "jq;rm -rf /"}], "is not a Debian package name"),
 ])
 def test_malformed_declarations_are_clear_errors(declared, needle):
-    with pytest.raises(DependencyError) as caught:
-        requirements(declared)
-    assert needle in str(caught.value) and caught.value.kind == "malformed"
+    assert_malformed(lambda: requirements(declared), needle)
 
 
 def test_conflicting_versions_name_the_package():
@@ -77,9 +75,7 @@ def test_lock_lines_and_apt_archive_names():
 
 @pytest.fixture(scope="module")
 def apt_engine(docker_client, runtime_images, derived_cleanup, tmp_path_factory) -> Iterator[ExecutionEngine]:
-    settings = EngineSettings(pool_enabled=False, cache_path=Path(tmp_path_factory.mktemp("cache")),
-                              dependencies=DependencySettings(sources={"debian": MIRROR}, timeout_s=300))
-    with ExecutionEngine(settings, client=docker_client) as engine:
+    with dependency_engine(docker_client, {"debian": MIRROR}, cache_path=Path(tmp_path_factory.mktemp("cache"))) as engine:
         yield engine
 
 

@@ -31,7 +31,7 @@ from jupyter_stellascript.execution.models import (
 from jupyter_stellascript.languages.csharp import CSHARP as CSHARP_LANGUAGE
 from tests.dependencies.nuget_feed import CSHARP_IMAGE, NuGetFeed, unique_id
 from tests.dependencies.images import remove_images_of_lock
-from tests.dependencies.runs import run_with_dependencies
+from tests.dependencies.runs import assert_malformed, run_with_dependencies
 
 GREETER = 'namespace {ns} {{ public static class Greeter {{ public static string Hello(string n) {{ return "hello " + n; }} }} }}'
 SHOUTER = ('namespace {ns} {{ public static class Shouter {{ public static string Shout(string n) '
@@ -67,9 +67,7 @@ def test_versions_are_compared_in_nugets_normal_form():
     ("", [{"name": "../evil", "version": "1.0"}], "'../evil' is not a NuGet package id"),
 ])
 def test_malformed_input_is_a_clear_error(source, declared, needle):
-    with pytest.raises(DependencyError) as caught:
-        requirements(source, declared)
-    assert needle in str(caught.value) and caught.value.kind == "malformed"
+    assert_malformed(lambda: requirements(source, declared), needle)
 
 
 def test_conflicting_versions_name_the_package_and_both_places():

@@ -18,14 +18,12 @@ from jupyter_stellascript.dependencies import (
     Lock,
 )
 from jupyter_stellascript.dependencies.go import GO, imported_paths, lock_files
-from jupyter_stellascript.execution.engine import EngineSettings, ExecutionEngine
+from jupyter_stellascript.execution.engine import ExecutionEngine
 from jupyter_stellascript.execution.models import (
     ExecutionStatus,
     NetworkMode,
-    TerminationReason,
 )
-from tests.dependencies.test_typescript import images_of
-from tests.dependencies.runs import runner
+from tests.dependencies.runs import assert_bad_input_leaves_nothing, assert_dependency_error, dependency_engine, runner
 
 GOPROXY = "https://proxy.golang.org"
 GOSUMDB = "sum.golang.org"
@@ -91,19 +89,14 @@ def test_imports_and_declared_versions_are_merged_and_normalized():
     ('package main\nimport "example.com/has space"\n', [], "malformed", "example.com/has space", "not a valid Go import path"),
 ])
 def test_bad_declarations_are_clear_errors(source, declared, kind, package, needle):
-    with pytest.raises(DependencyError) as caught:
-        requirements(source, declared)
-    assert needle in str(caught.value)
-    assert (caught.value.kind, caught.value.package) == (kind, package)
+    assert_dependency_error(lambda: requirements(source, declared), kind, package, needle)
 
 
 # -- the real go command ------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
 def go_engine(docker_client, runtime_images, derived_cleanup) -> Iterator[ExecutionEngine]:
-    settings = EngineSettings(pool_enabled=False, dependencies=DependencySettings(
-        sources={"goproxy": GOPROXY, "gosumdb": GOSUMDB}, timeout_s=300))
-    with ExecutionEngine(settings, client=docker_client) as engine:
+    with dependency_engine(docker_client, {"goproxy": GOPROXY, "gosumdb": GOSUMDB}) as engine:
         yield engine
 
 
@@ -197,17 +190,7 @@ def test_a_saved_lock_is_installed_exactly_even_when_newer_releases_exist(go_eng
      "conflict", "github.com/google/uuid", "conflicting versions of module 'github.com/google/uuid'"),
 ])
 def test_bad_input_is_a_clear_error_and_leaves_nothing(go_engine, docker_client, source, declared, kind, package, needle):
-    images_before = images_of(docker_client, "go")
-    result = run(go_engine, source, declared)
-    assert result.status is ExecutionStatus.ERROR
-    assert result.termination_reason is TerminationReason.DEPENDENCY_ERROR
-    assert needle in result.error, result.error
-    assert result.dependency_lock is None and result.exit_code is None and result.image == GO_IMAGE
-    with pytest.raises(DependencyError) as caught:
-        wanted = go_engine.derived_images.requirements("go", source, declared)
-        go_engine.derived_images.prepare("go", GO_IMAGE, wanted)
-    assert (caught.value.kind, caught.value.package) == (kind, package)
-    assert images_of(docker_client, "go") == images_before  # nothing built, nothing half-built
+    assert_bad_input_leaves_nothing(run, go_engine, docker_client, GO_IMAGE, source, declared, kind, package, needle)
 
 
 def test_go_has_no_search():

@@ -17,11 +17,11 @@ from jupyter_stellascript.dependencies import DependencyError, DependencySetting
 from jupyter_stellascript.dependencies.derived import BUILD_LABEL, LOCK_SHA_LABEL, derived_image_name
 from jupyter_stellascript.dependencies.java import JAVA, parse_tree
 from jupyter_stellascript.dependencies.models import locked_set_key, set_key
-from jupyter_stellascript.execution.engine import EngineSettings, ExecutionEngine
+from jupyter_stellascript.execution.engine import ExecutionEngine
 from jupyter_stellascript.execution.images import DEFINITION_LABEL  # inherited by the images built on a runtime image
 from jupyter_stellascript.execution.models import ExecutionStatus, TerminationReason
 from tests.dependencies.images import remove_image
-from tests.dependencies.runs import runner
+from tests.dependencies.runs import assert_malformed, dependency_engine, runner
 
 CENTRAL = "https://repo.maven.apache.org/maven2"
 JAVA_IMAGE = "stella-runtime/java:latest"
@@ -65,10 +65,7 @@ def test_the_same_set_written_differently_has_one_normalized_form():
     ("class A {}\n", [{"name": "org.apache.commons:commons-text", "version": ""}], "needs a version"),
 ])
 def test_malformed_dependencies_are_clear_errors(source, declared, needle):
-    with pytest.raises(DependencyError) as caught:
-        requirements(source, declared)
-    assert needle in str(caught.value)
-    assert caught.value.kind == "malformed"
+    assert_malformed(lambda: requirements(source, declared), needle)
 
 
 def test_conflicting_versions_name_the_package_and_both_origins():
@@ -120,9 +117,7 @@ EXPECTED = "Hello Maven\nevitisnart\n{\"a\":1}\noffline\n"
 
 @pytest.fixture(scope="module")
 def java_engine(docker_client, runtime_images, derived_cleanup) -> Iterator[ExecutionEngine]:
-    settings = EngineSettings(pool_enabled=False,
-                              dependencies=DependencySettings(sources={"maven": CENTRAL}, timeout_s=300))
-    with ExecutionEngine(settings, client=docker_client) as engine:
+    with dependency_engine(docker_client, {"maven": CENTRAL}) as engine:
         yield engine
 
 

@@ -11,33 +11,21 @@ from collections.abc import Iterator
 import pytest
 
 from jupyter_stellascript.dependencies import (
-    DependencyError,
     DependencySettings,
     DerivedImages,
     Lock,
 )
 from jupyter_stellascript.dependencies.typescript import TYPESCRIPT, imported_packages
-from jupyter_stellascript.execution.engine import EngineSettings, ExecutionEngine
+from jupyter_stellascript.execution.engine import ExecutionEngine
 from jupyter_stellascript.execution.models import (
     ExecutionStatus,
     NetworkMode,
     TerminationReason,
 )
-from tests.dependencies.runs import runner
+from tests.dependencies.runs import assert_bad_input_leaves_nothing, assert_dependency_error, dependency_engine, runner
 
 NPM = "https://registry.npmjs.org"
 TYPESCRIPT_IMAGE = "stella-runtime/typescript:latest"
-
-
-def images_of(docker_client, language: str) -> set[tuple[str, str]]:
-    """(id, tag) of every image named stella-runtime/<language>:*, finished
-    (derived) or not (a build in progress is tagged building-...). Only this
-    language's: other tests may build other languages' images meanwhile.
-    (The low-level listing: another build may remove an image between a
-    listing and a look at each one.)"""
-    prefix = f"stella-runtime/{language}:"
-    return {(image["Id"], tag) for image in docker_client.api.images()
-            for tag in image.get("RepoTags") or [] if tag.removeprefix("docker.io/").startswith(prefix)}
 
 
 def requirements(source: str, declared: list[dict] | None = None) -> tuple[str, ...]:
@@ -93,18 +81,14 @@ def test_imports_and_declared_are_merged_and_normalized():
     ('import x from "Bad Name";\n', [], "malformed", "Bad Name", "does not name a valid npm package"),
 ])
 def test_bad_declarations_are_clear_errors(source, declared, kind, package, needle):
-    with pytest.raises(DependencyError) as caught:
-        requirements(source, declared)
-    assert needle in str(caught.value)
-    assert (caught.value.kind, caught.value.package) == (kind, package)
+    assert_dependency_error(lambda: requirements(source, declared), kind, package, needle)
 
 
 # -- the real npm ---------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
 def npm_engine(docker_client, runtime_images, derived_cleanup) -> Iterator[ExecutionEngine]:
-    settings = EngineSettings(pool_enabled=False, dependencies=DependencySettings(sources={"npm": NPM}, timeout_s=300))
-    with ExecutionEngine(settings, client=docker_client) as engine:
+    with dependency_engine(docker_client, {"npm": NPM}) as engine:
         yield engine
 
 
@@ -191,17 +175,7 @@ def test_a_saved_lock_is_installed_exactly_even_when_newer_releases_exist(npm_en
      "conflicting versions of package 'ms'"),
 ])
 def test_bad_input_is_a_clear_error_and_leaves_nothing(npm_engine, docker_client, source, declared, kind, package, needle):
-    images_before = images_of(docker_client, "typescript")
-    result = run(npm_engine, source, declared)
-    assert result.status is ExecutionStatus.ERROR
-    assert result.termination_reason is TerminationReason.DEPENDENCY_ERROR
-    assert needle in result.error, result.error
-    assert result.dependency_lock is None and result.exit_code is None and result.image == TYPESCRIPT_IMAGE
-    with pytest.raises(DependencyError) as caught:
-        wanted = npm_engine.derived_images.requirements("typescript", source, declared)
-        npm_engine.derived_images.prepare("typescript", TYPESCRIPT_IMAGE, wanted)
-    assert (caught.value.kind, caught.value.package) == (kind, package)
-    assert images_of(docker_client, "typescript") == images_before  # nothing built, nothing half-built
+    assert_bad_input_leaves_nothing(run, npm_engine, docker_client, TYPESCRIPT_IMAGE, source, declared, kind, package, needle)
 
 
 @pytest.mark.slow

@@ -1,0 +1,87 @@
+"""The hardening every container of a runtime image gets
+(execution/sandbox.py ``hardened_container``): a script's run containers
+(``SandboxPolicy.container_options``) and package managers' resolution
+containers (dependencies/base.py) alike. That it holds inside real
+containers is attacked in test_isolation.py and test_base.py."""
+
+from __future__ import annotations
+
+import resource
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from jupyter_stellascript.execution.container_engine import host_bounded_limit
+from jupyter_stellascript.execution.models import NetworkMode, ResourceLimits
+from jupyter_stellascript.execution.sandbox import (
+    AGENT_IN_CONTAINER,
+    CONTROL_IN_CONTAINER,
+    SCRIPT_USER,
+    SandboxPolicy,
+    hardened_container,
+)
+
+MIB = 1024 * 1024
+
+
+def assert_hardened(options: dict[str, Any], *, memory: int, pids: int, tmpfs: int) -> None:
+    """Every option of the fixed hardening, whatever the container is for."""
+    assert options["user"] and not options["user"].startswith(("0:", "root")) and options["user"] != "0"
+    assert options["read_only"] is True
+    assert options["cap_drop"] == ["ALL"] and "cap_add" not in options and "privileged" not in options
+    assert options["security_opt"] == ["no-new-privileges"]
+    assert options["mem_limit"] == memory and options["memswap_limit"] == memory  # no swap
+    assert options["pids_limit"] == pids
+    ulimits = {u["Name"]: (u["Soft"], u["Hard"]) for u in options["ulimits"]}
+    assert ulimits["core"] == (0, 0)
+    nproc = host_bounded_limit(resource.RLIMIT_NPROC, 4096)
+    assert ulimits["nproc"] == (nproc, nproc)
+    assert ulimits["nofile"][0] == ulimits["nofile"][1] > 0
+    assert options["tmpfs"] == {"/tmp": f"rw,nosuid,nodev,size={tmpfs},mode=1777"}
+
+
+LIMITS = ResourceLimits(memory_bytes=256 * MIB, cpus=1.5, pids=128, file_size_bytes=8 * MIB, open_files=512,
+                        tmpfs_bytes=16 * MIB)
+
+
+def run_options(policy: SandboxPolicy, network: NetworkMode, tmp_path: Path) -> dict[str, Any]:
+    return policy.container_options(
+        image="stella-runtime/python:latest", limits=LIMITS, network_mode=network,
+        scripts_dir=tmp_path / "scripts", work_dir=tmp_path / "work", control_dir=tmp_path / "control",
+        agent_binary=tmp_path / "agent", environment={"A": "1"}, labels={"l": "v"})
+
+
+def test_a_run_container_has_every_hardening_option_and_the_runs_limits(tmp_path):
+    options = run_options(SandboxPolicy(), NetworkMode.NONE, tmp_path)
+    assert_hardened(options, memory=256 * MIB, pids=128, tmpfs=16 * MIB)
+    assert options["user"] == SCRIPT_USER
+    assert options["network_mode"] == "none"
+    assert options["nano_cpus"] == 1_500_000_000
+    ulimits = {u["Name"]: (u["Soft"], u["Hard"]) for u in options["ulimits"]}
+    assert ulimits["fsize"] == (8 * MIB, 8 * MIB) and ulimits["nofile"] == (512, 512)
+    assert options["entrypoint"] == [AGENT_IN_CONTAINER, f"{CONTROL_IN_CONTAINER}/agent.sock"]
+    assert options["command"] == [] and options["working_dir"] == "/work"
+    assert options["environment"] == {"A": "1"} and options["labels"] == {"l": "v"}
+    mounts = {m["Target"]: (m["Source"], m["ReadOnly"]) for m in options["mounts"]}
+    assert mounts == {
+        "/scripts": (str(tmp_path / "scripts"), True), "/work": (str(tmp_path / "work"), False),
+        CONTROL_IN_CONTAINER: (str(tmp_path / "control"), False), AGENT_IN_CONTAINER: (str(tmp_path / "agent"), True)}
+
+
+def test_a_run_container_gets_the_network_its_checked_request_names(tmp_path):
+    # Which modes a run may ask for is the RunPolicy's (tests/execution/test_requests.py);
+    # the sandbox applies the one it is given.
+    for mode in NetworkMode:
+        assert run_options(SandboxPolicy(), mode, tmp_path)["network_mode"] == mode.value
+
+
+def test_optional_limits_are_left_out_only_when_not_given():
+    options = hardened_container(
+        image="i", entrypoint=[], command=["true"], working_dir="/out", environment={}, labels={}, mounts=[],
+        network_mode="host", memory_bytes=64 * MIB, pids=32, open_files=100, tmpfs_bytes=MIB, user="20000:20000")
+    assert_hardened(options, memory=64 * MIB, pids=32, tmpfs=MIB)
+    assert options["user"] == "20000:20000"
+    assert "nano_cpus" not in options
+    assert "fsize" not in {u["Name"] for u in options["ulimits"]}
+    assert {u["Name"]: u["Soft"] for u in options["ulimits"]}["nofile"] == 100
