@@ -100,7 +100,8 @@ def test_generic_code_paths_work_for_each_language(name: str) -> None:
     settings = StellaScript(config=config)
     settings.check()
     engine_settings = settings.engine_settings()
-    assert engine_settings.language_limits[name].memory_bytes == 300 * MIB
+    assert engine_settings.policy.limits_for(language).memory_bytes == 300 * MIB
+    assert engine_settings.policy.timeout_for(language) == 120
     assert engine_settings.pool_sizes[name].max_containers == 3
     assert run_bench.parse_args(["--languages", name]).languages == [name]
 
@@ -166,7 +167,7 @@ def test_a_language_registered_at_runtime_is_in_every_table(ruby: Path) -> None:
         resolver_for("ruby")
     config = Config()
     config.StellaScript.resource_limits = {"ruby": {"cpu": "0.25"}}
-    assert StellaScript(config=config).engine_settings().language_limits["ruby"].cpus == 0.25
+    assert StellaScript(config=config).engine_settings().policy.limits_for(RUBY).cpus == 0.25
     assert run_bench.parse_args(["--languages", "ruby"]).languages == ["ruby"]
 
 
