@@ -6,110 +6,52 @@
 import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 
+import { ApiError } from './errors';
+import type { components } from './generated/openapi';
+
+export { ApiError, errorText } from './errors';
+export type { IFieldError } from './errors';
+export { FINISHED, isFinished } from './status';
+export type { ExecutionStatus } from './status';
+
 export const API_PATH = 'stellascript/api/v1';
 
-export interface IFieldError {
-  field: string;
-  message: string;
-  line?: number | null;
-  column?: number | null;
-}
+type Schemas = components['schemas'];
 
-/** A failed API call: status, message and, for invalid input, every field error. */
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-    readonly errors: IFieldError[] = [],
-    readonly body: any = {}
-  ) {
-    super(message);
-  }
-}
+/** The API's records and request bodies, as its OpenAPI document (generated/openapi.ts) defines them. */
+export type IScript = Schemas['Script'];
+export type IScriptCreate = Schemas['ScriptCreate'];
+export type IScriptList = Schemas['ScriptList'];
+export type IVersion = Schemas['ScriptVersion'];
+export type IVersionList = Schemas['ScriptVersionList'];
+export type IExecuteRequest = Schemas['ExecuteRequest'];
+export type IExecutionAccepted = Schemas['ExecutionAccepted'];
+export type IExecution = Schemas['Execution'];
+export type IExecutionList = Schemas['ExecutionList'];
+export type ILogsEnd = Schemas['LogsEnd'];
+export type ILanguage = Schemas['LanguageInfo'];
+export type ILanguageList = Schemas['LanguageList'];
+export type LanguageName = Schemas['Language'];
+export type NetworkMode = Schemas['NetworkMode'];
+export type Visibility = Schemas['Visibility'];
+export type VersionBump = Schemas['VersionBump'];
+export type ISampleList = Schemas['SampleList'];
+export type ISample = Schemas['Sample'];
+export type ITemplate = Schemas['Template'];
+export type ITemplateList = Schemas['TemplateList'];
+export type ICheckoutRequest = Schemas['CheckoutRequest'];
+export type ICheckout = Schemas['Checkout'];
+export type IWorkspace = Schemas['Workspace'];
+export type IWorkspaceSaveRequest = Schemas['WorkspaceSaveRequest'];
+export type IWorkspaceSave = Schemas['WorkspaceSave'];
+export type IFormatRequest = Schemas['FormatRequest'];
+export type IFormatResult = Schemas['FormatResult'];
+export type ILspStatus = Schemas['LspStatus'];
+export type ILanguageServerStatus = Schemas['LspServerStatus'];
+/** A script's file in the workspace folder (GET workspace?path= answers with every field of it). */
+export type IWorkspaceFile = Required<Pick<Schemas['WorkspaceFile'], 'script_id' | 'name' | 'language' | 'version' | 'entry_point' | 'pinned'>>;
 
-export interface IScript {
-  id: string;
-  name: string;
-  description: string;
-  language: string;
-  entry_point: string;
-  version: string;
-  latest_version: string;
-  content_sha256: string;
-  visibility: string;
-  tags: string[];
-  updated_at: string | null;
-  created_at: string;
-  content?: string;
-}
-
-export interface IVersion {
-  version: string;
-  content_sha256: string;
-  entry_point: string;
-  created_at: string;
-  created_by: string;
-}
-
-export interface IExecution {
-  id: string;
-  script_id: string | null;
-  script_version: string | null;
-  language: string;
-  status: string;
-  exit_code: number | null;
-  stdout: string;
-  stderr: string;
-  error: string | null;
-  termination_reason: string | null;
-  arguments: Record<string, string>;
-  network_mode: string;
-  timeout: number | null;
-  queued_at: string | null;
-  started_at: string | null;
-  completed_at: string | null;
-  duration_ms: number | null;
-}
-
-export interface ILanguage {
-  name: string;
-  display_name: string;
-  extensions: string[];
-  default_timeout: number;
-}
-
-export interface ISample {
-  language: string;
-  file: string;
-  name: string;
-  summary: string;
-  content: string;
-}
-
-export interface ITemplate {
-  language: string;
-  file: string;
-  content: string;
-}
-
-export interface ICheckout {
-  path: string;
-  folder: string;
-  script_id: string;
-  version: string;
-  wrote_file: boolean;
-}
-
-export interface IWorkspaceFile {
-  script_id: string;
-  name: string;
-  language: string;
-  version: string;
-  entry_point: string;
-  pinned: boolean;
-}
-
-export const FINISHED = ['Succeeded', 'Failed', 'Error', 'Timeout', 'Cancelled'];
+export { networkModeValues, visibilityValues, versionBumpValues } from './generated/openapi';
 
 function settings(): ServerConnection.ISettings {
   return ServerConnection.makeSettings();
@@ -159,7 +101,7 @@ export async function followLogs(
   executionId: string,
   onOutput: (stream: 'stdout' | 'stderr', text: string) => void,
   signal?: AbortSignal
-): Promise<{ status: string; exit_code: number | null }> {
+): Promise<ILogsEnd> {
   const response = await ServerConnection.makeRequest(
     apiUrl(`scripts/executions/${executionId}/logs`),
     { method: 'GET', headers: { Accept: 'text/event-stream' }, signal },

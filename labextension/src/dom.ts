@@ -1,4 +1,6 @@
 /** Small DOM helpers: the panels are plain DOM inside Lumino widgets. */
+import type { ExecutionStatus } from './status';
+
 export function el<K extends keyof HTMLElementTagNameMap>(
   tag: K,
   props: { className?: string; text?: string; title?: string; attrs?: Record<string, string> } = {},
@@ -45,7 +47,8 @@ export function select(options: [string, string][], value = ''): HTMLSelectEleme
   return node;
 }
 
-export function statusBadge(status: string | null | undefined): HTMLSpanElement {
+/** An execution's status as a badge (styled per status in base.css); "never run" without one. */
+export function statusBadge(status: ExecutionStatus | null | undefined): HTMLSpanElement {
   const text = status ?? 'never run';
   return el('span', { className: `jp-StellaScript-status jp-StellaScript-status-${text.replace(/\s+/g, '-')}`, text });
 }

@@ -11,14 +11,14 @@ import { CodeMirrorEditor } from '@jupyterlab/codemirror';
 import { DocumentRegistry, IDocumentWidget } from '@jupyterlab/docregistry';
 import { FileEditor } from '@jupyterlab/fileeditor';
 import { IDisposable } from '@lumino/disposable';
-import { Signal } from '@lumino/signaling';
 import { Widget } from '@lumino/widgets';
 
-import { ApiError, IScript, IWorkspaceFile, post, request } from './api';
+import { ApiError, errorText, IWorkspace, IWorkspaceFile, IWorkspaceSave, IWorkspaceSaveRequest, post, request, VersionBump } from './api';
 import { button, el, select } from './dom';
 import { toDiagnostics } from './editor-diagnostics';
 import { formatScript, IUndoCapture } from './format';
 import { lspNotice, lspStatus } from './lsp-status';
+import { LibraryModel } from './model';
 
 /** The shared document's undo manager (a Y.UndoManager in JupyterLab 4's @jupyter/ydoc), when it has one. */
 function undoCapture(sharedModel: unknown): IUndoCapture | null {
@@ -29,15 +29,12 @@ function undoCapture(sharedModel: unknown): IUndoCapture | null {
 export type EditorWidget = IDocumentWidget<FileEditor, DocumentRegistry.ICodeModel>;
 
 export class ScriptEditorExtension implements DocumentRegistry.IWidgetExtension<EditorWidget, DocumentRegistry.ICodeModel> {
-  /** A script got a new version from the editor (the library refreshes). */
-  readonly saved = new Signal<this, IScript>(this);
   /** The editors showing a script, with what formats them (the "Format script" command uses it). */
   private readonly formatters = new WeakMap<EditorWidget, () => Promise<void>>();
 
   constructor(
-    private readonly workspaceDir: () => string | null,
-    private readonly runScript: (scriptId: string, version?: string) => void,
-    private readonly displayName: (language: string) => string = language => language
+    private readonly model: LibraryModel,
+    private readonly runScript: (scriptId: string, version?: string) => void
   ) {}
 
   /** Whether `widget` is an editor of a script that can be formatted (not an old, read-only version). */
@@ -56,7 +53,7 @@ export class ScriptEditorExtension implements DocumentRegistry.IWidgetExtension<
   }
 
   createNew(widget: EditorWidget, context: DocumentRegistry.IContext<DocumentRegistry.ICodeModel>): IDisposable | void {
-    const root = this.workspaceDir();
+    const root = this.model.workspaceDir;
     if (!root || !context.path.startsWith(`${root}/`)) {
       return;
     }
@@ -66,7 +63,7 @@ export class ScriptEditorExtension implements DocumentRegistry.IWidgetExtension<
   private async attach(widget: EditorWidget, context: DocumentRegistry.IContext<DocumentRegistry.ICodeModel>): Promise<void> {
     let file: IWorkspaceFile;
     try {
-      file = (await request<{ file: IWorkspaceFile }>(`workspace?path=${encodeURIComponent(context.path)}`)).file;
+      file = (await request<IWorkspace>(`workspace?path=${encodeURIComponent(context.path)}`)).file as IWorkspaceFile;
     } catch (error) {
       if (error instanceof ApiError && error.status === 404) {
         return; // a file in the workspace folder that is not a script's entry point
@@ -126,17 +123,15 @@ export class ScriptEditorExtension implements DocumentRegistry.IWidgetExtension<
       status.textContent = 'Saving version…';
       status.className = 'jp-StellaScript-editor-status';
       try {
-        const result = await post<{ script: IScript; created: boolean }>('workspace/save', {
-          path: context.path,
-          version_bump: bump.value
-        });
+        const body: IWorkspaceSaveRequest = { path: context.path, version_bump: bump.value as VersionBump };
+        const result = await post<IWorkspaceSave>('workspace/save', body);
         view().dispatch(setDiagnostics(view().state, []));
         file = { ...file, version: result.script.version };
         showVersion(result.script.version);
         status.textContent = result.created ? `Saved as v${result.script.version}` : 'No change since the last version';
         status.classList.add('jp-mod-ok');
         if (result.created) {
-          this.saved.emit(result.script);
+          this.model.notifyScriptsChanged();
         }
       } catch (error) {
         status.classList.add('jp-mod-error');
@@ -145,7 +140,7 @@ export class ScriptEditorExtension implements DocumentRegistry.IWidgetExtension<
           const count = error.errors.length;
           status.textContent = `${count} problem${count > 1 ? 's' : ''}: not saved as a version (the file keeps your text)`;
         } else {
-          const message = error instanceof ApiError ? error.message : String(error);
+          const message = errorText(error);
           status.textContent = `Not saved as a version: ${message}`;
           Notification.warning(`Stella Script: ${message}`, { autoClose: 8000 });
         }
@@ -158,14 +153,14 @@ export class ScriptEditorExtension implements DocumentRegistry.IWidgetExtension<
     let text: string;
     let detail: string;
     try {
-      const found = lspNotice(language, this.displayName(language), await lspStatus());
+      const found = lspNotice(language, this.model.displayName(language), await lspStatus());
       if (!found) {
         return;
       }
       ({ text, detail } = found);
     } catch (error) {
       text = 'Language servers: status unknown';
-      detail = `GET lsp/status failed: ${error instanceof ApiError ? error.message : String(error)}`;
+      detail = `GET lsp/status failed: ${errorText(error)}`;
     }
     notice.textContent = text;
     notice.title = detail;

@@ -8,44 +8,13 @@ import { setDiagnostics } from '@codemirror/lint';
 import { EditorView } from '@codemirror/view';
 import { Notification } from '@jupyterlab/apputils';
 
-import { ApiError, IFieldError, IWorkspaceFile, post } from './api';
+import { ApiError, errorText, IFieldError, IFormatRequest, IFormatResult, IWorkspaceFile, post } from './api';
 import { toDiagnostics } from './editor-diagnostics';
+import { errorPosition, minimalChange } from './text-change';
 
 /** The part of a shared document's Y.UndoManager that formatting uses. */
 export interface IUndoCapture {
   stopCapturing(): void;
-}
-
-export interface IFormatResult {
-  source: string;
-  changed: boolean;
-}
-
-/**
- * Where a formatter's message points, as 1-based line and column. The
- * formatters write `file:LINE:COL: message` (ruff, gofmt, shfmt,
- * google-java-format) or `... (LINE:COL)` (prettier).
- */
-export function errorPosition(message: string): { line: number; column: number } | null {
-  const match = /:(\d+):(\d+)\b/.exec(message) ?? /\((\d+):(\d+)\)/.exec(message);
-  return match ? { line: Number(match[1]), column: Number(match[2]) } : null;
-}
-
-/** The smallest change turning `before` into `after` (common prefix and suffix kept). */
-export function minimalChange(before: string, after: string): { from: number; to: number; insert: string } | null {
-  if (before === after) {
-    return null;
-  }
-  let prefix = 0;
-  const shortest = Math.min(before.length, after.length);
-  while (prefix < shortest && before[prefix] === after[prefix]) {
-    prefix++;
-  }
-  let suffix = 0;
-  while (suffix < shortest - prefix && before[before.length - 1 - suffix] === after[after.length - 1 - suffix]) {
-    suffix++;
-  }
-  return { from: prefix, to: before.length - suffix, insert: after.slice(prefix, after.length - suffix) };
 }
 
 /**
@@ -57,7 +26,8 @@ export async function formatScript(view: EditorView, file: IWorkspaceFile, undo?
   const original = view.state.doc.toString();
   let result: IFormatResult;
   try {
-    result = await post<IFormatResult>('format', { language: file.language, source: original, entry_point: file.entry_point });
+    const body: IFormatRequest = { language: file.language, source: original, entry_point: file.entry_point };
+    result = await post<IFormatResult>('format', body);
   } catch (error) {
     if (error instanceof ApiError && error.status === 422) {
       const position = errorPosition(error.message);
@@ -69,7 +39,7 @@ export async function formatScript(view: EditorView, file: IWorkspaceFile, undo?
       Notification.error(`Cannot format: ${error.message}`, { autoClose: false });
       return 'Not formatted: the formatter is not installed';
     }
-    const message = error instanceof ApiError ? error.message : String(error);
+    const message = errorText(error);
     Notification.error(`Cannot format the script: ${message}`, { autoClose: 8000 });
     return `Not formatted: ${message}`;
   }

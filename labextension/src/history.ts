@@ -2,54 +2,11 @@
  * Version history of a script, and a side-by-side line diff between any two
  * of its versions; each version can be opened (read only) or run.
  */
-import { diffLines } from 'diff';
 import { Widget } from '@lumino/widgets';
 
-import { ApiError, IScript, IVersion, request } from './api';
+import { errorText, IScript, IVersionList, request } from './api';
+import { sideBySide } from './diff';
 import { button, el, select, when } from './dom';
-
-export interface IDiffRow {
-  left: string | null;
-  right: string | null;
-  kind: 'same' | 'changed' | 'removed' | 'added';
-  leftNumber: number | null;
-  rightNumber: number | null;
-}
-
-/** Two texts as aligned rows: removed lines face the lines that replaced them. */
-export function sideBySide(before: string, after: string): IDiffRow[] {
-  const rows: IDiffRow[] = [];
-  let leftNumber = 1;
-  let rightNumber = 1;
-  const lines = (text: string) => text.replace(/\n$/, '').split('\n');
-  const parts = diffLines(before, after);
-  for (let index = 0; index < parts.length; index++) {
-    const part = parts[index];
-    if (!part.added && !part.removed) {
-      for (const line of lines(part.value)) {
-        rows.push({ left: line, right: line, kind: 'same', leftNumber: leftNumber++, rightNumber: rightNumber++ });
-      }
-      continue;
-    }
-    const removed = part.removed ? lines(part.value) : [];
-    let added: string[] = part.added ? lines(part.value) : [];
-    if (part.removed && parts[index + 1]?.added) {
-      added = lines(parts[++index].value);
-    }
-    for (let i = 0; i < Math.max(removed.length, added.length); i++) {
-      const left = i < removed.length ? removed[i] : null;
-      const right = i < added.length ? added[i] : null;
-      rows.push({
-        left,
-        right,
-        kind: left !== null && right !== null ? 'changed' : left !== null ? 'removed' : 'added',
-        leftNumber: left !== null ? leftNumber++ : null,
-        rightNumber: right !== null ? rightNumber++ : null
-      });
-    }
-  }
-  return rows;
-}
 
 export class HistoryView extends Widget {
   private readonly left = select([]);
@@ -89,7 +46,7 @@ export class HistoryView extends Widget {
     try {
       const [script, versions] = await Promise.all([
         request<IScript>(`scripts/${this.scriptId}`),
-        request<{ items: IVersion[] }>(`scripts/${this.scriptId}/versions`)
+        request<IVersionList>(`scripts/${this.scriptId}/versions`)
       ]);
       this.title.label = `History: ${script.name}`;
       (this.node.querySelector('.jp-StellaScript-title') as HTMLElement).textContent = `${script.name}: ${versions.items.length} version${versions.items.length > 1 ? 's' : ''}`;
@@ -125,7 +82,7 @@ export class HistoryView extends Widget {
       this.left.value = names.includes(keepLeft) ? keepLeft : names[Math.min(1, names.length - 1)];
       await this.showDiff();
     } catch (error) {
-      this.problem.textContent = error instanceof ApiError ? error.message : String(error);
+      this.problem.textContent = errorText(error);
     }
   }
 

@@ -3,20 +3,7 @@
  * script whose language has no server, or whose server is not installed,
  * says so in its editor instead of silently offering no completions.
  */
-import { request } from './api';
-
-export interface ILanguageServerStatus {
-  language_id: string;
-  server: string | null;
-  available: boolean;
-  missing: string | null;
-  restarts: number;
-}
-
-export interface ILspStatus {
-  jupyter_lsp: boolean;
-  languages: Record<string, ILanguageServerStatus>;
-}
+import { request, type ILspStatus } from './api';
 
 /** A short notice for the editor toolbar (its tooltip has the whole story), or null when a server serves it. */
 export interface ILspNotice {

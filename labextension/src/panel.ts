@@ -2,52 +2,54 @@
  * The left-sidebar script library: search, filters, one row per script with
  * its language, latest version, visibility and last run status.
  */
-import { Signal } from '@lumino/signaling';
-import { Widget } from '@lumino/widgets';
+import { addIcon, refreshIcon, searchIcon, Toolbar, ToolbarButton } from '@jupyterlab/ui-components';
+import { Panel, Widget } from '@lumino/widgets';
 
-import { ApiError, IExecution, ILanguage, IScript, request } from './api';
+import { errorText, IExecution, IExecutionList, ILanguage, IScript, IScriptList, request } from './api';
+import { visibilityOptions } from './dialogs';
 import { button, el, select, statusBadge } from './dom';
+import { LibraryModel } from './model';
 
+/** What the panel's buttons do (commands.ts has them as commands). */
 export interface ILibraryActions {
   open(script: IScript): void;
   run(script: IScript): void;
   history(script: IScript): void;
-  remove(script: IScript): Promise<boolean>;
+  remove(script: IScript): void;
   create(): void;
   cloneSample(): void;
 }
 
-export class LibraryPanel extends Widget {
-  readonly changed = new Signal<this, void>(this);
+export class LibraryPanel extends Panel {
   private readonly search = el('input', { className: 'jp-mod-styled jp-StellaScript-search', attrs: { placeholder: 'Search scripts', type: 'search' } });
   private readonly language = select([['', 'Language']]);
   private readonly tag = el('input', { className: 'jp-mod-styled jp-StellaScript-tag', attrs: { placeholder: 'Tag', type: 'search' } });
-  private readonly visibility = select([
-    ['', 'Visibility'],
-    ['private', 'Private'],
-    ['team', 'Team'],
-    ['organization', 'Organization'],
-    ['public', 'Public']
-  ]);
+  private readonly visibility = select([['', 'Visibility'], ...visibilityOptions()]);
   private readonly list = el('ul', { className: 'jp-StellaScript-list' });
   private readonly message = el('div', { className: 'jp-StellaScript-message' });
+  private readonly body = new Widget({ node: el('div', { className: 'jp-StellaScript-library-body' }) });
   private debounce = 0;
   private generation = 0;
 
-  constructor(private readonly actions: ILibraryActions) {
+  constructor(
+    model: LibraryModel,
+    private readonly actions: ILibraryActions
+  ) {
     super();
     this.id = 'stellascript-library';
     this.addClass('jp-StellaScript-library');
     this.title.caption = 'Stella Script library';
-    const toolbar = el(
-      'div',
-      { className: 'jp-StellaScript-toolbar' },
-      el('span', { className: 'jp-StellaScript-heading', text: 'Scripts' }),
-      button('New', () => actions.create(), 'jp-StellaScript-new', 'New script from a language template'),
-      button('Sample', () => actions.cloneSample(), 'jp-StellaScript-clone', 'Clone one of the sample scripts'),
-      button('⟳', () => void this.refresh(), 'jp-StellaScript-refresh', 'Refresh')
-    );
-    const filters = el('div', { className: 'jp-StellaScript-filters' }, this.search, el('div', { className: 'jp-StellaScript-filter-row' }, this.language, this.visibility, this.tag));
+    model.languagesChanged.connect((_, languages) => this.setLanguages(languages));
+    model.scriptsChanged.connect(() => void this.refresh());
+    const toolbar = new Toolbar();
+    toolbar.addClass('jp-StellaScript-toolbar');
+    toolbar.addItem('heading', new Widget({ node: el('span', { className: 'jp-StellaScript-heading', text: 'Scripts' }) }));
+    toolbar.addItem('new', new ToolbarButton({ icon: addIcon, label: 'New', className: 'jp-StellaScript-new', tooltip: 'New script from a language template', onClick: () => actions.create() }));
+    toolbar.addItem('sample', new ToolbarButton({ label: 'Sample', className: 'jp-StellaScript-clone', tooltip: 'Clone one of the sample scripts', onClick: () => actions.cloneSample() }));
+    toolbar.addItem('refresh', new ToolbarButton({ icon: refreshIcon, className: 'jp-StellaScript-refresh', tooltip: 'Refresh', onClick: () => void this.refresh() }));
+    // JupyterLab's search-field look (as in its file browser filter), on the plain input the panel queries with.
+    const searchField = el('div', { className: 'jp-InputGroup jp-StellaScript-search-field' }, this.search, el('span', { className: 'jp-InputGroupAction' }, searchIcon.element()));
+    const filters = el('div', { className: 'jp-StellaScript-filters' }, searchField, el('div', { className: 'jp-StellaScript-filter-row' }, this.language, this.visibility, this.tag));
     for (const input of [this.search, this.tag]) {
       input.addEventListener('input', () => {
         window.clearTimeout(this.debounce);
@@ -57,10 +59,17 @@ export class LibraryPanel extends Widget {
     for (const choice of [this.language, this.visibility]) {
       choice.addEventListener('change', () => void this.refresh());
     }
-    this.node.append(toolbar, filters, this.message, this.list);
+    this.body.node.append(filters, this.message, this.list);
+    this.addWidget(toolbar);
+    this.addWidget(this.body);
   }
 
-  setLanguages(languages: ILanguage[]): void {
+  /** A problem to show in place of the list (the server extension is missing, say). */
+  showProblem(text: string): void {
+    this.body.node.append(el('div', { className: 'jp-StellaScript-problem', text }));
+  }
+
+  private setLanguages(languages: readonly ILanguage[]): void {
     for (const language of languages) {
       const option = el('option', { text: language.display_name });
       option.value = language.name;
@@ -85,8 +94,8 @@ export class LibraryPanel extends Widget {
     }
     try {
       const [scripts, executions] = await Promise.all([
-        request<{ items: IScript[]; total: number }>(`scripts?${query}`),
-        request<{ items: IExecution[] }>('scripts/executions?limit=200')
+        request<IScriptList>(`scripts?${query}`),
+        request<IExecutionList>('scripts/executions?limit=200')
       ]);
       if (generation !== this.generation) {
         return; // a newer search answered first
@@ -101,7 +110,7 @@ export class LibraryPanel extends Widget {
       this.render(scripts.items, lastRun);
       this.message.textContent = scripts.total > scripts.items.length ? `${scripts.items.length} of ${scripts.total} scripts` : '';
     } catch (error) {
-      this.message.textContent = error instanceof ApiError ? `Cannot list scripts: ${error.message}` : String(error);
+      this.message.textContent = `Cannot list scripts: ${errorText(error)}`;
     }
   }
 
@@ -134,11 +143,7 @@ export class LibraryPanel extends Widget {
           button('Open', () => this.actions.open(script), 'jp-StellaScript-open', 'Open in the editor'),
           button('Run', () => this.actions.run(script), 'jp-StellaScript-run', 'Run with arguments'),
           button('History', () => this.actions.history(script), 'jp-StellaScript-history', 'Versions and diffs'),
-          button('Delete', () => void this.actions.remove(script).then(async gone => {
-            if (gone) {
-              await this.refresh();
-            }
-          }), 'jp-StellaScript-delete jp-mod-warn', 'Delete')
+          button('Delete', () => this.actions.remove(script), 'jp-StellaScript-delete jp-mod-warn', 'Delete')
         )
       );
       row.addEventListener('dblclick', () => this.actions.open(script));

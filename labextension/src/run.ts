@@ -5,8 +5,12 @@
  */
 import { Widget } from '@lumino/widgets';
 
-import { ApiError, FINISHED, IExecution, IScript, IVersion, followLogs, formatDuration, post, request } from './api';
+import { errorText, IExecuteRequest, IExecution, IExecutionAccepted, IExecutionList, IScript, isFinished, IVersionList, NetworkMode, networkModeValues, followLogs, formatDuration, post, request } from './api';
 import { button, el, select, statusBadge, when } from './dom';
+import { LibraryModel } from './model';
+
+/** How each network mode is offered (a Record: a mode the API adds cannot be forgotten here). */
+const NETWORK_LABELS: Record<NetworkMode, string> = { none: 'none (no network)', bridge: 'bridge', host: 'host' };
 
 class KeyValueRows {
   readonly node = el('div', { className: 'jp-StellaScript-kv' });
@@ -52,11 +56,7 @@ export class RunView extends Widget {
   private readonly version = select([]);
   private readonly args = new KeyValueRows('argument');
   private readonly env = new KeyValueRows('variable', true);
-  private readonly network = select([
-    ['none', 'none (no network)'],
-    ['bridge', 'bridge'],
-    ['host', 'host']
-  ]);
+  private readonly network = select(networkModeValues.map(mode => [mode, NETWORK_LABELS[mode]]));
   private readonly timeout = el('input', { className: 'jp-mod-styled jp-StellaScript-timeout', attrs: { type: 'number', min: '1', step: '1' } });
   private readonly runButton = button('Run', () => void this.run(), 'jp-mod-accept jp-StellaScript-start');
   private readonly cancelButton = button('Cancel', () => void this.cancel(), 'jp-mod-warn jp-StellaScript-cancel');
@@ -68,9 +68,9 @@ export class RunView extends Widget {
   private following: AbortController | null = null;
 
   constructor(
+    private readonly model: LibraryModel,
     private readonly scriptId: string,
-    private readonly initialVersion?: string,
-    private readonly onFinished: () => void = () => undefined
+    private readonly initialVersion?: string
   ) {
     super();
     this.addClass('jp-StellaScript-runView');
@@ -113,7 +113,7 @@ export class RunView extends Widget {
     try {
       const [script, versions] = await Promise.all([
         request<IScript>(`scripts/${this.scriptId}`),
-        request<{ items: IVersion[] }>(`scripts/${this.scriptId}/versions`)
+        request<IVersionList>(`scripts/${this.scriptId}/versions`)
       ]);
       this.title.label = `Run ${script.name}`;
       (this.node.querySelector('.jp-StellaScript-title') as HTMLElement).textContent = `${script.name} (${script.language})`;
@@ -123,16 +123,15 @@ export class RunView extends Widget {
         this.version.append(option);
       }
       this.version.value = this.initialVersion ?? script.latest_version;
-      const languages = await request<{ items: { name: string; default_timeout: number }[] }>('languages');
-      this.timeout.value = String(languages.items.find(item => item.name === script.language)?.default_timeout ?? 300);
+      this.timeout.value = String(this.model.defaultTimeout(script.language) ?? 300);
       await this.loadHistory();
     } catch (error) {
-      this.problem.textContent = error instanceof ApiError ? error.message : String(error);
+      this.problem.textContent = errorText(error);
     }
   }
 
   private async loadHistory(): Promise<void> {
-    const executions = await request<{ items: IExecution[] }>(`scripts/executions?script_id=${this.scriptId}&limit=50`);
+    const executions = await request<IExecutionList>(`scripts/executions?script_id=${this.scriptId}&limit=50`);
     this.history.replaceChildren();
     for (const execution of executions.items) {
       const row = el(
@@ -153,22 +152,21 @@ export class RunView extends Widget {
   private async run(): Promise<void> {
     this.problem.textContent = '';
     const timeout = Number(this.timeout.value);
-    const body: Record<string, unknown> = {
+    const body: IExecuteRequest = {
       version: this.version.value || undefined,
       arguments: this.args.values(),
       environment: this.env.values(),
-      network_mode: this.network.value
+      network_mode: this.network.value as NetworkMode
     };
     if (this.timeout.value && Number.isFinite(timeout)) {
       body.timeout = timeout;
     }
     try {
       this.runButton.disabled = true;
-      const accepted = await post<{ execution_id: string }>(`scripts/${this.scriptId}/execute`, body);
+      const accepted = await post<IExecutionAccepted>(`scripts/${this.scriptId}/execute`, body);
       await this.showExecution(accepted.execution_id);
     } catch (error) {
-      this.problem.textContent =
-        error instanceof ApiError ? [error.message, ...error.errors.map(e => `${e.field}: ${e.message}`)].filter((v, i, all) => all.indexOf(v) === i).join('\n') : String(error);
+      this.problem.textContent = errorText(error);
     } finally {
       this.runButton.disabled = false;
     }
@@ -181,7 +179,7 @@ export class RunView extends Widget {
     this.output.replaceChildren();
     let record = await request<IExecution>(`scripts/executions/${executionId}`);
     this.renderSummary(record);
-    if (!FINISHED.includes(record.status)) {
+    if (!isFinished(record.status)) {
       this.cancelButton.disabled = false;
       const following = new AbortController();
       this.following = following;
@@ -195,7 +193,7 @@ export class RunView extends Widget {
               // Output means it runs: show that rather than the Queued it was submitted as.
               first = false;
               void request<IExecution>(`scripts/executions/${executionId}`).then(latest => {
-                if (this.current === executionId && !FINISHED.includes(latest.status)) {
+                if (this.current === executionId && !isFinished(latest.status)) {
                   this.renderSummary(latest);
                 }
               });
@@ -207,7 +205,7 @@ export class RunView extends Widget {
         if (following.signal.aborted) {
           return; // another execution is shown now
         }
-        this.problem.textContent = error instanceof ApiError ? error.message : String(error);
+        this.problem.textContent = errorText(error);
       }
       this.cancelButton.disabled = true;
       if (this.current !== executionId) {
@@ -215,11 +213,11 @@ export class RunView extends Widget {
       }
       record = await request<IExecution>(`scripts/executions/${executionId}`);
       this.renderSummary(record);
-      this.onFinished();
+      this.model.notifyScriptsChanged();
       await this.loadHistory();
     } else {
-      this.append('stdout', record.stdout);
-      this.append('stderr', record.stderr);
+      this.append('stdout', record.stdout ?? '');
+      this.append('stderr', record.stderr ?? '');
     }
     if (record.error) {
       this.append('stderr', `\n${record.error}\n`);
@@ -246,7 +244,7 @@ export class RunView extends Widget {
       try {
         await post(`scripts/executions/${this.current}/cancel`, {});
       } catch (error) {
-        this.problem.textContent = error instanceof ApiError ? error.message : String(error);
+        this.problem.textContent = errorText(error);
       }
     }
   }

@@ -1,0 +1,103 @@
+/** The extension's dialogs: new script, clone a sample, confirm a delete, unsaved changes on checkout. */
+import { Dialog, showDialog } from '@jupyterlab/apputils';
+import { Widget } from '@lumino/widgets';
+
+import { ILanguage, ISample, Visibility, visibilityValues } from './api';
+import { el, select } from './dom';
+
+/** How each visibility is offered (a Record: a visibility the API adds cannot be forgotten here). */
+export const VISIBILITY_LABELS: Record<Visibility, string> = {
+  private: 'Private',
+  team: 'Team',
+  organization: 'Organization',
+  public: 'Public'
+};
+
+export function visibilityOptions(): [string, string][] {
+  return visibilityValues.map(value => [value, VISIBILITY_LABELS[value]]);
+}
+
+/** A dialog body made of labelled inputs. */
+class FormBody extends Widget {
+  constructor(fields: [string, HTMLElement][]) {
+    super();
+    this.addClass('jp-StellaScript-dialog');
+    for (const [label, input] of fields) {
+      this.node.append(el('label', {}, el('span', { text: label }), input));
+    }
+  }
+}
+
+export interface INewScriptChoice {
+  name: string;
+  language: string;
+  visibility: Visibility;
+  tags: string[];
+}
+
+const tagsOf = (text: string) => text.split(',').map(tag => tag.trim()).filter(Boolean);
+
+/** Ask for a new script's name, language, visibility and tags; null when cancelled. */
+export async function askNewScript(languages: readonly ILanguage[]): Promise<INewScriptChoice | null> {
+  const name = el('input', { className: 'jp-mod-styled jp-StellaScript-new-name', attrs: { placeholder: 'e.g. nightly-report' } });
+  const language = select(languages.map(item => [item.name, item.display_name] as [string, string]), 'python');
+  language.classList.add('jp-StellaScript-new-language');
+  const visibility = select(visibilityOptions(), 'private');
+  const tags = el('input', { className: 'jp-mod-styled', attrs: { placeholder: 'comma-separated' } });
+  const result = await showDialog({
+    title: 'New script',
+    body: new FormBody([
+      ['Name', name],
+      ['Language', language],
+      ['Visibility', visibility],
+      ['Tags', tags]
+    ]),
+    focusNodeSelector: 'input',
+    buttons: [Dialog.cancelButton(), Dialog.okButton({ label: 'Create' })]
+  });
+  if (!result.button.accept) {
+    return null;
+  }
+  return { name: name.value, language: language.value, visibility: visibility.value as Visibility, tags: tagsOf(tags.value) };
+}
+
+/** Ask which sample to copy and under what name; null when cancelled. */
+export async function askSample(samples: ISample[]): Promise<{ sample: ISample; name: string } | null> {
+  const sample = select(samples.map((item, index) => [String(index), `${item.language}: ${item.file} — ${item.summary}`] as [string, string]), '0');
+  const name = el('input', { className: 'jp-mod-styled', attrs: { placeholder: 'name of your copy' } });
+  name.value = samples[0]?.name ?? '';
+  sample.addEventListener('change', () => (name.value = samples[Number(sample.value)].name));
+  const result = await showDialog({
+    title: 'New script from a sample',
+    body: new FormBody([
+      ['Sample', sample],
+      ['Name', name]
+    ]),
+    buttons: [Dialog.cancelButton(), Dialog.okButton({ label: 'Clone' })]
+  });
+  if (!result.button.accept || !samples.length) {
+    return null;
+  }
+  return { sample: samples[Number(sample.value)], name: name.value };
+}
+
+export async function confirmDelete(script: { name: string; language: string; latest_version: string }): Promise<boolean> {
+  const result = await showDialog({
+    title: 'Delete script',
+    body: `Delete "${script.name}" (${script.language}, ${script.latest_version})? It can no longer be run; its past executions stay.`,
+    buttons: [Dialog.cancelButton(), Dialog.warnButton({ label: 'Delete' })]
+  });
+  return result.button.accept;
+}
+
+/** The file at `path` has edits no version holds: keep them, discard them for `version`, or neither. */
+export async function askUnsavedChanges(path: string, version: string | undefined): Promise<'keep' | 'discard' | 'cancel'> {
+  const keep = 'Keep my changes';
+  const discard = 'Discard my changes';
+  const choice = await showDialog({
+    title: 'Unsaved local changes',
+    body: `${path} has changes that no version of the script holds. Keep them, or replace them with version ${version ?? 'latest'}?`,
+    buttons: [Dialog.cancelButton(), Dialog.warnButton({ label: discard }), Dialog.okButton({ label: keep })]
+  });
+  return choice.button.label === keep ? 'keep' : choice.button.label === discard ? 'discard' : 'cancel';
+}

@@ -1,0 +1,45 @@
+/** Line diffs laid out side by side, for the version history. */
+import { diffLines } from 'diff';
+
+export interface IDiffRow {
+  left: string | null;
+  right: string | null;
+  kind: 'same' | 'changed' | 'removed' | 'added';
+  leftNumber: number | null;
+  rightNumber: number | null;
+}
+
+/** Two texts as aligned rows: removed lines face the lines that replaced them. */
+export function sideBySide(before: string, after: string): IDiffRow[] {
+  const rows: IDiffRow[] = [];
+  let leftNumber = 1;
+  let rightNumber = 1;
+  const lines = (text: string) => text.replace(/\n$/, '').split('\n');
+  const parts = diffLines(before, after);
+  for (let index = 0; index < parts.length; index++) {
+    const part = parts[index];
+    if (!part.added && !part.removed) {
+      for (const line of lines(part.value)) {
+        rows.push({ left: line, right: line, kind: 'same', leftNumber: leftNumber++, rightNumber: rightNumber++ });
+      }
+      continue;
+    }
+    const removed = part.removed ? lines(part.value) : [];
+    let added: string[] = part.added ? lines(part.value) : [];
+    if (part.removed && parts[index + 1]?.added) {
+      added = lines(parts[++index].value);
+    }
+    for (let i = 0; i < Math.max(removed.length, added.length); i++) {
+      const left = i < removed.length ? removed[i] : null;
+      const right = i < added.length ? added[i] : null;
+      rows.push({
+        left,
+        right,
+        kind: left !== null && right !== null ? 'changed' : left !== null ? 'removed' : 'added',
+        leftNumber: left !== null ? leftNumber++ : null,
+        rightNumber: right !== null ? rightNumber++ : null
+      });
+    }
+  }
+  return rows;
+}
