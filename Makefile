@@ -72,7 +72,7 @@ $(GJF_JAR): | venv
 # Playwright for its browser tests; browsers come from Debian, never downloaded),
 # the prebuilt extension in jupyter_stellascript/labextension, linked into the venv.
 LABEXT_OUT := jupyter_stellascript/labextension
-LABEXT_SOURCES := $(shell find labextension/src labextension/style labextension/tsconfig.json labextension/build.mjs -type f 2>/dev/null)
+LABEXT_SOURCES := $(shell find labextension/src labextension/style labextension/schema labextension/tsconfig.json labextension/build.mjs -type f 2>/dev/null)
 
 labextension: node_modules/.labextension-built
 

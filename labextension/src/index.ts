@@ -13,7 +13,7 @@ import { IDocumentManager } from '@jupyterlab/docmanager';
 import { DocumentRegistry } from '@jupyterlab/docregistry';
 import { fileIcon, LabIcon } from '@jupyterlab/ui-components';
 
-import { errorText, IScript } from './api';
+import { errorText, ILanguage, IScript } from './api';
 import { addCommands } from './commands';
 import { ScriptEditorExtension } from './editor';
 import { lspProgressPlugin } from './lsp-progress';
@@ -24,21 +24,31 @@ import { CommandIDs, PLUGIN_ID } from './tokens';
 const ICON_SVG = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24"><path class="jp-icon3" fill="#616161" d="M12 2l2.9 6.3 6.9.7-5.2 4.6 1.5 6.8L12 17l-6.1 3.4 1.5-6.8L2.2 9l6.9-.7z"/></svg>`;
 export const stellaIcon = new LabIcon({ name: 'stellascript:icon', svgstr: ICON_SVG });
 
-/** File types JupyterLab does not know by itself, so scripts get icons and a language. */
-const FILE_TYPES = [
-  { name: 'go', displayName: 'Go', extensions: ['.go'], mimeTypes: ['text/x-go'] },
-  { name: 'java', displayName: 'Java', extensions: ['.java'], mimeTypes: ['text/x-java'] },
-  { name: 'csharp', displayName: 'C#', extensions: ['.cs', '.csx'], mimeTypes: ['text/x-csharp'] },
-  { name: 'typescript', displayName: 'TypeScript', extensions: ['.ts'], mimeTypes: ['application/typescript'] },
-  { name: 'shell', displayName: 'Shell', extensions: ['.sh', '.bash'], mimeTypes: ['text/x-sh'] }
-];
-
-function registerFileTypes(docRegistry: DocumentRegistry, editorLanguages: IEditorLanguageRegistry | null): void {
-  for (const fileType of FILE_TYPES) {
-    if (!docRegistry.getFileType(fileType.name) && !docRegistry.getFileTypesForPath(`x${fileType.extensions[0]}`).length) {
-      docRegistry.addFileType({ ...fileType, fileFormat: 'text', contentType: 'file', icon: fileIcon });
+/**
+ * The server's languages as file types, for those JupyterLab does not know by
+ * itself, so scripts get icons and a language. The list comes from GET
+ * languages (each language's profile on the server): adding a language needs
+ * nothing here.
+ */
+function registerFileTypes(docRegistry: DocumentRegistry, languages: readonly ILanguage[]): void {
+  for (const { file_type: fileType } of languages) {
+    const [first] = fileType.extensions;
+    if (docRegistry.getFileType(fileType.name) || (first && docRegistry.getFileTypesForPath(`x${first}`).length)) {
+      continue;
     }
+    docRegistry.addFileType({
+      name: fileType.name,
+      displayName: fileType.display_name,
+      extensions: fileType.extensions,
+      mimeTypes: fileType.mime_types,
+      fileFormat: 'text',
+      contentType: 'file',
+      icon: fileIcon
+    });
   }
+}
+
+function registerCSharpScriptHighlighting(editorLanguages: IEditorLanguageRegistry | null): void {
   const csharp = editorLanguages?.findByName('C#');
   if (editorLanguages && csharp?.load && !editorLanguages.findByExtension('csx')) {
     // C# scripts (.csx) are C# to the highlighter.
@@ -59,7 +69,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
     editorLanguages: IEditorLanguageRegistry | null,
     palette: ICommandPalette | null
   ) => {
-    registerFileTypes(app.docRegistry, editorLanguages);
+    registerCSharpScriptHighlighting(editorLanguages);
     const model = new LibraryModel();
     const execute = (command: string, script: IScript, extra: Record<string, string> = {}) =>
       void app.commands.execute(command, { scriptId: script.id, ...extra });
@@ -82,6 +92,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
 
     try {
       await model.load();
+      registerFileTypes(app.docRegistry, model.languages);
       await panel.refresh();
     } catch (error) {
       // Typically: the server extension is not enabled on this Jupyter server.

@@ -453,10 +453,7 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        /**
-         * @description private: the creator only; team: members of one of the creator's teams; organization: any authenticated user; public: anyone, anonymous callers included.
-         * @enum {string}
-         */
+        /** @enum {string} */
         Visibility: "private" | "team" | "organization" | "public";
         /**
          * @description A language name (aliases such as py, sh, ts, cs are not accepted by the API).
@@ -469,58 +466,76 @@ export interface components {
          */
         SemVer: string;
         /**
-         * @default patch
+         * @description Which part of the latest version an update raises (default: patch).
          * @enum {string}
          */
         VersionBump: "major" | "minor" | "patch";
-        /**
-         * @description host is refused unless the server allows host networking (the execution then ends with status Error).
-         * @enum {string}
-         */
+        /** @enum {string} */
         NetworkMode: "none" | "bridge" | "host";
         /** @enum {string} */
         ExecutionStatus: "Queued" | "Running" | "Succeeded" | "Failed" | "TimedOut" | "Cancelled" | "Error";
+        /** @description A declared dependency; the script's own file may declare more. */
         Dependency: {
             name: string;
             /**
              * @description A version or range in the language's package manager's syntax; empty for any.
              * @default
              */
-            version: string;
+            version?: string;
             /**
              * @default runtime
              * @enum {string}
              */
-            scope: "runtime" | "test" | "build";
+            scope?: "runtime" | "test" | "build";
         };
         Tags: string[];
+        /** @description A new script: its first version, 1.0.0. */
         ScriptCreate: {
+            /** @description Leading and trailing blanks are dropped; 1 to 200 characters. */
             name: string;
             language: components["schemas"]["Language"];
-            /** @description The source, UTF-8 text without NUL bytes, at most 1 MiB. It is syntax-checked (or compiled) with the language's own toolchain before it is stored. */
+            /** @description UTF-8 text without NUL bytes, at most 1 MiB. */
             content: string;
             /** @default  */
-            description: string;
-            /** @default private */
-            visibility: components["schemas"]["Visibility"];
-            tags?: components["schemas"]["Tags"];
-            dependencies?: components["schemas"]["Dependency"][];
-            /** @description The file name the script is stored as in the container (must end with one of the language's extensions). Default: derived from the content (e.g. the public class of a Java file), else script<ext>. */
-            entry_point?: string;
-        };
-        /** @description Every update creates a new immutable version: the latest version bumped by version_bump. Fields left out keep their values. The language cannot change. */
-        ScriptUpdate: {
-            name?: string;
-            /** @description New source; syntax-checked like on create. Left out: the new version keeps the current content. */
-            content?: string;
             description?: string;
+            /** @default private */
             visibility?: components["schemas"]["Visibility"];
-            tags?: components["schemas"]["Tags"];
+            tags?: string[];
             dependencies?: components["schemas"]["Dependency"][];
-            entry_point?: string;
+            /**
+             * @description The file name the script is staged as (default: the language's, e.g. script.py; Java's follows the public class).
+             * @default null
+             */
+            entry_point?: string | null;
+        };
+        /**
+         * @description Every update creates a new immutable version: the latest version bumped
+         *     by version_bump. Fields left out keep their values. The language cannot change.
+         */
+        ScriptUpdate: {
+            /** @default null */
+            name?: string | null;
+            /** @default null */
+            content?: string | null;
+            /** @default null */
+            description?: string | null;
+            /** @default null */
+            visibility?: components["schemas"]["Visibility"] | null;
+            /** @default null */
+            tags?: string[] | null;
+            /** @default null */
+            dependencies?: components["schemas"]["Dependency"][] | null;
+            /**
+             * @description The file name the script is staged as (default: the language's, e.g. script.py; Java's follows the public class).
+             * @default null
+             */
+            entry_point?: string | null;
             version_bump?: components["schemas"]["VersionBump"];
-            /** @description Optimistic concurrency: the update is refused with 409 unless the script's latest version is this one. The If-Match header does the same and takes precedence. */
-            expected_version?: components["schemas"]["SemVer"];
+            /**
+             * @description Refuse (409) unless the latest version is this one; the If-Match header does the same.
+             * @default null
+             */
+            expected_version?: string | null;
         };
         Script: {
             /** Format: uuid */
@@ -569,40 +584,80 @@ export interface components {
             /** @description Newest first. */
             items: components["schemas"]["ScriptVersion"][];
         };
+        /** @description Run a registry script. */
         ExecuteRequest: {
-            /** @description The version to run (default: the latest). */
-            version?: components["schemas"]["SemVer"];
             /** @description Written to /scripts/args.json in the container. */
             arguments?: {
                 [key: string]: string;
             };
-            /** @description Environment variables of the run; only their names are stored. */
+            /** @description Environment variables of the run (names without '='). */
             environment?: {
                 [key: string]: string;
             };
-            /** @description Seconds; at most the server's max_timeout (1 hour by default). Default: the language's timeout. */
-            timeout?: number;
-            /** @description Default: the server's default_network_mode (none unless configured). */
-            network_mode?: components["schemas"]["NetworkMode"];
+            /**
+             * @description Seconds; default: the server's for the language. At most the server's max_timeout.
+             * @default null
+             */
+            timeout?: number | null;
+            /**
+             * @description Memory limit (default: the language's); at most the server's max_memory.
+             * @default null
+             */
+            memory?: (number | string) | null;
+            /**
+             * @description CPU quota in cores (default: the language's); at most the server's max_cpus.
+             * @default null
+             */
+            cpus?: number | null;
+            /**
+             * @description Default: the server's (none unless configured). host is refused unless the server allows host networking.
+             * @default null
+             */
+            network_mode?: components["schemas"]["NetworkMode"] | null;
+            /**
+             * @description The version to run (default: the latest).
+             * @default null
+             */
+            version?: string | null;
         };
+        /** @description Run content sent with the request (an authenticated caller only). */
         AdhocExecuteRequest: {
-            language: components["schemas"]["Language"];
-            /** @description The source to run: UTF-8 text without NUL bytes, at most 1 MiB. It is not syntax-checked beforehand: a compile error ends the run (termination_reason compile_error) with the compiler's messages in stderr. */
-            content: string;
-            /** @description The file name it runs as. Default: derived from the content, as for a script. */
-            entry_point?: string;
             /** @description Written to /scripts/args.json in the container. */
             arguments?: {
                 [key: string]: string;
             };
-            /** @description Environment variables of the run; only their names are stored. */
+            /** @description Environment variables of the run (names without '='). */
             environment?: {
                 [key: string]: string;
             };
-            /** @description Seconds; at most the server's max_timeout (1 hour by default). Default: the language's timeout. */
-            timeout?: number;
-            /** @description Default: the server's default_network_mode (none unless configured). */
-            network_mode?: components["schemas"]["NetworkMode"];
+            /**
+             * @description Seconds; default: the server's for the language. At most the server's max_timeout.
+             * @default null
+             */
+            timeout?: number | null;
+            /**
+             * @description Memory limit (default: the language's); at most the server's max_memory.
+             * @default null
+             */
+            memory?: (number | string) | null;
+            /**
+             * @description CPU quota in cores (default: the language's); at most the server's max_cpus.
+             * @default null
+             */
+            cpus?: number | null;
+            /**
+             * @description Default: the server's (none unless configured). host is refused unless the server allows host networking.
+             * @default null
+             */
+            network_mode?: components["schemas"]["NetworkMode"] | null;
+            language: components["schemas"]["Language"];
+            /** @description The source to run: UTF-8 text without NUL bytes, at most 1 MiB. It is not syntax-checked beforehand: a compile error ends the run Failed with the compiler's output. */
+            content: string;
+            /**
+             * @description The file name to stage the content as (default: the language's).
+             * @default null
+             */
+            entry_point?: string | null;
         };
         ExecutionAccepted: {
             /** Format: uuid */
@@ -610,13 +665,14 @@ export interface components {
             /** @constant */
             status: "Queued";
         };
+        /** @description The limits the run's container had. */
         ResourceLimits: {
-            memory_bytes?: number;
-            cpus?: number;
-            pids?: number;
-            file_size_bytes?: number;
-            open_files?: number;
-            tmpfs_bytes?: number;
+            memory_bytes: number;
+            cpus: number;
+            pids: number;
+            file_size_bytes: number;
+            open_files: number;
+            tmpfs_bytes: number;
         };
         Execution: {
             /** Format: uuid */
@@ -626,13 +682,10 @@ export interface components {
              * @description The same as id.
              */
             execution_id: string;
-            /**
-             * Format: uuid
-             * @description null for an ad-hoc run (POST /scripts/executions).
-             */
+            /** @description null for an ad-hoc run (POST /scripts/executions). */
             script_id: string | null;
             /** @description null for an ad-hoc run. */
-            script_version: components["schemas"]["SemVer"] | null;
+            script_version: string | null;
             /** @description Exactly which content ran (for an ad-hoc run, the content sent, stored as a blob). */
             content_sha256: string;
             language: components["schemas"]["Language"];
@@ -640,18 +693,15 @@ export interface components {
             /** @description The script's exit code; null until it ends, or when it never ran. */
             exit_code: number | null;
             /** @description Stored when the execution ends; stream it live from /logs. */
-            stdout?: string | null;
-            stderr?: string | null;
-            stdout_truncated?: boolean | null;
-            stderr_truncated?: boolean | null;
-            compile_cache_hit?: boolean | null;
-            peak_memory_bytes?: number | null;
-            /**
-             * @description Why it ended other than by its own exit.
-             * @enum {string|null}
-             */
-            termination_reason?: "timeout" | "cancelled" | "memory_limit" | "compile_error" | "engine_error" | "server_stopped" | "dependency_error" | null;
-            error?: string | null;
+            stdout: string | null;
+            stderr: string | null;
+            stdout_truncated: boolean | null;
+            stderr_truncated: boolean | null;
+            compile_cache_hit: boolean | null;
+            peak_memory_bytes: number | null;
+            /** @description Why it ended other than by its own exit. */
+            termination_reason: ("timeout" | "cancelled" | "memory_limit" | "compile_error" | "engine_error" | "dependency_error" | "server_stopped") | null;
+            error: string | null;
             /** @description The user, or anonymous. */
             requested_by: string;
             arguments: {
@@ -661,18 +711,17 @@ export interface components {
             network_mode: components["schemas"]["NetworkMode"];
             /** @description Seconds. */
             timeout: number;
-            limits?: components["schemas"]["ResourceLimits"] | null;
-            image?: string | null;
-            image_id?: string | null;
+            /** @description The effective limits (the request's memory and cpus, else the language's). */
+            limits: components["schemas"]["ResourceLimits"] | null;
+            image: string | null;
+            image_id: string | null;
+            /** @description The dependency lock the run installed (null: no dependencies). */
+            dependency_lock_sha256: string | null;
             /** Format: date-time */
             queued_at: string;
-            /** Format: date-time */
-            started_at?: string | null;
-            /** Format: date-time */
-            completed_at?: string | null;
-            duration_ms?: number | null;
-            /** @description SHA-256 of the dependency lock (its lock_file) that the run's derived image installed; null without dependencies. */
-            dependency_lock_sha256?: string | null;
+            started_at: string | null;
+            completed_at: string | null;
+            duration_ms: number | null;
         };
         ExecutionList: {
             /** @description Newest first. */
@@ -715,6 +764,7 @@ export interface components {
             /** @description Seconds. */
             default_timeout: number;
             default_limits: components["schemas"]["ResourceLimits"];
+            file_type: components["schemas"]["FileType"];
         };
         LanguageList: {
             items: components["schemas"]["LanguageInfo"][];
@@ -824,7 +874,7 @@ export interface components {
              * @description Discard edits in the file that no version holds.
              * @default false
              */
-            overwrite: boolean;
+            overwrite?: boolean;
         };
         Checkout: {
             /** @description The entry point file, relative to the Jupyter root dir. */
@@ -896,6 +946,13 @@ export interface components {
         };
         TemplateList: {
             items: components["schemas"]["Template"][];
+        };
+        /** @description How JupyterLab's editor knows the language's files (the extension registers it when JupyterLab lacks it). */
+        FileType: {
+            name: string;
+            display_name: string;
+            mime_types: string[];
+            extensions: string[];
         };
     };
     responses: {
@@ -1714,5 +1771,6 @@ export const versionBumpValues: ReadonlyArray<FlattenedDeepRequired<components>[
 export const networkModeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["NetworkMode"]> = ["none", "bridge", "host"];
 export const executionStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ExecutionStatus"]> = ["Queued", "Running", "Succeeded", "Failed", "TimedOut", "Cancelled", "Error"];
 export const dependencyScopeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Dependency"]["scope"]> = ["runtime", "test", "build"];
+export const executionTermination_reasonAnyOf0Values: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Execution"]["termination_reason"]> = ["timeout", "cancelled", "memory_limit", "compile_error", "engine_error", "dependency_error", "server_stopped"];
 export const healthStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Health"]["status"]> = ["ok", "degraded"];
 export const healthEngineValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Health"]["engine"]> = ["ready", "starting", "unavailable"];
