@@ -4,7 +4,9 @@ The agent is a small static Go binary, bind-mounted read-only into every
 runtime container as its first process. The host asks it to run a command
 over a Unix socket and gets stdout/stderr frames back as they are written,
 then a report with the exit code and peak memory. This keeps the engine API
-(and its 70-100 ms exec round trips) off the hot path of a warm run.
+(and its 70-100 ms exec round trips) off the hot path of a warm run. It also
+sends folders of the container's own filesystems (a compile step's output in
+the /work tmpfs) as tar streams.
 """
 
 from __future__ import annotations
@@ -17,10 +19,12 @@ import shutil
 import socket
 import struct
 import subprocess
+import tarfile
+import tempfile
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..paths import data_dir, repository_runtimes_dir
@@ -53,6 +57,9 @@ class AgentReport:
     oom_kills: int = -1
     start_error: str = ""
     duration_ns: int = 0
+    # Which of the run's writable filesystems (/work, /tmp) were full at some
+    # point while the command ran.
+    full_filesystems: list[str] = field(default_factory=list)
 
 
 def agent_binary() -> Path:
@@ -120,16 +127,39 @@ class AgentClient:
         on_output: OutputCallback,
         deadline: float,
         cancelled: threading.Event,
+        mkdirs: tuple[str, ...] = (),
     ) -> AgentReport:
-        """Run a command to completion, streaming its output to ``on_output``.
+        """Run a command to completion, streaming its output to ``on_output``
+        (after making the ``mkdirs`` folders).
 
         Raises AgentTimeout at ``deadline`` (a ``time.monotonic()`` value) and
         AgentCancelled when ``cancelled`` is set; the caller then kills the
         container, which kills everything the command started.
         """
+        return self._exchange({"argv": argv, "env": env, "cwd": cwd, "mkdirs": list(mkdirs)}, on_output, deadline, cancelled)
+
+    def fetch_tree(self, path: str, target: Path, deadline: float, cancelled: threading.Event) -> None:
+        """Copy the container's folder ``path`` into the existing host folder
+        ``target`` (regular files and folders only; names that would leave
+        ``target`` are refused by tarfile's data filter)."""
+        with tempfile.TemporaryFile() as archive:
+            def keep(kind: int, payload: bytes) -> None:
+                if kind == FRAME_STDOUT:
+                    archive.write(payload)
+            report = self._exchange({"archive": path}, keep, deadline, cancelled)
+            if report.start_error:
+                raise AgentError(f"the agent could not send {path}: {report.start_error}")
+            archive.seek(0)
+            try:
+                with tarfile.open(fileobj=archive, mode="r:") as tar:
+                    tar.extractall(target, filter="data")
+            except (tarfile.TarError, OSError) as error:
+                raise AgentError(f"{path} from the agent could not be unpacked: {error}") from error
+
+    def _exchange(self, request: dict, on_output: OutputCallback, deadline: float, cancelled: threading.Event) -> AgentReport:
         sock = self._connect()
         with sock:
-            sock.sendall(json.dumps({"argv": argv, "env": env, "cwd": cwd}).encode() + b"\n")
+            sock.sendall(json.dumps(request).encode() + b"\n")
             buffer = bytearray()
             while True:
                 remaining = deadline - time.monotonic()

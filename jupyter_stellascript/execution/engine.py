@@ -231,7 +231,8 @@ class ExecutionEngine:
             result.error = self._explain_failure(container, error, limits)
             result.termination_reason = TerminationReason.ENGINE_ERROR
             if "memory" in result.error:
-                result.termination_reason = TerminationReason.MEMORY_LIMIT
+                # The script's doing, not the engine's: a failed run, with its output so far.
+                result.status, result.termination_reason = ExecutionStatus.FAILED, TerminationReason.MEMORY_LIMIT
         finally:
             if container is not None:
                 self.pool.release(container)
@@ -308,12 +309,15 @@ class ExecutionEngine:
                 entry = self.compile_cache.lookup(key)
                 state.compile_cache_hit = entry is not None
                 if entry is None:
-                    build_dir = container.make_work_subdir(Path(BUILD_OUTPUT_DIR).name)
                     # From /scripts, so diagnostics name the file as the author knows it.
-                    report = agent.run(compile_argv, {}, SCRIPTS_DIR, state.collector.compile_output, deadline, cancelled)
+                    report = agent.run(compile_argv, {}, SCRIPTS_DIR, state.collector.compile_output, deadline, cancelled,
+                                       mkdirs=(BUILD_OUTPUT_DIR,))
                     if report.exit_code != 0 or report.start_error:
                         state.compile_failed = report
                         return
+                    # /work is the container's own tmpfs: the agent sends the build over.
+                    build_dir = container.host_folder("build")
+                    agent.fetch_tree(BUILD_OUTPUT_DIR, build_dir, deadline, cancelled)
                     entry = self.compile_cache.store(key, build_dir)
             if request.check_only:
                 state.report = AgentReport(exit_code=0)
@@ -346,6 +350,9 @@ class ExecutionEngine:
             result.termination_reason = TerminationReason.COMPILE_ERROR
             if report.start_error:
                 result.error = f"the compiler could not start: {report.start_error}"
+            elif report.full_filesystems:
+                result.termination_reason = TerminationReason.DISK_LIMIT
+                state.collector.note("stderr", _disk_note(report.full_filesystems, limits))
             return
         report = state.report
         assert report is not None
@@ -364,13 +371,27 @@ class ExecutionEngine:
             result.status = ExecutionStatus.FAILED
             result.termination_reason = TerminationReason.MEMORY_LIMIT
             state.collector.note("stderr", f"\n[stellascript] killed: the script exceeded its memory limit of {limits.memory_bytes // MIB} MiB\n")
+        elif failed and report.full_filesystems:
+            # The script got ENOSPC (or EDQUOT) from a full /work or /tmp and failed.
+            result.status = ExecutionStatus.FAILED
+            result.termination_reason = TerminationReason.DISK_LIMIT
+            state.collector.note("stderr", _disk_note(report.full_filesystems, limits))
         else:
             result.status = ExecutionStatus.SUCCEEDED if report.exit_code == 0 else ExecutionStatus.FAILED
 
     def _explain_failure(self, container: PooledContainer | None, error: Exception, limits: ResourceLimits) -> str:
         if container is not None:
             container_state = self.pool.inspect_state(container)
-            if container_state.get("OOMKilled"):
+            settle_until = time.monotonic() + 3.0
+            while isinstance(error, AgentError) and container_state.get("Running") and time.monotonic() < settle_until:
+                time.sleep(0.1)  # the agent is gone; the engine has yet to notice the exit
+                container_state = self.pool.inspect_state(container)
+            # The engine's OOMKilled flag is unreliable (cgroup v1 Podman); the
+            # agent is PID 1, which nothing inside the container can SIGKILL,
+            # so a 137 the engine did not cause is the kernel's OOM killer.
+            oom_killed = container_state.get("OOMKilled") or (
+                isinstance(error, AgentError) and container_state.get("ExitCode") == 128 + signal.SIGKILL)
+            if oom_killed:
                 return f"the container exceeded its memory limit of {limits.memory_bytes // MIB} MiB and was killed"
         return str(error)
 
@@ -382,3 +403,9 @@ class ExecutionEngine:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+def _disk_note(full_filesystems: list[str], limits: ResourceLimits) -> str:
+    sizes = {"/work": limits.work_bytes, "/tmp": limits.tmpfs_bytes}
+    named = ", ".join(f"{path} ({sizes.get(path, 0) // MIB} MiB)" for path in full_filesystems)
+    return f"\n[stellascript] the script ran out of disk space: {named} filled up\n"

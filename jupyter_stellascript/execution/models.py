@@ -54,12 +54,20 @@ class ResourceLimits:
     file_size_bytes: int = 256 * 1024 * 1024
     open_files: int = 1024
     tmpfs_bytes: int = 64 * 1024 * 1024
+    # The size of /work, a tmpfs charged to the run's memory (at most half of
+    # it once resolved, see with_overrides).
+    work_bytes: int = 256 * 1024 * 1024
 
     def with_overrides(self, memory_bytes: int | None = None, cpus: float | None = None) -> "ResourceLimits":
+        memory_bytes = memory_bytes if memory_bytes is not None else self.memory_bytes
         return dataclasses.replace(
             self,
-            memory_bytes=memory_bytes if memory_bytes is not None else self.memory_bytes,
+            memory_bytes=memory_bytes,
             cpus=cpus if cpus is not None else self.cpus,
+            # /work's pages are the run's memory: a /work as large as the
+            # memory would leave nothing for the script (nor for the agent
+            # that reports it), so it gets half at most.
+            work_bytes=min(self.work_bytes, memory_bytes // 2),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -72,6 +80,7 @@ class TerminationReason(str, enum.Enum):
     TIMEOUT = "timeout"
     CANCELLED = "cancelled"
     MEMORY_LIMIT = "memory_limit"
+    DISK_LIMIT = "disk_limit"
     COMPILE_ERROR = "compile_error"
     ENGINE_ERROR = "engine_error"
     DEPENDENCY_ERROR = "dependency_error"

@@ -1,10 +1,11 @@
 """The warm container pool.
 
 Containers are single-use: each is created with its own empty host folders
-(mounted as /scripts, /work and the agent's control folder), started, and
-kept idle until one execution takes it; afterwards it is destroyed and a
-fresh one takes its place in the background. Nothing can carry over from one
-execution to the next because nothing is ever reused.
+(mounted as /scripts; /work and the agent's control folder are tmpfs of its
+own) and a uid no other live container has (uids.py), started, and kept idle
+until one execution takes it; afterwards it is destroyed and a fresh one
+takes its place in the background. Nothing can carry over from one execution
+to the next because nothing is ever reused.
 
 Everything fixed when a container is created (image, limits, network mode)
 forms its :class:`ContainerSpec`; the pool keeps idle containers per spec.
@@ -31,7 +32,9 @@ from docker.errors import APIError, DockerException, ImageNotFound, NotFound
 from .agent import AgentClient
 from .host import pid_alive
 from .models import NetworkMode, ResourceLimits
+from .uids import LeasedUid, NoFreeUid, UidAllocator
 from .sandbox import (
+    CONTROL_IN_CONTAINER,
     MANAGED_LABEL,
     OWNER_HOST_LABEL,
     OWNER_PID_LABEL,
@@ -42,9 +45,13 @@ from .sandbox import (
 
 log = logging.getLogger(__name__)
 
-SCRIPT_UID = 10001
 AGENT_READY_TIMEOUT_S = 30.0
 OWNER_FILE = "owner.json"
+AGENT_FILE = "agent"
+# Podman may refuse to remove a container whose PID 1 was just OOM-killed
+# ("container state improper") until it has noticed the exit: retry, with
+# these pauses in between.
+REMOVE_RETRY_DELAYS_S = (0.2, 0.5, 1.0, 2.0, 4.0)
 
 
 class PoolError(RuntimeError):
@@ -79,6 +86,8 @@ class PooledContainer:
     container_id: str
     spec: ContainerSpec
     slot_dir: Path
+    uid: LeasedUid
+    host_pid: int
     created_at: float = field(default_factory=time.monotonic)
 
     @property
@@ -86,18 +95,15 @@ class PooledContainer:
         return self.slot_dir / "scripts"
 
     @property
-    def work_dir(self) -> Path:
-        return self.slot_dir / "work"
-
-    @property
     def control_dir(self) -> Path:
-        return self.slot_dir / "control"
+        """The agent's folder (a tmpfs in the container), seen from the host."""
+        return Path(f"/proc/{self.host_pid}/root{CONTROL_IN_CONTAINER}")
 
-    def make_work_subdir(self, name: str) -> Path:
-        """A folder in /work that the script's user can write."""
-        path = self.work_dir / name
-        path.mkdir(exist_ok=True)
-        _give_to_script_user(path)
+    def host_folder(self, name: str) -> Path:
+        """An empty host folder of this slot, not mounted in the container
+        (where the engine unpacks what the agent sends, e.g. a build)."""
+        path = self.slot_dir / name
+        path.mkdir()
         return path
 
     @property
@@ -105,11 +111,11 @@ class PooledContainer:
         return AgentClient(self.control_dir / SOCKET_NAME)
 
 
-def _give_to_script_user(path: Path) -> None:
+def _link_or_copy(source: Path, target: Path) -> None:
     try:
-        os.chown(path, SCRIPT_UID, SCRIPT_UID)
-    except PermissionError:
-        path.chmod(0o777)  # rootless engines map users differently
+        os.link(source, target)
+    except OSError:  # another filesystem
+        shutil.copy2(source, target)
 
 
 class ContainerPool:
@@ -120,8 +126,10 @@ class ContainerPool:
         agent_binary: Path,
         temp_root: Path,
         enabled: bool = True,
+        uids: UidAllocator | None = None,
     ) -> None:
         self.client = client
+        self.uids = uids or UidAllocator()
         self.policy = policy
         self.agent_binary = agent_binary
         self.temp_root = temp_root
@@ -219,25 +227,34 @@ class ContainerPool:
 
     def _new_slot(self) -> Path:
         slot = self.temp_root / uuid.uuid4().hex[:12]
-        for name, mode in (("scripts", 0o755), ("work", 0o700), ("control", 0o700)):
-            path = slot / name
-            path.mkdir(parents=True, mode=mode)
-            if name != "scripts":
-                _give_to_script_user(path)
+        (slot / "scripts").mkdir(parents=True, mode=0o755)
+        # The agent is mounted from the slot, not from the data directory, so
+        # the container's mountinfo names no more of the host than the slot.
+        _link_or_copy(self.agent_binary, slot / AGENT_FILE)
         (slot / OWNER_FILE).write_text(json.dumps({"pid": os.getpid(), "host": socket.gethostname()}))
         slot.chmod(0o755)
         return slot
 
     def _create(self, spec: ContainerSpec) -> PooledContainer:
+        try:
+            uid = self.uids.lease()
+        except NoFreeUid as error:
+            raise PoolError(str(error)) from error
+        try:
+            return self._create_as(spec, uid)
+        except BaseException:
+            uid.release()  # _create_as removed the container, if any
+            raise
+
+    def _create_as(self, spec: ContainerSpec, uid: LeasedUid) -> PooledContainer:
         slot = self._new_slot()
         options = self.policy.container_options(
             image=spec.image,
             limits=spec.limits,
             network_mode=spec.network_mode,
+            uid=uid.uid,
             scripts_dir=slot / "scripts",
-            work_dir=slot / "work",
-            control_dir=slot / "control",
-            agent_binary=self.agent_binary,
+            agent_binary=slot / AGENT_FILE,
             environment=dict(spec.environment),
             labels={
                 MANAGED_LABEL: "true",
@@ -250,6 +267,7 @@ class ContainerPool:
         try:
             container_id = self.client.containers.create(**options).id
             self.client.api.start(container_id)
+            host_pid = int(self.client.api.inspect_container(container_id)["State"]["Pid"])
         except ImageNotFound as error:
             shutil.rmtree(slot, ignore_errors=True)
             raise PoolError(f"runtime image {spec.image} is missing; build it with `stellascript runtimes build`") from error
@@ -257,11 +275,12 @@ class ContainerPool:
             self._remove_quietly(container_id)
             shutil.rmtree(slot, ignore_errors=True)
             raise PoolError(f"cannot start a container from {spec.image}: {error}") from error
-        pooled = PooledContainer(container_id=container_id, spec=spec, slot_dir=slot)
+        pooled = PooledContainer(container_id=container_id, spec=spec, slot_dir=slot, uid=uid, host_pid=host_pid)
         try:
             self._wait_for_agent(pooled)
         except PoolError:
-            self._destroy(pooled)
+            self._remove_quietly(container_id)
+            shutil.rmtree(slot, ignore_errors=True)
             raise
         return pooled
 
@@ -285,18 +304,37 @@ class ContainerPool:
         except (APIError, NotFound):
             return "(no logs)"
 
-    def _remove_quietly(self, container_id: str | None) -> None:
+    def _remove_quietly(self, container_id: str | None) -> bool:
+        """Remove the container, retrying what the engine refuses for a
+        moment; False (logged) when it is still there."""
         if container_id is None:
-            return
+            return True
+        for delay in (*REMOVE_RETRY_DELAYS_S, None):
+            try:
+                self.client.api.remove_container(container_id, force=True, v=True)
+                return True
+            except NotFound:
+                return True
+            except APIError as error:
+                if delay is None:
+                    log.warning("could not remove container %s: %s", container_id[:12], error)
+                    return False
+                log.debug("removing %s: %s; retrying", container_id[:12], error)
+                self._kill_quietly(container_id)
+                time.sleep(delay)
+        return False
+
+    def _kill_quietly(self, container_id: str) -> None:
         try:
-            self.client.api.remove_container(container_id, force=True, v=True)
-        except NotFound:
-            return
-        except APIError as error:
-            log.warning("could not remove container %s: %s", container_id[:12], error)
+            self.client.api.kill(container_id)
+        except (APIError, NotFound) as error:  # already stopped, or gone
+            log.debug("kill %s before removal: %s", container_id[:12], error)
 
     def _destroy(self, pooled: PooledContainer) -> None:
-        self._remove_quietly(pooled.container_id)
+        if self._remove_quietly(pooled.container_id):
+            # Only now may another container have this uid: none of this
+            # one's processes is left to count against it.
+            pooled.uid.release()
         shutil.rmtree(pooled.slot_dir, ignore_errors=True)
 
     def remove_orphans(self) -> int:

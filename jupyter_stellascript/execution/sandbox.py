@@ -1,12 +1,23 @@
 """The sandbox policy: how a script's container is locked down.
 
 Everything here is on by default and applies to pooled and cold containers
-alike: non-root user, read-only root filesystem, no capabilities, no new
-privileges, pids/memory (no swap)/CPU/file-size/open-file limits, a small
-tmpfs /tmp, and no network unless the run asks for one (that the RunPolicy
-allows, checked before a container is asked for). The containers that resolve dependencies (``dependencies/base.py``)
-are made by the same ``hardened_container``, with their own limits and the
-host's network.
+alike: a non-root user of its own (a uid no other live run has, see
+uids.py), a read-only root filesystem, no capabilities, no new privileges,
+pids/memory (no swap)/CPU/file-size/open-file/process limits, size-limited
+tmpfs /work and /tmp, and no network unless the run asks for one (that the
+RunPolicy allows, checked before a container is asked for). The containers
+that resolve dependencies (``dependencies/base.py``) are made by the same
+``hardened_container``, with their own limits and the host's network.
+
+Every writable path of a run is a tmpfs of a bounded size, charged to the
+run's memory: /work (``work_bytes``, at most half the memory), /tmp
+(``tmpfs_bytes``) and /dev/shm (``shm_bytes``, an eighth of the memory, at
+most 64 MiB), so that filling them all still leaves the script and the agent
+room to run and report. The agent's control folder (its socket) is a tiny
+tmpfs too, which the host reaches through ``/proc/<pid>/root``: the only host
+folders a run sees are its read-only /scripts and the agent binary. /var/tmp and /run, which
+Podman adds as unbounded tmpfs to a read-only container, are replaced by
+tiny ones the script cannot write.
 """
 
 from __future__ import annotations
@@ -21,7 +32,8 @@ from docker.types import Mount, Ulimit
 from .container_engine import host_bounded_limit
 from .models import NetworkMode, ResourceLimits
 
-SCRIPT_USER = "10001:10001"
+SCRIPT_GID = 10001
+SCRIPT_USER = f"10001:{SCRIPT_GID}"
 AGENT_IN_CONTAINER = "/opt/stellascript/bin/stellascript-agent"
 CONTROL_IN_CONTAINER = "/run/stellascript"
 SOCKET_NAME = "agent.sock"
@@ -31,12 +43,34 @@ OWNER_HOST_LABEL = "io.stellascript.owner-host"
 POOL_KEY_LABEL = "io.stellascript.pool-key"
 
 
-# RLIMIT_NPROC counts every process of the script's uid across all containers
-# (there is no user namespace), so it is a shared ceiling, not a per-run one:
-# the pids limit is what binds a run. It cannot be raised much further: the
-# engine's own hard limit (32768 for a Podman service started from a shell
-# here) caps what runc may set, and a higher value fails every start.
-_NPROC = host_bounded_limit(resource.RLIMIT_NPROC, 4096)
+# RLIMIT_NPROC counts every process of a uid across all containers (there is
+# no user namespace). A run has a uid of its own, so for it the limit is the
+# pids limit; containers that share the default user (dependency
+# resolutions) get a shared ceiling. That cannot be raised much: the engine's
+# own hard limit (32768 for a Podman service started from a shell here) caps
+# what runc may set, and a higher value fails every start.
+_SHARED_NPROC = host_bounded_limit(resource.RLIMIT_NPROC, 4096)
+
+# Podman mounts an unbounded tmpfs at /run and /var/tmp of a read-only
+# container; these replace them (root's, mode 755: the script cannot write).
+# notmpcopyup: the image's 1777 /var/tmp would be copied up otherwise.
+_CLOSED_TMPFS = "rw,nosuid,nodev,noexec,size=64k,mode=0755,notmpcopyup"
+
+
+MAX_SHM_BYTES = 64 * 1024 * 1024
+
+
+def shm_bytes(memory_bytes: int) -> int:
+    return min(MAX_SHM_BYTES, memory_bytes // 8)
+
+
+# The agent's socket folder: its user's, and too small to be scratch space.
+CONTROL_TMPFS = "rw,nosuid,nodev,noexec,size=64k,mode=0700,U"
+
+
+def work_tmpfs(size_bytes: int) -> str:
+    """The options of a run's /work: its own user's (U), 0700, ``size_bytes``."""
+    return f"rw,nosuid,nodev,size={size_bytes},mode=0700,U"
 
 
 class SandboxPolicy:
@@ -49,9 +83,8 @@ class SandboxPolicy:
         image: str,
         limits: ResourceLimits,
         network_mode: NetworkMode,
+        uid: int,
         scripts_dir: Path,
-        work_dir: Path,
-        control_dir: Path,
         agent_binary: Path,
         environment: dict[str, str],
         labels: dict[str, str],
@@ -71,10 +104,12 @@ class SandboxPolicy:
             tmpfs_bytes=limits.tmpfs_bytes,
             cpus=limits.cpus,
             file_size_bytes=limits.file_size_bytes,
+            user=f"{uid}:{SCRIPT_GID}",
+            nproc=limits.pids,
+            shm_size=shm_bytes(int(limits.memory_bytes)),
+            tmpfs={"/work": work_tmpfs(limits.work_bytes), CONTROL_IN_CONTAINER: CONTROL_TMPFS},
             mounts=[
                 Mount("/scripts", str(scripts_dir), type="bind", read_only=True),
-                Mount("/work", str(work_dir), type="bind", read_only=False),
-                Mount(CONTROL_IN_CONTAINER, str(control_dir), type="bind", read_only=False),
                 Mount(AGENT_IN_CONTAINER, str(agent_binary), type="bind", read_only=True),
             ],
         )
@@ -97,6 +132,9 @@ def hardened_container(
     cpus: float | None = None,
     file_size_bytes: int | None = None,
     user: str = SCRIPT_USER,
+    nproc: int | None = None,
+    tmpfs: dict[str, str] | None = None,
+    shm_size: int | None = None,
 ) -> dict[str, Any]:
     """Keyword arguments for ``client.containers.create`` of any container
     Stella Script starts from a runtime image: a script's run, or a package
@@ -105,19 +143,21 @@ def hardened_container(
     Always: an unprivileged ``user``, a read-only root filesystem, no
     capabilities, no new privileges, memory without swap, a pids limit, no
     core dumps, a host-bounded process limit, an open-files limit, and a
-    private nosuid/nodev tmpfs /tmp. What differs between uses is a
+    private nosuid/nodev tmpfs /tmp, and closed /run and /var/tmp. What differs between uses is a
     parameter: the network (a run's is checked against the policy by the
     caller; a resolution uses the host's to reach registries), the sizes,
     and the optional CPU and file-size limits (a package manager writes
     archives larger than a script's file-size limit, and has no CPU share
-    to keep).
+    to keep), ``nproc`` (the shared ceiling unless the user is the
+    container's own), more ``tmpfs`` mounts (a run's /work) and the size
+    of /dev/shm (the engine's default, 64 MB, unless given).
     """
     ulimits = [
         Ulimit(name="nofile", soft=open_files, hard=open_files),
         Ulimit(name="core", soft=0, hard=0),
         # Set explicitly: some engines' defaults exceed the host's hard
         # limit, and the container then fails to start.
-        Ulimit(name="nproc", soft=_NPROC, hard=_NPROC),
+        Ulimit(name="nproc", soft=nproc or _SHARED_NPROC, hard=nproc or _SHARED_NPROC),
     ]
     if file_size_bytes is not None:
         ulimits.append(Ulimit(name="fsize", soft=file_size_bytes, hard=file_size_bytes))
@@ -137,9 +177,16 @@ def hardened_container(
         "mem_limit": memory_bytes,
         "memswap_limit": memory_bytes,  # equal to the memory limit: no swap
         "ulimits": ulimits,
-        "tmpfs": {"/tmp": f"rw,nosuid,nodev,size={tmpfs_bytes},mode=1777"},
+        "tmpfs": {
+            "/tmp": f"rw,nosuid,nodev,size={tmpfs_bytes},mode=1777",
+            "/var/tmp": _CLOSED_TMPFS,
+            "/run": _CLOSED_TMPFS,
+            **(tmpfs or {}),
+        },
         "mounts": mounts,
     }
     if cpus is not None:
         options["nano_cpus"] = int(cpus * 1e9)
+    if shm_size is not None:
+        options["shm_size"] = shm_size
     return options

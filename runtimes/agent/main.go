@@ -6,11 +6,21 @@
 //
 // Protocol, one request per connection:
 //
-//	host  -> agent: one JSON line {"argv": [...], "env": {...}, "cwd": "..."}
+//	host  -> agent: one JSON line {"argv": [...], "env": {...}, "cwd": "...",
+//	                "mkdirs": [...]}, or {"archive": "/work/build"},
 //	                or {"ping": true}
 //	agent -> host:  frames of [kind byte][uint32 big-endian length][payload]
 //	                kind 1 = stdout bytes, 2 = stderr bytes,
-//	                kind 3 = final JSON report (exit code, signal, peak memory).
+//	                kind 3 = final JSON report (exit code, signal, peak memory,
+//	                the writable filesystems that filled up).
+//
+// An archive request sends the folder as a tar stream in stdout frames: /work
+// is a tmpfs inside the container, so a compile step's output reaches the
+// host's compile cache this way.
+//
+// The script, not the agent, is what the kernel kills when the container runs
+// out of memory: its oom_score_adj is raised to the maximum, and the agent
+// lowers its own as far as it may.
 //
 // When the process ends, everything left in its process group is killed. The
 // host still removes the whole container after each execution, which is what
@@ -18,6 +28,7 @@
 package main
 
 import (
+	"archive/tar"
 	"bufio"
 	"encoding/binary"
 	"encoding/json"
@@ -47,11 +58,21 @@ const (
 const drainGrace = 2 * time.Second
 
 type request struct {
-	Ping bool              `json:"ping"`
-	Argv []string          `json:"argv"`
-	Env  map[string]string `json:"env"`
-	Cwd  string            `json:"cwd"`
+	Ping    bool              `json:"ping"`
+	Argv    []string          `json:"argv"`
+	Env     map[string]string `json:"env"`
+	Cwd     string            `json:"cwd"`
+	Mkdirs  []string          `json:"mkdirs"`
+	Archive string            `json:"archive"`
 }
+
+// writablePaths are the run's own size-limited filesystems: one that is full
+// when (or while) the command fails is why it failed.
+var writablePaths = []string{"/work", "/tmp"}
+
+// fullPollInterval: how often a running command's filesystems are checked, so
+// that a file written until ENOSPC and deleted before exit is still noticed.
+const fullPollInterval = 100 * time.Millisecond
 
 type report struct {
 	ExitCode    int    `json:"exit_code"`
@@ -61,6 +82,9 @@ type report struct {
 	StartError  string `json:"start_error,omitempty"`
 	DurationNs  int64  `json:"duration_ns"`
 	Ready       bool   `json:"ready,omitempty"`
+	// FullFilesystems lists the writablePaths that had no free block or
+	// inode left at some check during the command.
+	FullFilesystems []string `json:"full_filesystems,omitempty"`
 }
 
 // frameWriter serialises frames from the stdout and stderr pumps.
@@ -135,7 +159,91 @@ func childEnv(extra map[string]string) []string {
 	return out
 }
 
+// isFull says whether a filesystem has no block or no inode left.
+func isFull(path string) bool {
+	var stat syscall.Statfs_t
+	if err := syscall.Statfs(path, &stat); err != nil {
+		return false
+	}
+	return stat.Bfree == 0 || (stat.Files > 0 && stat.Ffree == 0)
+}
+
+// fullWatcher records which writable filesystems were ever full while a
+// command ran.
+type fullWatcher struct {
+	mu   sync.Mutex
+	full map[string]bool
+	stop chan struct{}
+	done chan struct{}
+}
+
+func watchFull() *fullWatcher {
+	f := &fullWatcher{full: map[string]bool{}, stop: make(chan struct{}), done: make(chan struct{})}
+	go func() {
+		defer close(f.done)
+		ticker := time.NewTicker(fullPollInterval)
+		defer ticker.Stop()
+		for {
+			f.check()
+			select {
+			case <-f.stop:
+				return
+			case <-ticker.C:
+			}
+		}
+	}()
+	return f
+}
+
+func (f *fullWatcher) check() {
+	for _, path := range writablePaths {
+		if isFull(path) {
+			f.mu.Lock()
+			f.full[path] = true
+			f.mu.Unlock()
+		}
+	}
+}
+
+// finish stops polling, checks once more and returns the full filesystems.
+func (f *fullWatcher) finish() []string {
+	close(f.stop)
+	<-f.done
+	f.check()
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var paths []string
+	for _, path := range writablePaths {
+		if f.full[path] {
+			paths = append(paths, path)
+		}
+	}
+	return paths
+}
+
+// makeOOMVictim raises a process's oom_score_adj to the maximum. Raising is
+// allowed to an unprivileged process; the tiny window between start and
+// this write is before the command has run any of its own code.
+func makeOOMVictim(pid int) {
+	_ = os.WriteFile(fmt.Sprintf("/proc/%d/oom_score_adj", pid), []byte("1000"), 0)
+}
+
+// protectSelf lowers the agent's oom_score_adj as far as it is permitted (a
+// process without CAP_SYS_RESOURCE may not go below its starting value).
+func protectSelf() {
+	for _, value := range []string{"-1000", "-500", "0"} {
+		if os.WriteFile("/proc/self/oom_score_adj", []byte(value), 0) == nil {
+			return
+		}
+	}
+}
+
 func runCommand(req request, w *frameWriter, conn net.Conn) report {
+	for _, dir := range req.Mkdirs {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return report{ExitCode: 127, StartError: err.Error()}
+		}
+	}
 	cmd := exec.Command(req.Argv[0], req.Argv[1:]...)
 	cmd.Env = childEnv(req.Env)
 	cmd.Dir = req.Cwd
@@ -153,6 +261,8 @@ func runCommand(req request, w *frameWriter, conn net.Conn) report {
 	if err := cmd.Start(); err != nil {
 		return report{ExitCode: 127, StartError: err.Error()}
 	}
+	makeOOMVictim(cmd.Process.Pid)
+	full := watchFull()
 	// If the host hangs up (timeout, cancel), stop the whole group at once.
 	hangup := make(chan struct{})
 	go func() {
@@ -170,7 +280,7 @@ func runCommand(req request, w *frameWriter, conn net.Conn) report {
 	// Wait for the process itself, not for its pipes: a background child
 	// holding stdout open must not keep the run alive after the script ends.
 	state, waitErr := cmd.Process.Wait()
-	rep := report{DurationNs: time.Since(started).Nanoseconds()}
+	rep := report{DurationNs: time.Since(started).Nanoseconds(), FullFilesystems: full.finish()}
 	// Children the script left behind in its group go with it.
 	_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 	drained := make(chan struct{})
@@ -226,6 +336,63 @@ func reapOrphans() {
 	}
 }
 
+// frameStream is an io.Writer of stdout frames.
+type frameStream struct{ w *frameWriter }
+
+func (s frameStream) Write(p []byte) (int, error) {
+	if err := s.w.write(frameStdout, p); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+// sendArchive streams root as a tar of its regular files and folders (names
+// relative to root) in stdout frames.
+func sendArchive(root string, w *frameWriter) report {
+	buffered := bufio.NewWriterSize(frameStream{w}, 256*1024)
+	archive := tar.NewWriter(buffered)
+	err := filepath.Walk(root, func(path string, info os.FileInfo, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(root, path)
+		if err != nil || rel == "." {
+			return err
+		}
+		if !info.Mode().IsRegular() && !info.IsDir() {
+			return fmt.Errorf("%s: only files and folders can be sent, not %s", rel, info.Mode().Type())
+		}
+		header, err := tar.FileInfoHeader(info, "")
+		if err != nil {
+			return err
+		}
+		header.Name = filepath.ToSlash(rel)
+		if err := archive.WriteHeader(header); err != nil {
+			return err
+		}
+		if info.IsDir() {
+			return nil
+		}
+		file, err := os.Open(path)
+		if err != nil {
+			return err
+		}
+		defer file.Close()
+		_, err = io.Copy(archive, file)
+		return err
+	})
+	if err == nil {
+		err = archive.Close()
+	}
+	if err == nil {
+		err = buffered.Flush()
+	}
+	if err != nil {
+		return report{ExitCode: 1, StartError: "archive: " + err.Error()}
+	}
+	return report{}
+}
+
 func serve(conn net.Conn) {
 	defer conn.Close()
 	reader := bufio.NewReader(conn)
@@ -241,6 +408,10 @@ func serve(conn net.Conn) {
 	}
 	if req.Ping {
 		sendReport(w, report{Ready: true})
+		return
+	}
+	if req.Archive != "" {
+		sendReport(w, sendArchive(req.Archive, w))
 		return
 	}
 	if len(req.Argv) == 0 {
@@ -286,6 +457,7 @@ func main() {
 	// must never need a new thread while the script holds every pid.
 	runtime.GOMAXPROCS(2)
 	reserveThreads(8)
+	protectSelf()
 	socketPath := os.Args[1]
 	_ = os.Remove(socketPath)
 	// Listen under a temporary name and rename into place, so the host never

@@ -17,7 +17,6 @@ from jupyter_stellascript.execution.models import NetworkMode, ResourceLimits
 from jupyter_stellascript.execution.sandbox import (
     AGENT_IN_CONTAINER,
     CONTROL_IN_CONTAINER,
-    SCRIPT_USER,
     SandboxPolicy,
     hardened_container,
 )
@@ -25,8 +24,12 @@ from jupyter_stellascript.execution.sandbox import (
 MIB = 1024 * 1024
 
 
-def assert_hardened(options: dict[str, Any], *, memory: int, pids: int, tmpfs: int) -> None:
-    """Every option of the fixed hardening, whatever the container is for."""
+CLOSED = "rw,nosuid,nodev,noexec,size=64k,mode=0755,notmpcopyup"
+
+
+def assert_hardened(options: dict[str, Any], *, memory: int, pids: int, tmpfs: int, nproc: int | None = None) -> dict[str, str]:
+    """Every option of the fixed hardening, whatever the container is for;
+    returns the tmpfs mounts beyond /tmp, /var/tmp and /run."""
     assert options["user"] and not options["user"].startswith(("0:", "root")) and options["user"] != "0"
     assert options["read_only"] is True
     assert options["cap_drop"] == ["ALL"] and "cap_add" not in options and "privileged" not in options
@@ -35,27 +38,37 @@ def assert_hardened(options: dict[str, Any], *, memory: int, pids: int, tmpfs: i
     assert options["pids_limit"] == pids
     ulimits = {u["Name"]: (u["Soft"], u["Hard"]) for u in options["ulimits"]}
     assert ulimits["core"] == (0, 0)
-    nproc = host_bounded_limit(resource.RLIMIT_NPROC, 4096)
+    nproc = nproc or host_bounded_limit(resource.RLIMIT_NPROC, 4096)
     assert ulimits["nproc"] == (nproc, nproc)
     assert ulimits["nofile"][0] == ulimits["nofile"][1] > 0
-    assert options["tmpfs"] == {"/tmp": f"rw,nosuid,nodev,size={tmpfs},mode=1777"}
+    mounts = dict(options["tmpfs"])
+    assert mounts.pop("/tmp") == f"rw,nosuid,nodev,size={tmpfs},mode=1777"
+    # Podman's own unbounded /var/tmp and /run are replaced by closed, tiny ones.
+    assert mounts.pop("/var/tmp") == CLOSED and mounts.pop("/run") == CLOSED
+    return mounts
 
 
 LIMITS = ResourceLimits(memory_bytes=256 * MIB, cpus=1.5, pids=128, file_size_bytes=8 * MIB, open_files=512,
-                        tmpfs_bytes=16 * MIB)
+                        tmpfs_bytes=16 * MIB, work_bytes=100 * MIB)
 
 
 def run_options(policy: SandboxPolicy, network: NetworkMode, tmp_path: Path) -> dict[str, Any]:
     return policy.container_options(
-        image="stella-runtime/python:latest", limits=LIMITS, network_mode=network,
-        scripts_dir=tmp_path / "scripts", work_dir=tmp_path / "work", control_dir=tmp_path / "control",
+        image="stella-runtime/python:latest", limits=LIMITS, network_mode=network, uid=10042,
+        scripts_dir=tmp_path / "scripts",
         agent_binary=tmp_path / "agent", environment={"A": "1"}, labels={"l": "v"})
 
 
 def test_a_run_container_has_every_hardening_option_and_the_runs_limits(tmp_path):
     options = run_options(SandboxPolicy(), NetworkMode.NONE, tmp_path)
-    assert_hardened(options, memory=256 * MIB, pids=128, tmpfs=16 * MIB)
-    assert options["user"] == SCRIPT_USER
+    # Its own uid, so its process limit (nproc) binds it alone: it is the pids limit.
+    extra = assert_hardened(options, memory=256 * MIB, pids=128, tmpfs=16 * MIB, nproc=128)
+    assert options["user"] == "10042:10001"
+    # /work is a tmpfs of the run's own size, owned by its user (U); /dev/shm an eighth of the memory.
+    # The agent's control folder is a tiny tmpfs of its own (the host reaches it through /proc/<pid>/root).
+    assert extra == {"/work": f"rw,nosuid,nodev,size={100 * MIB},mode=0700,U",
+                     CONTROL_IN_CONTAINER: "rw,nosuid,nodev,noexec,size=64k,mode=0700,U"}
+    assert options["shm_size"] == 32 * MIB
     assert options["network_mode"] == "none"
     assert options["nano_cpus"] == 1_500_000_000
     ulimits = {u["Name"]: (u["Soft"], u["Hard"]) for u in options["ulimits"]}
@@ -65,8 +78,7 @@ def test_a_run_container_has_every_hardening_option_and_the_runs_limits(tmp_path
     assert options["environment"] == {"A": "1"} and options["labels"] == {"l": "v"}
     mounts = {m["Target"]: (m["Source"], m["ReadOnly"]) for m in options["mounts"]}
     assert mounts == {
-        "/scripts": (str(tmp_path / "scripts"), True), "/work": (str(tmp_path / "work"), False),
-        CONTROL_IN_CONTAINER: (str(tmp_path / "control"), False), AGENT_IN_CONTAINER: (str(tmp_path / "agent"), True)}
+        "/scripts": (str(tmp_path / "scripts"), True), AGENT_IN_CONTAINER: (str(tmp_path / "agent"), True)}
 
 
 def test_a_run_container_gets_the_network_its_checked_request_names(tmp_path):
@@ -80,8 +92,16 @@ def test_optional_limits_are_left_out_only_when_not_given():
     options = hardened_container(
         image="i", entrypoint=[], command=["true"], working_dir="/out", environment={}, labels={}, mounts=[],
         network_mode="host", memory_bytes=64 * MIB, pids=32, open_files=100, tmpfs_bytes=MIB, user="20000:20000")
-    assert_hardened(options, memory=64 * MIB, pids=32, tmpfs=MIB)
+    assert assert_hardened(options, memory=64 * MIB, pids=32, tmpfs=MIB) == {}
     assert options["user"] == "20000:20000"
+    assert "shm_size" not in options
     assert "nano_cpus" not in options
     assert "fsize" not in {u["Name"] for u in options["ulimits"]}
     assert {u["Name"]: u["Soft"] for u in options["ulimits"]}["nofile"] == 100
+
+
+def test_work_is_at_most_half_the_memory_once_a_runs_memory_is_known():
+    # /work's pages are the run's memory: a full /work must leave the script room.
+    assert LIMITS.with_overrides().work_bytes == 100 * MIB
+    assert LIMITS.with_overrides(memory_bytes=128 * MIB).work_bytes == 64 * MIB
+    assert LIMITS.with_overrides(memory_bytes=MIB * 1024).work_bytes == 100 * MIB
