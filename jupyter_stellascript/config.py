@@ -25,7 +25,7 @@ from .execution.models import NetworkMode
 from .execution.policy import RunPolicy
 from .languages import LANGUAGES
 from .languages.base import PoolDefaults
-from .paths import DEFAULT_TEMP_PATH, data_dir
+from .paths import data_dir, temp_dir
 from .units import parse_duration, parse_size
 
 
@@ -53,7 +53,8 @@ class StellaScript(Configurable):
     default_timeouts = Dict({}, config=True, help="Default timeout per language, e.g. {'java': '10m'}.")
     resource_limits = Dict(
         {}, config=True,
-        help="Resource limits per language, e.g. {'bash': {'cpu': '0.5', 'memory': '256m'}}.",
+        help="Resource limits per language, e.g. {'bash': {'cpu': '0.5', 'memory': '256m', 'disk': '64m'}} "
+        "(disk: the size of /work, a tmpfs charged to the memory, at most half of it).",
     )
     disabled_languages = Dict({}, config=True, help="Languages to refuse, e.g. {'csharp': True}.")
 
@@ -61,7 +62,7 @@ class StellaScript(Configurable):
     max_concurrent = Int(10, config=True, help="Executions running at once; the rest queue in order.")
     default_network_mode = Unicode("none", config=True, help="Network mode of a run that asks for none: none, bridge or host.")
     allow_host_network = Bool(False, config=True, help="Allow runs to ask for host networking.")
-    temp_path = Unicode(DEFAULT_TEMP_PATH, config=True, help="Where per-container folders live (keep it short: it holds Unix sockets).")
+    temp_path = Unicode(config=True, help="Where per-container folders live (default: $STELLASCRIPT_TEMP or /tmp/stella-scripts).")
     output_cap = Unicode("1m", config=True, help="Most stdout (and, separately, stderr) kept per run.")
     max_timeout = Unicode("1h", config=True, help="Longest timeout a run may ask for.")
     max_memory = Unicode("8g", config=True, help="Most memory a run may ask for (memory in an execute body), e.g. 8g.")
@@ -144,12 +145,13 @@ class StellaScript(Configurable):
             except ValueError as error:
                 problems.append(f"StellaScript.default_timeouts[{language!r}]: {error}")
         for language, limits in self.resource_limits.items():
-            if not isinstance(limits, dict) or set(limits) - {"cpu", "memory", "pids"}:
-                problems.append(f"StellaScript.resource_limits[{language!r}] must be a dict with cpu, memory and/or pids")
+            if not isinstance(limits, dict) or set(limits) - {"cpu", "memory", "pids", "disk"}:
+                problems.append(f"StellaScript.resource_limits[{language!r}] must be a dict with cpu, memory, pids and/or disk")
                 continue
             try:
-                if "memory" in limits:
-                    parse_size(limits["memory"])
+                for size in ("memory", "disk"):
+                    if size in limits:
+                        parse_size(limits[size])
                 if "cpu" in limits and not 0 < float(limits["cpu"]) <= 64:
                     raise ValueError(f"cpu {limits['cpu']!r} must be between 0 and 64")
             except ValueError as error:
@@ -163,6 +165,10 @@ class StellaScript(Configurable):
                 problems.append(f"StellaScript.default_network_mode: {error}")
         if problems:
             raise TraitError("invalid Stella Script configuration:\n  " + "\n  ".join(problems))
+
+    @default("temp_path")
+    def _default_temp_path(self) -> str:
+        return str(temp_dir())  # $STELLASCRIPT_TEMP, as for every other command
 
     # -- derived --------------------------------------------------------------------
 
@@ -185,6 +191,7 @@ class StellaScript(Configurable):
                 memory_bytes=parse_size(values["memory"]) if "memory" in values else base.memory_bytes,
                 cpus=float(values["cpu"]) if "cpu" in values else base.cpus,
                 pids=int(values["pids"]) if "pids" in values else base.pids,
+                work_bytes=parse_size(values["disk"]) if "disk" in values else base.work_bytes,
             )
         return RunPolicy(
             default_network_mode=NetworkMode(self.default_network_mode),

@@ -13,8 +13,8 @@ from jupyter_core.paths import jupyter_data_dir
 
 DATA_ENV = "STELLASCRIPT_DATA"
 TEMP_ENV = "STELLASCRIPT_TEMP"
-# Short on purpose: per-container Unix sockets live under it and socket paths
-# are limited to 108 bytes.
+# Per-container folders (a run's /scripts and its agent binary), for every
+# command including `stellascript serve` (c.StellaScript.temp_path defaults to it).
 DEFAULT_TEMP_PATH = "/tmp/stella-scripts"
 
 

@@ -55,7 +55,7 @@ class ResourceLimits:
     open_files: int = 1024
     tmpfs_bytes: int = 64 * 1024 * 1024
     # The size of /work, a tmpfs charged to the run's memory (at most half of
-    # it once resolved, see with_overrides).
+    # it once resolved, see with_overrides; /tmp at most a quarter).
     work_bytes: int = 256 * 1024 * 1024
 
     def with_overrides(self, memory_bytes: int | None = None, cpus: float | None = None) -> "ResourceLimits":
@@ -64,10 +64,12 @@ class ResourceLimits:
             self,
             memory_bytes=memory_bytes,
             cpus=cpus if cpus is not None else self.cpus,
-            # /work's pages are the run's memory: a /work as large as the
-            # memory would leave nothing for the script (nor for the agent
-            # that reports it), so it gets half at most.
+            # Tmpfs pages are the run's memory, and killing a process frees
+            # none of them: /work gets half of it at most and /tmp a quarter
+            # (/dev/shm an eighth, sandbox.shm_bytes), so that with all of
+            # them full the script and the agent that reports still fit.
             work_bytes=min(self.work_bytes, memory_bytes // 2),
+            tmpfs_bytes=min(self.tmpfs_bytes, memory_bytes // 4),
         )
 
     def to_dict(self) -> dict[str, Any]:

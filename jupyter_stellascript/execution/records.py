@@ -29,7 +29,7 @@ class ResourceLimits(BaseModel):
     file_size_bytes: int
     open_files: int
     tmpfs_bytes: int
-    work_bytes: int | None = Field(default=None, description="The size of /work (at most half the memory).")
+    work_bytes: int | None = Field(default=None, description="The size of /work (at most half the memory; /tmp at most a quarter).")
 
 
 class ExecutionRecord(BaseModel):

@@ -11,13 +11,13 @@ that resolve dependencies (``dependencies/base.py``) are made by the same
 
 Every writable path of a run is a tmpfs of a bounded size, charged to the
 run's memory: /work (``work_bytes``, at most half the memory), /tmp
-(``tmpfs_bytes``) and /dev/shm (``shm_bytes``, an eighth of the memory, at
+(``tmpfs_bytes``, at most a quarter) and /dev/shm (``shm_bytes``, an eighth of the memory, at
 most 64 MiB), so that filling them all still leaves the script and the agent
 room to run and report. The agent's control folder (its socket) is a tiny
 tmpfs too, which the host reaches through ``/proc/<pid>/root``: the only host
 folders a run sees are its read-only /scripts and the agent binary. /var/tmp and /run, which
 Podman adds as unbounded tmpfs to a read-only container, are replaced by
-tiny ones the script cannot write.
+64 KiB ones (the script cannot write /run).
 """
 
 from __future__ import annotations
@@ -44,16 +44,20 @@ POOL_KEY_LABEL = "io.stellascript.pool-key"
 
 
 # RLIMIT_NPROC counts every process of a uid across all containers (there is
-# no user namespace). A run has a uid of its own, so for it the limit is the
-# pids limit; containers that share the default user (dependency
-# resolutions) get a shared ceiling. That cannot be raised much: the engine's
+# no user namespace). A run has a uid of its own, so for it the limit is just
+# above the pids limit: the pids cgroup binds first (and counts its events),
+# and were a uid ever shared, a second run would still find almost no room.
+# Containers that share the default user (dependency resolutions) get a
+# shared ceiling. That cannot be raised much: the engine's
 # own hard limit (32768 for a Podman service started from a shell here) caps
 # what runc may set, and a higher value fails every start.
+NPROC_MARGIN = 32
 _SHARED_NPROC = host_bounded_limit(resource.RLIMIT_NPROC, 4096)
 
 # Podman mounts an unbounded tmpfs at /run and /var/tmp of a read-only
-# container; these replace them (root's, mode 755: the script cannot write).
-# notmpcopyup: the image's 1777 /var/tmp would be copied up otherwise.
+# container; these 64 KiB ones replace them. Root's, mode 755: the script
+# cannot write /run; /var/tmp keeps the image's mode (1777) whatever the
+# options say, so it is 64 KiB of scratch.
 _CLOSED_TMPFS = "rw,nosuid,nodev,noexec,size=64k,mode=0755,notmpcopyup"
 
 
@@ -105,7 +109,7 @@ class SandboxPolicy:
             cpus=limits.cpus,
             file_size_bytes=limits.file_size_bytes,
             user=f"{uid}:{SCRIPT_GID}",
-            nproc=limits.pids,
+            nproc=limits.pids + NPROC_MARGIN,
             shm_size=shm_bytes(int(limits.memory_bytes)),
             tmpfs={"/work": work_tmpfs(limits.work_bytes), CONTROL_IN_CONTAINER: CONTROL_TMPFS},
             mounts=[

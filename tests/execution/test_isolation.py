@@ -14,6 +14,7 @@ even though the warm pool keeps other idle containers around.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import socket
@@ -33,9 +34,13 @@ from jupyter_stellascript.execution.models import (
     NetworkMode,
     TerminationReason,
 )
-from jupyter_stellascript.execution.sandbox import MANAGED_LABEL
+from jupyter_stellascript.execution.policy import RunPolicy
+from jupyter_stellascript.execution.sandbox import MANAGED_LABEL, NPROC_MARGIN
+from jupyter_stellascript.execution.uids import SCRIPT_UIDS
 from jupyter_stellascript.languages import LANGUAGES
+from jupyter_stellascript.paths import data_dir
 from tests.concurrency import run_concurrently
+from tests.servers import RunningServer
 
 pytestmark = pytest.mark.slow
 
@@ -97,7 +102,7 @@ class ContainerProbe:
         self.host_pid = details["State"].get("Pid") or None
         self.agent_ids = process_ids(self.host_pid) if self.host_pid else None
         for mount in details.get("Mounts", []):
-            if mount.get("Destination") == "/work":
+            if mount.get("Destination") == "/scripts":  # /work is a tmpfs; /scripts comes from the slot
                 self.slot_dir = Path(mount["Source"]).parent
                 self.slot_existed = (self.slot_dir / "scripts").is_dir()
 
@@ -106,7 +111,7 @@ class ContainerProbe:
         assert _CONTAINER_ID_PREFIX.match(self.hostname), f"hostname {self.hostname!r} is not a container id prefix"
         assert self.lookup_error is None, self.lookup_error
         assert self.container_id is not None and self.slot_dir is not None
-        assert self.slot_existed, f"the run's slot folder {self.slot_dir} was not where its /work mount said"
+        assert self.slot_existed, f"the run's slot folder {self.slot_dir} was not where its /scripts mount said"
 
 
 def managed_container_ids(docker_client) -> list[str]:
@@ -655,7 +660,8 @@ def test_filesystem_is_read_only_except_work_and_tmp_and_the_script_is_unprivile
     for path in ["/sys/fs/cgroup/memory/memory.limit_in_bytes", "/sys/fs/cgroup/pids/pids.max", "/proc/sys/kernel/hostname"]:
         assert found[path] != "ok", (path, found[path])
 
-    assert found["Uid"] == ["10001"] * 4
+    # A uid of its own from the script range (uids.py), the same real/effective/saved/fs uid.
+    assert len(set(found["Uid"])) == 1 and int(found["Uid"][0]) in SCRIPT_UIDS, found["Uid"]
     assert found["Gid"] == ["10001"] * 4
     assert found["Groups"] == ["10001"]
     assert found["setuid"] == "EPERM"
@@ -719,10 +725,219 @@ public class Main {
     result = run(engine, language, sources[language], timeout_s=180)
     assert result.status is ExecutionStatus.SUCCEEDED, describe(result)
     fields = {line.split(":")[0]: line.split(":", 1)[1].split() for line in result.stdout.splitlines() if ":" in line}
-    assert fields["Uid"] == ["10001"] * 4, result.stdout
+    assert len(set(fields["Uid"])) == 1 and int(fields["Uid"][0]) in SCRIPT_UIDS, result.stdout
     assert int(fields["CapEff"][0], 16) == 0, result.stdout
     assert fields["NoNewPrivs"] == ["1"], result.stdout
     assert "usr-read-only" in result.stdout and "wrote-usr" not in result.stdout
+
+
+# -- writable space: every path bounded, none on the host's disk ----------------------------
+
+
+def slot_files(slot_dir: Path) -> list[str]:
+    """Every file under a run's slot folder on the host, besides what the engine put there."""
+    staged = {"scripts/script.py", "scripts/args.json", "agent", "owner.json"}
+    return [str(path.relative_to(slot_dir)) for path in slot_dir.rglob("*")
+            if path.is_file() and str(path.relative_to(slot_dir)) not in staged]
+
+
+class SlotWatcher(ContainerProbe):
+    """A probe that also lists the slot's files when the script prints a line starting with ``check_at``."""
+
+    def __init__(self, docker_client, check_at: str) -> None:
+        super().__init__(docker_client)
+        self.check_at = check_at.encode()
+        self.files_seen: list[str] | None = None
+
+    def __call__(self, stream: str, data: bytes) -> None:
+        super().__call__(stream, data)
+        if stream == "stdout" and self.files_seen is None and self.slot_dir and b"\n" + self.check_at in self.stdout:
+            self.files_seen = slot_files(self.slot_dir)
+
+
+WORK_FILLER = PRINT_HOSTNAME_PY + """\
+import errno, os, sys, time
+written, failure = 0, None
+try:
+    for i in range({most} // (32 * 1024 * 1024) + 2):  # bounded: with no cap, stop past it
+        with open(f"/work/fill-{{i}}", "wb") as f:
+            for _ in range(32):
+                written += f.write(b"w" * (1024 * 1024))
+except OSError as error:
+    failure = errno.errorcode[error.errno]
+print("filled", written, failure, flush=True)
+time.sleep(1)  # the host looks at the slot folder now
+if failure:
+    sys.exit(f"cannot write: {{failure}}")
+"""
+
+
+def test_work_has_a_total_size_cap_on_no_host_disk_and_hitting_it_is_a_disk_limit(engine, docker_client):
+    limits = engine.limits_for(LANGUAGES["python"])
+    probe = SlotWatcher(docker_client, "filled")
+    result = run(engine, "python", WORK_FILLER.format(most=limits.work_bytes + 64 * MIB), timeout_s=60, on_output=probe)
+
+    probe.assert_found()
+    _, written, failure = result.stdout.splitlines()[1].split()
+    assert failure == "ENOSPC", describe(result)  # many files, each under the file-size limit: the total is capped
+    assert int(written) <= limits.work_bytes
+    assert result.status is ExecutionStatus.FAILED, describe(result)
+    assert result.termination_reason is TerminationReason.DISK_LIMIT, describe(result)
+    assert f"/work ({limits.work_bytes // MIB} MiB) filled up" in result.stderr
+    assert probe.files_seen == [], f"the run's files reached the host's disk: {probe.files_seen[:5]}"
+    assert_container_and_slot_gone(docker_client, probe)
+
+
+def test_a_full_work_is_no_disk_limit_when_the_script_copes_with_it(engine):
+    limits = engine.limits_for(LANGUAGES["python"])
+    coping = WORK_FILLER.format(most=limits.work_bytes + 64 * MIB).replace('sys.exit(f"cannot write: {failure}")', 'print("coped")')
+    result = run(engine, "python", coping, timeout_s=60)
+    assert result.status is ExecutionStatus.SUCCEEDED, describe(result)
+    assert result.termination_reason is None and "coped" in result.stdout
+
+
+def test_the_work_cap_follows_the_configured_and_the_requested_size(docker_client, runtime_images):
+    """Per language by configuration (a RunPolicy's language limits), and by a
+    run's memory: /work is at most half of it."""
+    python = LANGUAGES["python"]
+    policy = RunPolicy(language_limits={"python": dataclasses.replace(python.default_limits, work_bytes=48 * MIB)})
+    source = "import shutil\nprint(shutil.disk_usage('/work').total)\n"
+    with ExecutionEngine(EngineSettings(pool_enabled=False, policy=policy), client=docker_client) as configured:
+        as_configured = run(configured, "python", source, timeout_s=60)
+        small_memory = run(configured, "python", source, timeout_s=60, memory_bytes=64 * MIB)
+    assert as_configured.stdout == f"{48 * MIB}\n", describe(as_configured)
+    assert as_configured.limits.work_bytes == 48 * MIB
+    assert small_memory.stdout == f"{32 * MIB}\n", describe(small_memory)
+
+
+def test_an_inode_bomb_in_work_is_stopped_by_the_runs_memory_not_the_hosts_inodes(engine, docker_client):
+    probe = SlotWatcher(docker_client, "created")
+    source = PRINT_HOSTNAME_PY + """\
+import os
+for i in range(400_000):
+    open(f"/work/{i}", "w").close()
+    if i == 20_000:
+        print("created", i, flush=True)
+        os.system("sleep 1")  # the host looks at the slot folder now
+print("all created")
+"""
+    result = run(engine, "python", source, timeout_s=120, memory_bytes=64 * MIB, on_output=probe)
+
+    probe.assert_found()
+    assert probe.files_seen == [], f"{len(probe.files_seen)} of the run's files are host inodes"
+    assert "all created" not in result.stdout, describe(result)
+    assert result.status is ExecutionStatus.FAILED, describe(result)
+    assert result.termination_reason in (TerminationReason.MEMORY_LIMIT, TerminationReason.DISK_LIMIT), describe(result)
+    assert_container_and_slot_gone(docker_client, probe)
+
+
+WRITABLE_PATHS_PROBE = """\
+import errno, json, os
+seen = {}
+for line in open("/proc/self/mountinfo"):
+    fields = line.split()
+    root, point, options = fields[3], fields[4], fields[5]
+    source = line.split(" - ", 1)[1].split()
+    try:
+        name = os.path.join(point, ".probe")
+        with open(name, "w") as f:
+            f.write("x")
+        os.unlink(name)
+        usage = os.statvfs(point)
+        writable = usage.f_blocks * usage.f_frsize
+    except OSError as error:
+        writable = errno.errorcode[error.errno]
+    seen[point] = {"root": root, "fs": source[0], "writable": writable}
+print(json.dumps({"mounts": seen, "oom_score_adj": open("/proc/self/oom_score_adj").read().strip(),
+                  "agent_oom_score_adj": open("/proc/1/oom_score_adj").read().strip()}))
+"""
+
+
+def test_every_writable_path_is_bounded_and_no_host_folder_but_scripts_and_the_agent_is_mounted(engine):
+    limits = engine.limits_for(LANGUAGES["python"])
+    result = run(engine, "python", WRITABLE_PATHS_PROBE, timeout_s=60)
+    assert result.status is ExecutionStatus.SUCCEEDED, describe(result)
+    found = json.loads(result.stdout)
+    mounts = found["mounts"]
+    writable = {point: info["writable"] for point, info in mounts.items() if isinstance(info["writable"], int)}
+    # /var/tmp and /run (Podman's unbounded tmpfs for a read-only container) are replaced:
+    # /run is closed, /var/tmp (the image's 1777 folder's mode wins) holds 64 KiB.
+    assert mounts["/run"]["writable"] == "EACCES", mounts["/run"]
+    assert writable == {
+        "/var/tmp": 64 * 1024,
+        "/work": limits.work_bytes,
+        "/tmp": limits.tmpfs_bytes,
+        "/dev/shm": min(64 * MIB, limits.memory_bytes // 8),
+        "/run/stellascript": 64 * 1024,
+    }, writable
+    # Host folders: only the slot's /scripts and agent, not the data directory or a /work on the host.
+    host_folders = {point: info["root"] for point, info in mounts.items() if info["root"] != "/"}
+    data = str(data_dir())
+    assert not [point for point, root in host_folders.items() if root.startswith(data)], host_folders
+    assert mounts["/work"]["fs"] == "tmpfs" and mounts["/run/stellascript"]["fs"] == "tmpfs"
+    # The script, not the agent, is what the kernel kills first when memory runs out.
+    assert found["oom_score_adj"] == "1000"
+    assert int(found["agent_oom_score_adj"]) < 1000
+
+
+def test_filling_every_tmpfs_then_allocating_is_a_memory_limit_with_the_output_so_far(engine):
+    """Tmpfs pages are the run's memory and killing a process does not free
+    them; the agent must still survive to report, and the run is the script's
+    memory_limit, with what it printed (it used to be Error/engine_error
+    when a big /var/tmp got the agent killed)."""
+    source = """\
+import os
+print("before", flush=True)
+for folder in ["/dev/shm", "/tmp", "/work"]:
+    try:
+        with open(f"{folder}/fill", "wb") as f:
+            while True:
+                f.write(b"t" * (1024 * 1024))
+    except OSError:
+        pass
+print("filled", flush=True)
+blocks = []
+while True:
+    blocks.append(bytearray(1024 * 1024))
+    blocks[-1][::4096] = b"x" * len(blocks[-1][::4096])
+"""
+    result = run(engine, "python", source, timeout_s=90, memory_bytes=128 * MIB)
+    assert result.status is ExecutionStatus.FAILED, describe(result)
+    assert result.termination_reason is TerminationReason.MEMORY_LIMIT, describe(result)
+    assert result.stdout.startswith("before\nfilled\n"), describe(result)
+    assert result.error is None, describe(result)  # the agent lived to report
+
+
+# -- uids: one run's processes do not count against another's -------------------------------
+
+
+def test_concurrent_runs_have_their_own_uid_and_a_fork_bomb_does_not_stop_another_run(engine, docker_client):
+    probe = ContainerProbe(docker_client)
+    bomb_source = PRINT_HOSTNAME_SH + "id -u\n:(){ :|:& };:\nsleep 30\n"
+    bomb: dict[str, ExecutionResult] = {}
+    bomber = threading.Thread(target=lambda: bomb.update(result=run(engine, "bash", bomb_source, timeout_s=10, on_output=probe)))
+    bomber.start()
+    try:
+        assert probe.found.wait(60), "the fork bomb never started"
+        time.sleep(2)  # the bomb holds every pid of its container now
+        other = run(engine, "python", """\
+import os, resource, subprocess
+children = [subprocess.Popen(["sleep", "2"]) for _ in range(40)]
+for child in children:
+    child.wait()
+print(os.getuid(), resource.getrlimit(resource.RLIMIT_NPROC)[0], len(children))
+""", timeout_s=60)
+    finally:
+        bomber.join(timeout=60)
+    assert other.status is ExecutionStatus.SUCCEEDED, describe(other)
+    uid, nproc, children = (int(value) for value in other.stdout.split())
+    bomb_uid = int(bomb["result"].stdout.splitlines()[1])
+    assert children == 40
+    assert uid != bomb_uid and {uid, bomb_uid} <= set(SCRIPT_UIDS), (uid, bomb_uid)
+    # The process limit is per uid, just above the pids limit: had the two runs
+    # shared a uid, the bomb's 256 processes would have left this run no room for 40.
+    assert nproc == LANGUAGES["python"].default_limits.pids + NPROC_MARGIN
+    assert_container_and_slot_gone(docker_client, probe)
 
 
 # -- output ----------------------------------------------------------------------------------
@@ -882,3 +1097,26 @@ def test_concurrent_first_runs_compile_exactly_once(fresh_cache_engine):
         assert result.status is ExecutionStatus.SUCCEEDED, describe(result)
         assert result.stdout == f"{token}\n"
     assert sorted(result.compile_cache_hit for result in results) == [False, True, True]
+
+
+# -- where a server keeps its containers' folders ---------------------------------------------
+
+
+def test_serve_keeps_container_folders_under_stellascript_temp(tmp_path, monkeypatch, runtime_images):
+    temp = tmp_path / "temp"
+    monkeypatch.setenv("STELLASCRIPT_TEMP", str(temp))
+    pools = {name: {"min_containers": 1 if name == "bash" else 0} for name in LANGUAGES}
+    server = RunningServer(tmp_path / "data", settings={"pool_sizes": pools}).start()
+    try:
+        deadline = time.monotonic() + 90
+        slots: list[Path] = []
+        while not slots and time.monotonic() < deadline:
+            slots = [owner.parent for owner in temp.glob("*/owner.json")
+                     if json.loads(owner.read_text())["pid"] == server.process.pid]
+            time.sleep(0.2)
+        assert slots, f"no warm container's folder under {temp}"
+        default = Path("/tmp/stella-scripts")
+        strays = [owner for owner in default.glob("*/owner.json") if json.loads(owner.read_text())["pid"] == server.process.pid]
+        assert strays == [], "the server still used the default temp path"
+    finally:
+        server.stop()

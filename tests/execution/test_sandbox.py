@@ -61,8 +61,8 @@ def run_options(policy: SandboxPolicy, network: NetworkMode, tmp_path: Path) -> 
 
 def test_a_run_container_has_every_hardening_option_and_the_runs_limits(tmp_path):
     options = run_options(SandboxPolicy(), NetworkMode.NONE, tmp_path)
-    # Its own uid, so its process limit (nproc) binds it alone: it is the pids limit.
-    extra = assert_hardened(options, memory=256 * MIB, pids=128, tmpfs=16 * MIB, nproc=128)
+    # Its own uid, so its process limit (nproc) binds it alone: just above the pids limit.
+    extra = assert_hardened(options, memory=256 * MIB, pids=128, tmpfs=16 * MIB, nproc=128 + 32)
     assert options["user"] == "10042:10001"
     # /work is a tmpfs of the run's own size, owned by its user (U); /dev/shm an eighth of the memory.
     # The agent's control folder is a tiny tmpfs of its own (the host reaches it through /proc/<pid>/root).
@@ -104,4 +104,5 @@ def test_work_is_at_most_half_the_memory_once_a_runs_memory_is_known():
     # /work's pages are the run's memory: a full /work must leave the script room.
     assert LIMITS.with_overrides().work_bytes == 100 * MIB
     assert LIMITS.with_overrides(memory_bytes=128 * MIB).work_bytes == 64 * MIB
+    assert LIMITS.with_overrides(memory_bytes=32 * MIB).tmpfs_bytes == 8 * MIB  # and /tmp a quarter
     assert LIMITS.with_overrides(memory_bytes=MIB * 1024).work_bytes == 100 * MIB
