@@ -11,7 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from traitlets import TraitError
 
+from jupyter_stellascript.config import StellaScript
+from jupyter_stellascript.languages import LANGUAGES
 from jupyter_stellascript.execution.container_engine import host_bounded_limit
 from jupyter_stellascript.execution.models import NetworkMode, ResourceLimits
 from jupyter_stellascript.execution.sandbox import (
@@ -106,3 +109,18 @@ def test_work_is_at_most_half_the_memory_once_a_runs_memory_is_known():
     assert LIMITS.with_overrides(memory_bytes=128 * MIB).work_bytes == 64 * MIB
     assert LIMITS.with_overrides(memory_bytes=32 * MIB).tmpfs_bytes == 8 * MIB  # and /tmp a quarter
     assert LIMITS.with_overrides(memory_bytes=MIB * 1024).work_bytes == 100 * MIB
+
+
+def test_the_size_of_work_is_configured_per_language_as_disk():
+    python = LANGUAGES["python"]
+    policy = StellaScript(resource_limits={"python": {"disk": "48m"}}).run_policy()
+    assert policy.limits_for(python).work_bytes == 48 * MIB
+    assert policy.limits_for(LANGUAGES["bash"]).work_bytes == LANGUAGES["bash"].default_limits.with_overrides().work_bytes
+    with pytest.raises(TraitError, match=r"resource_limits\['python'\]"):
+        StellaScript(resource_limits={"python": {"disk": "lots"}}).check()
+
+
+def test_serve_defaults_its_temp_path_to_stellascript_temp(monkeypatch, tmp_path):
+    monkeypatch.setenv("STELLASCRIPT_TEMP", str(tmp_path / "temp"))
+    assert StellaScript().engine_settings().temp_path == tmp_path / "temp"
+    assert StellaScript(temp_path=str(tmp_path / "set")).engine_settings().temp_path == tmp_path / "set"
