@@ -34,10 +34,10 @@ from jupyter_stellascript.execution.compile_cache import CompileCache
 from jupyter_stellascript.execution.container_engine import connect
 from jupyter_stellascript.execution.engine import EngineSettings, ExecutionEngine
 from jupyter_stellascript.execution.models import ExecutionRequest, ExecutionStatus, NetworkMode
-from jupyter_stellascript.execution.pool import SCRIPT_UID
+from jupyter_stellascript.execution.uids import SCRIPT_UIDS
 from jupyter_stellascript.execution.sandbox import OWNER_PID_LABEL, SandboxPolicy
 from jupyter_stellascript.languages import LANGUAGES, Language
-from jupyter_stellascript.languages.base import ARTIFACT_DIR, SCRIPTS_DIR, WORK_DIR
+from jupyter_stellascript.languages.base import ARTIFACT_DIR, SCRIPTS_DIR
 
 EXPECTED = "hi"
 MODES = ("warm", "cold", "naive", "host")
@@ -118,13 +118,6 @@ def settle(ctx: Context) -> None:
     raise BenchError(f"the warm pool did not refill (or our containers were not removed) within {SETTLE_TIMEOUT_S:g}s")
 
 
-def give_to_script_user(path: Path) -> None:
-    try:
-        os.chown(path, SCRIPT_UID, SCRIPT_UID)
-    except PermissionError:
-        path.chmod(0o777)
-
-
 # -- preparation (untimed) -----------------------------------------------------
 
 
@@ -139,22 +132,20 @@ def compiled_artifact(engine: ExecutionEngine, language: Language, request: Exec
 
 def naive_options(language: Language, entry_point: str, source: str, slot: Path, artifact: Path | None) -> dict:
     """`docker run --rm` of the runtime command: same image, hardening and limits
-    as an engine container, but no agent, no pool and no per-run folders."""
-    scripts, work = slot / "scripts", slot / "work"
+    as an engine container (its /work a tmpfs), but no agent, no pool and no per-run folders."""
+    scripts = slot / "scripts"
     scripts.mkdir(parents=True)
-    work.mkdir()
-    give_to_script_user(work)
     (scripts / entry_point).write_text(source, encoding="utf-8")
     if artifact is not None:
         CompileCache.install(artifact, scripts / Path(ARTIFACT_DIR).name)
     options = SandboxPolicy().container_options(
         image=language.image, limits=language.default_limits, network_mode=NetworkMode.NONE,
-        scripts_dir=scripts, work_dir=work, control_dir=slot / "unused", agent_binary=slot / "unused",
+        uid=SCRIPT_UIDS.start, scripts_dir=scripts, agent_binary=slot / "unused",
         environment=dict(language.runtime_environment), labels={},
     )
     options.pop("entrypoint")
     options["command"] = language.run_argv(entry_point, source)
-    options["mounts"] = [m for m in options["mounts"] if m["Target"] in (SCRIPTS_DIR, WORK_DIR)]
+    options["mounts"] = [m for m in options["mounts"] if m["Target"] == SCRIPTS_DIR]
     return options
 
 

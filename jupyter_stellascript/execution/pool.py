@@ -32,7 +32,6 @@ from docker.errors import APIError, DockerException, ImageNotFound, NotFound
 from .agent import AgentClient
 from .host import pid_alive
 from .models import NetworkMode, ResourceLimits
-from .uids import LeasedUid, NoFreeUid, UidAllocator
 from .sandbox import (
     CONTROL_IN_CONTAINER,
     MANAGED_LABEL,
@@ -42,6 +41,7 @@ from .sandbox import (
     SOCKET_NAME,
     SandboxPolicy,
 )
+from .uids import LeasedUid, NoFreeUid, UidAllocator
 
 log = logging.getLogger(__name__)
 

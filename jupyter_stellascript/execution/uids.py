@@ -26,7 +26,8 @@ LOCK_DIR_ENV = "STELLASCRIPT_UID_LOCKS"
 
 
 class NoFreeUid(RuntimeError):
-    """Every uid of the range is held by a live container."""
+    """Every uid of the range is held by a live container (or the lock
+    folder cannot be used)."""
 
 
 @dataclass
@@ -49,7 +50,6 @@ def default_lock_dir() -> Path:
 class UidAllocator:
     def __init__(self, lock_dir: Path | None = None, uids: range = SCRIPT_UIDS) -> None:
         self.lock_dir = lock_dir or default_lock_dir()
-        self.lock_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         self.uids = uids
         # flock is per open file description: within one process two
         # descriptors of one file conflict too, but the guard keeps two
@@ -63,7 +63,11 @@ class UidAllocator:
         start = random.randrange(len(candidates))
         with self._guard:
             for uid in candidates[start:] + candidates[:start]:
-                fd = os.open(self.lock_dir / str(uid), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+                try:
+                    self.lock_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+                    fd = os.open(self.lock_dir / str(uid), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+                except OSError as error:  # e.g. another user's folder
+                    raise NoFreeUid(f"cannot lease a script uid in {self.lock_dir}: {error}") from error
                 try:
                     fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 except BlockingIOError:

@@ -8,9 +8,10 @@ layout:
 
 - ``/scripts/<entry point>``: the script, read-only, with ``/scripts/args.json``;
 - ``/scripts/.build/``: the compiled artifact (for compiled languages), read-only;
-- ``/work``: a scratch directory for this execution only; a compile step
-  writes its artifact to ``/work/build``;
-- ``/tmp``: a size-limited tmpfs.
+- ``/work``: a scratch tmpfs for this execution only (``work_bytes``); a
+  compile step writes its artifact to ``/work/build``, which the agent sends
+  to the host's compile cache;
+- ``/tmp``: a size-limited tmpfs (every writable path: README, "How a run is isolated").
 """
 
 from __future__ import annotations
@@ -52,8 +53,9 @@ class Language:
     """A language the engine can run.
 
     ``compile_argv`` is None for interpreted languages. When present, it must
-    write everything the run needs into ``BUILD_OUTPUT_DIR``; the engine
-    caches that directory on the host and mounts it at ``ARTIFACT_DIR``.
+    write everything the run needs into ``BUILD_OUTPUT_DIR`` (regular files
+    and folders only); the engine caches that directory on the host and
+    mounts it at ``ARTIFACT_DIR``.
 
     The editor fields (``file_type``, ``language_server``, ``formatter``) and
     ``bench_hello`` have defaults only because dataclass fields after a

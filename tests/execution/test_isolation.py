@@ -880,12 +880,13 @@ def test_every_writable_path_is_bounded_and_no_host_folder_but_scripts_and_the_a
     assert int(found["agent_oom_score_adj"]) < 1000
 
 
-def test_filling_every_tmpfs_then_allocating_is_a_memory_limit_with_the_output_so_far(engine):
+def test_filling_every_tmpfs_then_allocating_is_a_memory_limit_with_the_output_so_far(engine, docker_client):
     """Tmpfs pages are the run's memory and killing a process does not free
     them; the agent must still survive to report, and the run is the script's
     memory_limit, with what it printed (it used to be Error/engine_error
     when a big /var/tmp got the agent killed)."""
-    source = """\
+    probe = ContainerProbe(docker_client)
+    source = PRINT_HOSTNAME_PY + """\
 import os
 print("before", flush=True)
 for folder in ["/dev/shm", "/tmp", "/work"]:
@@ -901,11 +902,12 @@ while True:
     blocks.append(bytearray(1024 * 1024))
     blocks[-1][::4096] = b"x" * len(blocks[-1][::4096])
 """
-    result = run(engine, "python", source, timeout_s=90, memory_bytes=128 * MIB)
+    result = run(engine, "python", source, timeout_s=90, memory_bytes=128 * MIB, on_output=probe)
     assert result.status is ExecutionStatus.FAILED, describe(result)
     assert result.termination_reason is TerminationReason.MEMORY_LIMIT, describe(result)
-    assert result.stdout.startswith("before\nfilled\n"), describe(result)
+    assert result.stdout.split("\n", 1)[1].startswith("before\nfilled\n"), describe(result)
     assert result.error is None, describe(result)  # the agent lived to report
+    assert_container_and_slot_gone(docker_client, probe)  # and the OOM-killed container is removed
 
 
 # -- uids: one run's processes do not count against another's -------------------------------

@@ -14,7 +14,6 @@ import pytest
 from traitlets import TraitError
 
 from jupyter_stellascript.config import StellaScript
-from jupyter_stellascript.languages import LANGUAGES
 from jupyter_stellascript.execution.container_engine import host_bounded_limit
 from jupyter_stellascript.execution.models import NetworkMode, ResourceLimits
 from jupyter_stellascript.execution.sandbox import (
@@ -23,6 +22,8 @@ from jupyter_stellascript.execution.sandbox import (
     SandboxPolicy,
     hardened_container,
 )
+from jupyter_stellascript.execution.uids import NoFreeUid, UidAllocator
+from jupyter_stellascript.languages import LANGUAGES
 
 MIB = 1024 * 1024
 
@@ -124,3 +125,14 @@ def test_serve_defaults_its_temp_path_to_stellascript_temp(monkeypatch, tmp_path
     monkeypatch.setenv("STELLASCRIPT_TEMP", str(tmp_path / "temp"))
     assert StellaScript().engine_settings().temp_path == tmp_path / "temp"
     assert StellaScript(temp_path=str(tmp_path / "set")).engine_settings().temp_path == tmp_path / "set"
+
+
+def test_uids_are_leased_exclusively_across_allocators_until_released(tmp_path):
+    # Two allocators stand for two engine processes of the host: the flocks, not memory, keep them apart.
+    first, second = UidAllocator(tmp_path / "locks", range(20001, 20004)), UidAllocator(tmp_path / "locks", range(20001, 20004))
+    leases = [first.lease(), second.lease(), first.lease()]
+    assert sorted(lease.uid for lease in leases) == [20001, 20002, 20003]
+    with pytest.raises(NoFreeUid, match="all 3 script uids"):
+        second.lease()
+    leases[1].release()
+    assert second.lease().uid == leases[1].uid
