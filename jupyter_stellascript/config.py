@@ -23,6 +23,7 @@ from .dependencies.models import (
 from .execution.engine import EngineSettings
 from .execution.models import NetworkMode
 from .execution.policy import RunPolicy
+from .gc.models import GcLimits, StoreLimits
 from .languages import LANGUAGES
 from .languages.base import PoolDefaults
 from .paths import DEFAULT_TEMP_PATH, data_dir
@@ -94,6 +95,14 @@ class StellaScript(Configurable):
         config=True, help=f"CA bundle package managers trust while resolving (default: ${CA_BUNDLE_ENV} or {HOST_CA_BUNDLE}).")
     dependency_timeout = Unicode(config=True, help=f"Time bound of one resolution or derived-image build (default: ${TIMEOUT_ENV} or 10m).")
 
+
+    # -- garbage collection (jupyter_stellascript.gc) ----------------------------------
+    cache_max_bytes = Unicode("5g", config=True, help="Size cap of the compile cache: least recently used entries go first.")
+    cache_retention = Unicode("30d", config=True, help="Compile-cache entries unused this long are removed.")
+    image_max_bytes = Unicode("20g", config=True, help="Size cap of derived dependency images (what each adds to its base image).")
+    image_retention = Unicode("30d", config=True, help="Derived dependency images unused this long are removed.")
+    gc_interval = Unicode("1h", config=True, help="How often the server collects the compile cache and derived images; 'off' never.")
+
     @default("dependency_ca_bundle")
     def _default_ca_bundle(self):
         return DependencySettings().ca_bundle
@@ -131,7 +140,13 @@ class StellaScript(Configurable):
                 parse_size(getattr(self, name))
             except ValueError as error:
                 problems.append(f"StellaScript.{name}: {error}")
-        for name in ("max_timeout", "dependency_timeout"):
+        for name in ("cache_max_bytes", "image_max_bytes"):
+            try:
+                parse_size(getattr(self, name))
+            except ValueError as error:
+                problems.append(f"StellaScript.{name}: {error}")
+        for name in ("max_timeout", "dependency_timeout", "cache_retention", "image_retention") + (
+                () if self.gc_interval == "off" else ("gc_interval",)):
             try:
                 parse_duration(getattr(self, name))
             except ValueError as error:
@@ -213,9 +228,22 @@ class StellaScript(Configurable):
             pool_enabled=self.pool_enabled,
             pool_sizes=sizes,
             temp_path=Path(self.temp_path),
-            cache_path=self.resolved_data_dir() / "compile-cache",
+            cache_path=self.compile_cache_path(),
             dependencies=self.dependency_settings(),
         )
+
+    def compile_cache_path(self) -> Path:
+        return self.resolved_data_dir() / "compile-cache"
+
+    def gc_limits(self) -> GcLimits:
+        return GcLimits(
+            cache=StoreLimits(parse_size(self.cache_max_bytes), parse_duration(self.cache_retention)),
+            images=StoreLimits(parse_size(self.image_max_bytes), parse_duration(self.image_retention)),
+        )
+
+    def gc_interval_s(self) -> float | None:
+        """Seconds between the server's collections; None when off."""
+        return None if self.gc_interval == "off" else parse_duration(self.gc_interval)
 
     def dependency_settings(self) -> DependencySettings:
         return DependencySettings(
