@@ -27,12 +27,28 @@ log = logging.getLogger(__name__)
 STORE = "derived images"
 
 
+LISTING_ATTEMPTS = 5
+
+
+def _retried(call):
+    """Podman fails a listing (500, "image not known") when another process
+    removes an image meanwhile: asking again answers."""
+    for attempt in range(LISTING_ATTEMPTS - 1):
+        try:
+            return call()
+        except APIError as error:
+            if not error.is_server_error():
+                raise
+            time.sleep(0.5 * (attempt + 1))
+    return call()
+
+
 def _listing(client, labels: dict[str, str]) -> list[dict]:
     """Images with the derived label and every one of ``labels``. (The engine
     filters by one label: Podman answers none for several at once.)"""
     wanted = {DERIVED_LABEL: "true", **labels}
     name, value = next(iter(labels.items())) if labels else (DERIVED_LABEL, "true")
-    return [image for image in client.api.images(filters={"label": f"{name}={value}"})
+    return [image for image in _retried(lambda: client.api.images(filters={"label": f"{name}={value}"}))
             if all((image.get("Labels") or {}).get(key) == expected for key, expected in wanted.items())]
 
 
@@ -43,7 +59,7 @@ def _is_derived(image: dict) -> bool:
 
 def _images_in_use(client) -> set[str]:
     """Ids of the images any container of the engine was made from."""
-    return {container.get("ImageID") or "" for container in client.api.containers(all=True)}
+    return {container.get("ImageID") or "" for container in _retried(lambda: client.api.containers(all=True))}
 
 
 def _base_size(client, base_id: str, sizes: dict[str, int]) -> int:
