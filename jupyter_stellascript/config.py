@@ -9,11 +9,15 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from traitlets import Bool, Dict, Float, Int, TraitError, Type, Unicode, default, validate
+from traitlets import Bool, Dict, Float, Int, List, TraitError, Type, Unicode, default, validate
 from traitlets.config import Configurable
 
 from .dependencies.models import (
+    ALLOWED_HOSTS_ENV,
     CA_BUNDLE_ENV,
+    DEFAULT_ALLOWED_HOSTS,
+    NETWORK_ENV,
+    RESOLVE_NETWORKS,
     HOST_CA_BUNDLE,
     PACKAGE_SOURCES,
     TIMEOUT_ENV,
@@ -94,6 +98,27 @@ class StellaScript(Configurable):
     dependency_ca_bundle = Unicode(
         config=True, help=f"CA bundle package managers trust while resolving (default: ${CA_BUNDLE_ENV} or {HOST_CA_BUNDLE}).")
     dependency_timeout = Unicode(config=True, help=f"Time bound of one resolution or derived-image build (default: ${TIMEOUT_ENV} or 10m).")
+    dependency_allowed_hosts = List(
+        Unicode(), config=True,
+        help="Hosts ('host' or 'host:port') a Python resolution may reach besides its package source's "
+        f"(default: ${ALLOWED_HOSTS_ENV} or {DEFAULT_ALLOWED_HOSTS}).")
+    dependency_network = Unicode(
+        config=True, help="Network of Python dependency resolution: 'registries' (network none; only the package "
+        f"source and the allowed hosts, through a proxy) or 'host' (default: ${NETWORK_ENV} or registries).")
+
+    @default("dependency_allowed_hosts")
+    def _default_allowed_hosts(self):
+        return list(DependencySettings().allowed_hosts)
+
+    @default("dependency_network")
+    def _default_dependency_network(self):
+        return DependencySettings().network
+
+    @validate("dependency_network")
+    def _check_dependency_network(self, proposal):
+        if proposal["value"] not in RESOLVE_NETWORKS:
+            raise TraitError(f"StellaScript.dependency_network must be one of {', '.join(RESOLVE_NETWORKS)}, not {proposal['value']!r}")
+        return proposal["value"]
 
 
     # -- garbage collection (jupyter_stellascript.gc) ----------------------------------
@@ -250,4 +275,6 @@ class StellaScript(Configurable):
             sources={source.key: getattr(self, source.setting) for source in PACKAGE_SOURCES},
             ca_bundle=self.dependency_ca_bundle,
             timeout_s=parse_duration(self.dependency_timeout),
+            allowed_hosts=tuple(self.dependency_allowed_hosts),
+            network=self.dependency_network,
         )

@@ -270,6 +270,13 @@ def _pip_failure(output: str, source: str) -> DependencyError:
     return DependencyError(f"pip could not resolve the dependencies from {source}:\n{output_tail(output)}", source=source)
 
 
+def not_allowed(denied: list[str], source: str) -> DependencyError:
+    hosts = ", ".join(dict.fromkeys(denied))
+    return DependencyError(f"resolving from {source} needed {hosts}, which is not an allowed package host; "
+                           "add it to c.StellaScript.dependency_allowed_hosts (or STELLASCRIPT_DEPENDENCY_ALLOWED_HOSTS)",
+                           kind="unreachable", source=source)
+
+
 def no_wheel(failure: DependencyError, wanted: list[str], settings: DependencySettings,
              source: str) -> DependencyError | None:
     """When pip (wheels only) found no release of a package that the index
@@ -359,9 +366,12 @@ class PythonResolver(Resolver):
                 environment={"PYTHONPATH": PIP_TOOL_DIR, "PIP_CONFIG_FILE": "/dev/null"},
                 mounts=[Mount(f"{PIP_TOOL_DIR}/pip", str(pip_dir), type="bind", read_only=True)],
                 workdir=workdir, what="pip (resolving Python dependencies)", source=source,
+                egress=context.settings.egress(self.ecosystem),
             )
             report_path = workdir / "report.json"
             if run.exit_code != 0 or not report_path.is_file():
+                if run.denied:
+                    raise not_allowed(run.denied, source)
                 failure = _pip_failure(run.output, source)
                 if ALLOW_SDIST not in requirements:
                     failure = no_wheel(failure, packages_wanted, context.settings, source) or failure

@@ -73,6 +73,7 @@ class LocalIndex:
 
     def __init__(self, root: Path) -> None:
         self.root = root
+        self._external: dict[str, list[str]] = {}
         (root / "simple").mkdir(parents=True, exist_ok=True)
         (root / "files").mkdir(exist_ok=True)
         self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), partial(_QuietHandler, directory=str(root)))
@@ -97,9 +98,17 @@ class LocalIndex:
         (self.root / "files" / filename).write_bytes(data)
         self._write_pages(canonicalize_name(name))
 
+    def publish_elsewhere(self, name: str, version: str, base_url: str) -> None:
+        """Add a release whose wheel the page links on another server (``base_url``)."""
+        filename, data = build_wheel(name, version, f"VERSION = {version!r}\n")
+        self._external.setdefault(canonicalize_name(name), []).append(
+            f'<a href="{html.escape(base_url)}/{html.escape(filename)}#sha256={hashlib.sha256(data).hexdigest()}">'
+            f'{html.escape(filename)}</a><br/>')
+        self._write_pages(canonicalize_name(name))
+
     def _write_pages(self, project: str) -> None:
         distribution = project.replace("-", "_")
-        links = []
+        links = list(self._external.get(project, []))
         files = (self.root / "files")
         for path in sorted([*files.glob(f"{distribution}-*.whl"), *files.glob(f"{distribution}-*.tar.gz")]):
             digest = hashlib.sha256(path.read_bytes()).hexdigest()
