@@ -7,6 +7,7 @@ library). Invalid values stop start-up with a message naming the setting.
 from __future__ import annotations
 
 import dataclasses
+import os
 from pathlib import Path
 
 from traitlets import Bool, Dict, Float, Int, List, TraitError, Type, Unicode, default, validate
@@ -31,6 +32,8 @@ from .gc.models import GcLimits, StoreLimits
 from .languages import LANGUAGES
 from .languages.base import PoolDefaults
 from .paths import DEFAULT_TEMP_PATH, data_dir
+
+GC_INTERVAL_ENV = "STELLASCRIPT_GC_INTERVAL"
 from .units import parse_duration, parse_size
 
 
@@ -126,7 +129,12 @@ class StellaScript(Configurable):
     cache_retention = Unicode("30d", config=True, help="Compile-cache entries unused this long are removed.")
     image_max_bytes = Unicode("20g", config=True, help="Size cap of derived dependency images (what each adds to its base image).")
     image_retention = Unicode("30d", config=True, help="Derived dependency images unused this long are removed.")
-    gc_interval = Unicode("1h", config=True, help="How often the server collects the compile cache and derived images; 'off' never.")
+    gc_interval = Unicode(config=True, help="How often the server collects the compile cache and derived images; "
+                          f"'off' never (default: ${GC_INTERVAL_ENV} or 1h).")
+
+    @default("gc_interval")
+    def _default_gc_interval(self):
+        return os.environ.get(GC_INTERVAL_ENV) or "1h"
 
     @default("dependency_ca_bundle")
     def _default_ca_bundle(self):
