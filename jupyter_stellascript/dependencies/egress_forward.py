@@ -3,6 +3,7 @@ on 127.0.0.1:3128 and relays every connection to the host's allow-list proxy
 through the Unix socket mounted at SOCKET, then runs the command it is given
 and exits with its code. The package manager finds the proxy in HTTP(S)_PROXY."""
 
+import contextlib
 import socket
 import subprocess
 import sys
@@ -13,18 +14,12 @@ PORT = 3128
 
 
 def _pipe(source, target):
-    try:
-        data = source.recv(65536)
-        while data:
+    with contextlib.suppress(OSError):  # the other side closed: the relay ends
+        while data := source.recv(65536):
             target.sendall(data)
-            data = source.recv(65536)
-    except OSError as error:  # the other side closed: the relay ends
-        data = error
     for end in (target, source):
-        try:
+        with contextlib.suppress(OSError):
             end.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            continue
 
 
 def _serve(listener):
