@@ -29,6 +29,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from .models import DependencyError
+
 log = logging.getLogger(__name__)
 
 PROXY_IN_CONTAINER = "http://127.0.0.1:3128"
@@ -144,6 +146,14 @@ class EgressProxy:
                            f"Content-Type: text/plain\r\nContent-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode()
                            + body)
         client.close()
+
+
+def not_allowed(denied: list[str], source: str, registry: str) -> DependencyError:
+    """The error of a resolution that needed hosts the allow-list refused."""
+    hosts = ", ".join(dict.fromkeys(denied))
+    return DependencyError(f"resolving from {registry} {source} needed {hosts}, which is not an allowed package host; "
+                           "add it to c.StellaScript.dependency_allowed_hosts (or STELLASCRIPT_DEPENDENCY_ALLOWED_HOSTS)",
+                           kind="unreachable", source=source)
 
 
 @contextlib.contextmanager

@@ -18,18 +18,7 @@ derived image with ``--require-hashes --no-deps`` into
 pip itself comes from the host's Python environment (the one Stella Script
 runs in): the runtime image stays as small as Debian's python3.
 
-Only wheels are used (``--only-binary :all:``, in resolution and install
-alike): building a source distribution runs its code (setup.py, a build
-backend), so a script opts in to that in its own block::
-
-    # /// script
-    # dependencies = ["docopt"]
-    # [tool.stellascript]
-    # allow-sdist = true
-    # ///
-
-The opt-in is part of the set (``ALLOW_SDIST`` among the requirements), so a
-set that may build sources has its own key, lock and image.
+Only wheels are used unless the script opts in: ``python_wheels.py``.
 """
 
 from __future__ import annotations
@@ -51,8 +40,10 @@ from packaging.version import InvalidVersion, Version
 from .base import (BUILD_DIR, CA_IN_BUILD, CA_IN_CONTAINER, DECLARED, BuildFiles, Declared, ResolveContext, Resolver,
                    build_ca_files, line_with, output_tail, run_tool, runtime_dependencies, scratch,
                    unknown_package)
+from .egress import not_allowed
 from .models import DependencyError, DependencySettings, Lock, LockedPackage
 from .pypi_index import REGISTRY, index_versions
+from .python_wheels import ALLOW_SDIST, allows_sdist, format_options, no_wheel
 
 # The reference implementation's regular expression (PEP 723, "Reference Implementation").
 PEP723_REGEX = r"(?m)^# /// (?P<type>[a-zA-Z0-9-]+)$\s(?P<content>(^#(| .*)$\s)+)^# ///$"
@@ -61,17 +52,10 @@ _OPENING = re.compile(r"(?m)^# /// script[ \t]*$")
 PIP_TOOL_DIR = "/opt/stellascript/pip-tool"
 SITE_PACKAGES = "/opt/stellascript/site-packages"
 REQUIRES_PYTHON = "requires-python "
-# The set's entry that allows building source distributions (never a valid requirement).
-ALLOW_SDIST = "allow-sdist"
-ALLOW_SDIST_HOW = "set 'allow-sdist = true' under [tool.stellascript] in the script's '# /// script' block"
 INLINE = "the script's '# /// script' block"
 LOCK_HEADER = "# Stella Script dependency lock (python); install with: pip install --require-hashes --no-deps -r <this file>\n"
 PIP_OPTIONS = ["--no-cache-dir", "--disable-pip-version-check", "--no-input", "--progress-bar", "off"]
 
-
-def format_options(requirements: tuple[str, ...]) -> list[str]:
-    """pip's choice of files for a set: wheels only, unless it allows sdists."""
-    return ["--prefer-binary"] if ALLOW_SDIST in requirements else ["--only-binary", ":all:"]
 
 
 # -- reading what a script asks for ------------------------------------------------
@@ -111,23 +95,6 @@ def _parse(text: str, origin: str) -> Requirement:
         raise DependencyError(f"{origin}: {text!r} points at a URL; only packages from the index can be locked",
                               kind="malformed", package=requirement.name)
     return requirement
-
-
-def allows_sdist(metadata: dict | None) -> bool:
-    """The block's ``[tool.stellascript] allow-sdist`` (false when absent)."""
-    tool = (metadata or {}).get("tool", {})
-    settings = tool.get("stellascript", {}) if isinstance(tool, dict) else {}
-    if not isinstance(settings, dict):
-        raise DependencyError(f"{INLINE}: [tool.stellascript] must be a table", kind="malformed")
-    unknown = sorted(set(settings) - {"allow-sdist"})
-    if unknown:
-        raise DependencyError(f"{INLINE}: unknown [tool.stellascript] key(s) {', '.join(unknown)} (known: allow-sdist)",
-                              kind="malformed")
-    value = settings.get("allow-sdist", False)
-    if not isinstance(value, bool):
-        raise DependencyError(f"{INLINE}: [tool.stellascript] allow-sdist must be true or false, not {value!r}",
-                              kind="malformed")
-    return value
 
 
 def inline_requirements(source: str) -> tuple[list[Requirement], str | None]:
@@ -270,36 +237,6 @@ def _pip_failure(output: str, source: str) -> DependencyError:
     return DependencyError(f"pip could not resolve the dependencies from {source}:\n{output_tail(output)}", source=source)
 
 
-def not_allowed(denied: list[str], source: str) -> DependencyError:
-    hosts = ", ".join(dict.fromkeys(denied))
-    return DependencyError(f"resolving from {source} needed {hosts}, which is not an allowed package host; "
-                           "add it to c.StellaScript.dependency_allowed_hosts (or STELLASCRIPT_DEPENDENCY_ALLOWED_HOSTS)",
-                           kind="unreachable", source=source)
-
-
-def no_wheel(failure: DependencyError, wanted: list[str], settings: DependencySettings,
-             source: str) -> DependencyError | None:
-    """When pip (wheels only) found no release of a package that the index
-    does have as a source distribution: the error saying so and how to allow
-    it; None when that is not why pip failed."""
-    if failure.kind not in ("unknown_package", "unknown_version") or not failure.package:
-        return None
-    name = canonicalize_name(failure.package)
-    specifier = next((Requirement(r).specifier for r in wanted if canonicalize_name(Requirement(r).name) == name),
-                     SpecifierSet())
-    try:
-        listed = index_versions(name, settings, source)
-    except DependencyError:  # the index cannot be asked: pip's own reason stands
-        return None
-    matching = [v for v in (listed[0]["versions"] if listed else []) if specifier.contains(v, prereleases=True)]
-    if not matching:
-        return None
-    shown = ", ".join(matching[:5]) + (", ..." if len(matching) > 5 else "")
-    return DependencyError(f"package {name!r} has no wheel for this platform at {source} (only source distributions "
-                           f"of {shown}); {ALLOW_SDIST_HOW} to allow building it from source",
-                           kind="unsupported", package=name, source=source)
-
-
 def lock_file_text(packages: list[LockedPackage]) -> str:
     lines = [LOCK_HEADER]
     for package in sorted(packages, key=lambda p: p.name):
@@ -339,7 +276,7 @@ class PythonResolver(Resolver):
         entries = sorted({normalized(requirement) for requirement in merge(wanted)})
         if requires_python:
             entries.append(REQUIRES_PYTHON + requires_python)
-        if allows_sdist(read_inline_metadata(source)):
+        if allows_sdist(read_inline_metadata(source), INLINE):
             entries.append(ALLOW_SDIST)
         return tuple(entries)
 
@@ -371,7 +308,7 @@ class PythonResolver(Resolver):
             report_path = workdir / "report.json"
             if run.exit_code != 0 or not report_path.is_file():
                 if run.denied:
-                    raise not_allowed(run.denied, source)
+                    raise not_allowed(run.denied, source, REGISTRY)
                 failure = _pip_failure(run.output, source)
                 if ALLOW_SDIST not in requirements:
                     failure = no_wheel(failure, packages_wanted, context.settings, source) or failure

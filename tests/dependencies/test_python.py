@@ -119,7 +119,7 @@ ALLOWING = '# /// script\n# dependencies = ["docopt"]\n# [tool.stellascript]\n# 
 
 def test_wheels_only_by_default_and_the_opt_in_is_part_of_the_set():
     from jupyter_stellascript.dependencies.models import DependencySettings
-    from jupyter_stellascript.dependencies.python import ALLOW_SDIST, format_options
+    from jupyter_stellascript.dependencies.python_wheels import ALLOW_SDIST, format_options
     plain = requirements('# /// script\n# dependencies = ["docopt"]\n# ///\n')
     allowing = requirements(ALLOWING)
     assert plain == ("docopt",) and allowing == ("docopt", ALLOW_SDIST)
