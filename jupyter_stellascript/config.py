@@ -7,13 +7,18 @@ library). Invalid values stop start-up with a message naming the setting.
 from __future__ import annotations
 
 import dataclasses
+import os
 from pathlib import Path
 
-from traitlets import Bool, Dict, Float, Int, TraitError, Type, Unicode, default, validate
+from traitlets import Bool, Dict, Float, Int, List, TraitError, Type, Unicode, default, validate
 from traitlets.config import Configurable
 
 from .dependencies.models import (
+    ALLOWED_HOSTS_ENV,
     CA_BUNDLE_ENV,
+    DEFAULT_ALLOWED_HOSTS,
+    NETWORK_ENV,
+    RESOLVE_NETWORKS,
     HOST_CA_BUNDLE,
     PACKAGE_SOURCES,
     TIMEOUT_ENV,
@@ -23,9 +28,12 @@ from .dependencies.models import (
 from .execution.engine import EngineSettings
 from .execution.models import NetworkMode
 from .execution.policy import RunPolicy
+from .gc.models import GcLimits, StoreLimits
 from .languages import LANGUAGES
 from .languages.base import PoolDefaults
 from .paths import data_dir, temp_dir
+
+GC_INTERVAL_ENV = "STELLASCRIPT_GC_INTERVAL"
 from .units import parse_duration, parse_size
 
 
@@ -94,6 +102,40 @@ class StellaScript(Configurable):
     dependency_ca_bundle = Unicode(
         config=True, help=f"CA bundle package managers trust while resolving (default: ${CA_BUNDLE_ENV} or {HOST_CA_BUNDLE}).")
     dependency_timeout = Unicode(config=True, help=f"Time bound of one resolution or derived-image build (default: ${TIMEOUT_ENV} or 10m).")
+    dependency_allowed_hosts = List(
+        Unicode(), config=True,
+        help="Hosts ('host' or 'host:port') a Python resolution may reach besides its package source's "
+        f"(default: ${ALLOWED_HOSTS_ENV} or {DEFAULT_ALLOWED_HOSTS}).")
+    dependency_network = Unicode(
+        config=True, help="Network of Python dependency resolution: 'registries' (network none; only the package "
+        f"source and the allowed hosts, through a proxy) or 'host' (default: ${NETWORK_ENV} or registries).")
+
+    @default("dependency_allowed_hosts")
+    def _default_allowed_hosts(self):
+        return list(DependencySettings().allowed_hosts)
+
+    @default("dependency_network")
+    def _default_dependency_network(self):
+        return DependencySettings().network
+
+    @validate("dependency_network")
+    def _check_dependency_network(self, proposal):
+        if proposal["value"] not in RESOLVE_NETWORKS:
+            raise TraitError(f"StellaScript.dependency_network must be one of {', '.join(RESOLVE_NETWORKS)}, not {proposal['value']!r}")
+        return proposal["value"]
+
+
+    # -- garbage collection (jupyter_stellascript.gc) ----------------------------------
+    cache_max_bytes = Unicode("5g", config=True, help="Size cap of the compile cache: least recently used entries go first.")
+    cache_retention = Unicode("30d", config=True, help="Compile-cache entries unused this long are removed.")
+    image_max_bytes = Unicode("20g", config=True, help="Size cap of derived dependency images (what each adds to its base image).")
+    image_retention = Unicode("30d", config=True, help="Derived dependency images unused this long are removed.")
+    gc_interval = Unicode(config=True, help="How often the server collects the compile cache and derived images; "
+                          f"'off' never (default: ${GC_INTERVAL_ENV} or 1h).")
+
+    @default("gc_interval")
+    def _default_gc_interval(self):
+        return os.environ.get(GC_INTERVAL_ENV) or "1h"
 
     @default("dependency_ca_bundle")
     def _default_ca_bundle(self):
@@ -132,7 +174,13 @@ class StellaScript(Configurable):
                 parse_size(getattr(self, name))
             except ValueError as error:
                 problems.append(f"StellaScript.{name}: {error}")
-        for name in ("max_timeout", "dependency_timeout"):
+        for name in ("cache_max_bytes", "image_max_bytes"):
+            try:
+                parse_size(getattr(self, name))
+            except ValueError as error:
+                problems.append(f"StellaScript.{name}: {error}")
+        for name in ("max_timeout", "dependency_timeout", "cache_retention", "image_retention") + (
+                () if self.gc_interval == "off" else ("gc_interval",)):
             try:
                 parse_duration(getattr(self, name))
             except ValueError as error:
@@ -220,13 +268,28 @@ class StellaScript(Configurable):
             pool_enabled=self.pool_enabled,
             pool_sizes=sizes,
             temp_path=Path(self.temp_path),
-            cache_path=self.resolved_data_dir() / "compile-cache",
+            cache_path=self.compile_cache_path(),
             dependencies=self.dependency_settings(),
         )
+
+    def compile_cache_path(self) -> Path:
+        return self.resolved_data_dir() / "compile-cache"
+
+    def gc_limits(self) -> GcLimits:
+        return GcLimits(
+            cache=StoreLimits(parse_size(self.cache_max_bytes), parse_duration(self.cache_retention)),
+            images=StoreLimits(parse_size(self.image_max_bytes), parse_duration(self.image_retention)),
+        )
+
+    def gc_interval_s(self) -> float | None:
+        """Seconds between the server's collections; None when off."""
+        return None if self.gc_interval == "off" else parse_duration(self.gc_interval)
 
     def dependency_settings(self) -> DependencySettings:
         return DependencySettings(
             sources={source.key: getattr(self, source.setting) for source in PACKAGE_SOURCES},
             ca_bundle=self.dependency_ca_bundle,
             timeout_s=parse_duration(self.dependency_timeout),
+            allowed_hosts=tuple(self.dependency_allowed_hosts),
+            network=self.dependency_network,
         )

@@ -15,7 +15,9 @@ from .config import StellaScript
 from .db import open_database
 from .execution.backend import ExecutionBackend
 from .execution.engine import ExecutionEngine
+from .execution.compile_cache import CompileCache
 from .execution.manager import ExecutionManager
+from .gc import GarbageCollector, PeriodicCollection
 from .registry import ScriptRegistry
 from .registry.syntax import SyntaxCheck
 
@@ -36,6 +38,18 @@ class StellaScriptService:
         if recovered:
             log.warning("closed %d execution(s) left unfinished by a previous server", recovered)
         self.backend.start()
+        self.gc = self._start_gc()
+
+    def _start_gc(self) -> PeriodicCollection | None:
+        """Collect the compile cache and derived images every gc_interval."""
+        interval = self.config.gc_interval_s()
+        if interval is None:
+            return None
+        collector = GarbageCollector(self.config.gc_limits(), CompileCache(self.config.compile_cache_path()),
+                                     derived=lambda: self.backend.local_engine(wait_s=0).derived_images)
+        collection = PeriodicCollection(collector, interval)
+        collection.start()
+        return collection
 
     def engine(self, wait_s: float = 120.0) -> ExecutionEngine:
         """This host's container engine (dependency resolution needs one)."""
@@ -46,5 +60,7 @@ class StellaScriptService:
         return {"status": "ok" if backend.get("engine") == "ready" else "degraded", "database": "ok", **backend}
 
     def close(self) -> None:
+        if self.gc is not None:
+            self.gc.close()
         self.executions.shutdown()
         self.backend.close()

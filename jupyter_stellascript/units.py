@@ -6,8 +6,8 @@ import re
 
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmg])?(?:i?b)?\s*$", re.I)
 _SIZE_UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$", re.I)
-_DURATION_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "": 1}
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$", re.I)
+_DURATION_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "": 1}
 
 
 def parse_size(text: str | int) -> int:
@@ -19,7 +19,7 @@ def parse_size(text: str | int) -> int:
 
 
 def parse_duration(text: str | float) -> float:
-    """Seconds from '30s', '5m', '1.5h', '500ms' or a plain number of seconds."""
+    """Seconds from '30s', '5m', '1.5h', '30d', '500ms' or a plain number of seconds."""
     match = _DURATION.match(str(text))
     if not match or float(match.group(1)) <= 0:
         raise ValueError(f"{text!r} is not a duration like 30s, 5m or 500ms")

@@ -12,6 +12,10 @@ import pytest
 
 # Tests keep their data (compile cache, agent build) apart from a developer's.
 os.environ.setdefault("STELLASCRIPT_DATA", tempfile.mkdtemp(prefix="stellascript-test-data-"))
+# No garbage collection in the servers tests start, unless a test asks: a
+# server's collection is not restricted to a test's images, and the image
+# store is shared with other sessions.
+os.environ.setdefault("STELLASCRIPT_GC_INTERVAL", "off")
 
 from jupyter_stellascript.execution.container_engine import connect  # noqa: E402
 from jupyter_stellascript.execution.engine import EngineSettings, ExecutionEngine  # noqa: E402

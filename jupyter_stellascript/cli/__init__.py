@@ -6,6 +6,7 @@ import logging
 
 import click
 
+from .gc import gc
 from .remote import executions, scripts
 from .run import run
 from .runtimes import runtimes
@@ -19,7 +20,7 @@ def main(verbose: bool) -> None:
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
 
 
-for command in (run, runtimes, serve, token, scripts, executions):
+for command in (run, runtimes, serve, token, scripts, executions, gc):
     main.add_command(command)
 
 __all__ = ["main"]

@@ -8,9 +8,11 @@ to resolve a set into a :class:`Lock` with the real package manager, and how
 to install a lock into a derived image (a Dockerfile and its files).
 
 Resolution runs the package manager in a short-lived container of the
-language's runtime image, with network access (the host's: registries and
-proxies the host reaches), hardened otherwise as a script's container is
-(the one ``execution.sandbox.hardened_container``), and within a time bound.
+language's runtime image, hardened as a script's container is (the one
+``execution.sandbox.hardened_container``), within a time bound, and with
+network access: the host's, or, for a resolver that passes ``egress`` to
+``run_tool`` (Python), network none with the configured registries as the
+only way out (``egress.py``).
 
 What every resolver does alike is here, so that its module is about its
 ecosystem only: the record's runtime-scope entries (``runtime_dependencies``),
@@ -38,6 +40,7 @@ from docker.types import Mount
 
 from ..execution.container_engine import host_bounded_limit
 from ..execution.sandbox import SCRIPT_USER, hardened_container
+from .egress import FORWARD_IN_CONTAINER, FORWARD_SCRIPT, PROXY_ENVIRONMENT, egress as egress_proxy
 from .models import DependenciesCancelled, DependencyError, DependencySettings, Lock
 
 Progress = Callable[[str], None]
@@ -164,6 +167,7 @@ def merge_versions(wanted: Iterable[Wanted], *, key: Callable[[str], str] = str,
 class ToolRun:
     exit_code: int
     output: str
+    denied: list[str] = field(default_factory=list)  # hosts the tool asked for that are not allowed (egress only)
 
 
 def run_tool(
@@ -175,11 +179,26 @@ def run_tool(
     workdir: Path,
     what: str,
     source: str,
+    egress: set[tuple[str, int]] | None = None,
 ) -> ToolRun:
-    """Run a package manager in a container of the runtime image, with the
-    host's network, ``workdir`` mounted read-write at /out, and the CA bundle
-    at CA_IN_CONTAINER; stream its lines to progress. Bounded by the settings'
-    timeout; cancellable."""
+    """Run a package manager in a container of the runtime image, with
+    ``workdir`` mounted read-write at /out, and the CA bundle at
+    CA_IN_CONTAINER; stream its lines to progress. Bounded by the settings'
+    timeout; cancellable. The host's network, or with ``egress`` (host, port)
+    pairs, network none and an HTTP(S) proxy reaching only those (the image
+    needs python3 for the relay)."""
+    if egress is None:
+        return _run_tool(context, argv, environment, mounts, workdir, what, source, "host")
+    with egress_proxy(workdir, egress) as proxy:
+        run = _run_tool(context, ["python3", FORWARD_IN_CONTAINER, *argv], {**(environment or {}), **PROXY_ENVIRONMENT},
+                        [*(mounts or []), Mount(FORWARD_IN_CONTAINER, str(FORWARD_SCRIPT), type="bind", read_only=True)],
+                        workdir, what, source, "none")
+    run.denied = list(proxy.denied)
+    return run
+
+
+def _run_tool(context: ResolveContext, argv: list[str], environment: dict[str, str] | None, mounts: list[Mount] | None,
+              workdir: Path, what: str, source: str, network_mode: str) -> ToolRun:
     settings = context.settings
     workdir.chmod(0o777)  # the tool runs as the unprivileged user
     client = context.client
@@ -187,7 +206,8 @@ def run_tool(
     lines: list[str] = []
     try:
         container = client.containers.create(**tool_container_options(
-            context.base_image, settings, argv, environment=environment, mounts=mounts, workdir=workdir, what=what))
+            context.base_image, settings, argv, environment=environment, mounts=mounts, workdir=workdir, what=what,
+            network_mode=network_mode))
         container.start()
         reader = threading.Thread(target=_read_lines, args=(container, lines, context.progress), daemon=True)
         reader.start()
@@ -221,7 +241,7 @@ def run_tool(
 
 def tool_container_options(image: str, settings: DependencySettings, argv: list[str], *,
                            environment: dict[str, str] | None, mounts: list[Mount] | None, workdir: Path,
-                           what: str) -> dict:
+                           what: str, network_mode: str = "host") -> dict:
     """``client.containers.create`` keyword arguments of a package manager's
     container: the sandbox's hardening (``execution.sandbox.hardened_container``),
     with what resolving needs instead of a script's limits and network."""
@@ -237,8 +257,9 @@ def tool_container_options(image: str, settings: DependencySettings, argv: list[
         working_dir="/out",
         environment={"HOME": "/tmp", **(environment or {})},
         labels={TOOL_LABEL: what},
-        # The host's network: registries, and the proxies the host reaches them through.
-        network_mode="host",
+        # The host's network (registries, and the proxies the host reaches them
+        # through), or none when the registries are reached through the egress proxy.
+        network_mode=network_mode,
         memory_bytes=TOOL_MEMORY,
         pids=TOOL_PIDS,
         open_files=host_bounded_limit(resource.RLIMIT_NOFILE, 4096),

@@ -14,6 +14,11 @@ processes (a file lock per key), and atomically: the image is built under a
 temporary tag and tagged with its real names only when complete; a failed
 build leaves no tagged image and no intermediate images behind. Every image
 carries its set key, lock hash and the lock itself as labels.
+
+An image's last use is recorded beside the build locks (a file per image id,
+touched whenever a run is given the image: labels cannot change on an
+image), for the garbage collector (``jupyter_stellascript.gc``), which also
+leaves alone an image whose set is being prepared (its lock is held).
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ import fcntl
 import io
 import logging
 import os
+import re
 import tarfile
 import tempfile
 import threading
@@ -54,6 +60,10 @@ def derived_image_name(language: str, key: str) -> str:
     return f"stella-runtime/{language}:{key[:12]}"
 
 
+# A derived image's names, as the engine lists them (Podman prefixes docker.io/ or localhost/).
+DERIVED_TAG = re.compile(r"^(?:[a-z0-9.-]+/)?stella-runtime/[a-z0-9_-]+:[0-9a-f]{12}$")
+
+
 def host_lock_dir() -> Path:
     """Shared by every Stella Script process of this host user (they share
     one container store), whatever their data directories."""
@@ -80,6 +90,9 @@ class DerivedImages:
         self.client = client
         self.settings = settings or DependencySettings.from_environment()
         self.lock_dir = lock_dir or host_lock_dir()
+        self.lock_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self.use_dir = self.lock_dir.parent / "derived-use"
+        self.use_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         self._guard = threading.Lock()
         self._thread_locks: dict[str, threading.Lock] = {}
         # What this manager did (for metrics and tests).
@@ -116,7 +129,14 @@ class DerivedImages:
 
         With ``lock``, exactly the locked packages are installed, whatever the
         index offers today; without, the set's image is reused when present,
-        and otherwise the set is resolved and its image built."""
+        and otherwise the set is resolved and its image built. Counts as a use
+        of the image."""
+        prepared = self._prepare(language, base_image, requirements, lock, progress, cancelled)
+        self.record_use(prepared.image)
+        return prepared
+
+    def _prepare(self, language: str, base_image: str, requirements: tuple[str, ...], lock: Lock | None,
+                 progress: Progress | None, cancelled: threading.Event | None) -> Prepared:
         progress = progress or (lambda line: None)
         resolver = self.resolver(language)
         base_id = self.client.images.get(base_image).id  # ImageNotFound: the runtime image is missing
@@ -186,6 +206,39 @@ class DerivedImages:
         filters = {"label": [f"{DERIVED_LABEL}=true"] + ([f"{LANGUAGE_LABEL}={language}"] if language else [])}
         return self.client.images.list(filters=filters)
 
+    # -- use, for the garbage collector --------------------------------------------------
+
+    def _use_record(self, image_id: str) -> Path:
+        return self.use_dir / image_id.removeprefix("sha256:")
+
+    def record_use(self, image: str) -> None:
+        image_id = self.client.images.get(image).id
+        self._use_record(image_id).touch()
+
+    def last_used(self, image_id: str) -> float | None:
+        """When a run was last given this image (seconds since the epoch), or None."""
+        try:
+            return self._use_record(image_id).stat().st_mtime
+        except FileNotFoundError:
+            return None
+
+    def forget_use(self, image_id: str) -> None:
+        self._use_record(image_id).unlink(missing_ok=True)
+
+    def preparing(self, keys: list[str]) -> bool:
+        """Whether any of these set keys is being prepared (its lock is held) now."""
+        for key in keys:
+            with open(self._lock_file(key), "a") as handle:
+                try:
+                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    return True
+                fcntl.flock(handle, fcntl.LOCK_UN)
+        return False
+
+    def _lock_file(self, key: str) -> Path:
+        return self.lock_dir / f"{key[:32]}.lock"
+
     @contextlib.contextmanager
     def _locked(self, key: str, progress: Progress) -> Iterator[None]:
         with self._guard:
@@ -194,7 +247,7 @@ class DerivedImages:
             progress("waiting: the same dependency set is being prepared by another run")
             thread_lock.acquire()
         try:
-            with open(self.lock_dir / f"{key[:32]}.lock", "a") as handle:
+            with open(self._lock_file(key), "a") as handle:
                 try:
                     fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 except BlockingIOError:

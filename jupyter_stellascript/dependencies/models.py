@@ -87,6 +87,14 @@ TIMEOUT_ENV = "STELLASCRIPT_DEPENDENCY_TIMEOUT"
 # Extra labels of every derived image built, "name=value,name=value" (who
 # built it, for clean-up: a test session labels its own).
 IMAGE_LABELS_ENV = "STELLASCRIPT_DERIVED_IMAGE_LABELS"
+# Hosts a resolution may reach besides its package source's ("host" or
+# "host:port", comma-separated): PyPI's files are on files.pythonhosted.org.
+ALLOWED_HOSTS_ENV = "STELLASCRIPT_DEPENDENCY_ALLOWED_HOSTS"
+DEFAULT_ALLOWED_HOSTS = "files.pythonhosted.org"
+# "registries": resolution containers have network none and reach only the
+# allowed hosts (dependencies/egress.py); "host": the host's network.
+NETWORK_ENV = "STELLASCRIPT_DEPENDENCY_NETWORK"
+RESOLVE_NETWORKS = ("registries", "host")
 
 
 class DependencyError(ValueError):
@@ -121,6 +129,11 @@ def source_default(ecosystem: str) -> str:
     return os.environ.get(SOURCE_ENV[ecosystem]) or DEFAULT_SOURCES[ecosystem]
 
 
+def allowed_hosts_default() -> tuple[str, ...]:
+    text = os.environ.get(ALLOWED_HOSTS_ENV, DEFAULT_ALLOWED_HOSTS)
+    return tuple(item.strip() for item in text.split(",") if item.strip())
+
+
 def image_labels_default() -> dict[str, str]:
     pairs = (item.partition("=") for item in os.environ.get(IMAGE_LABELS_ENV, "").split(",") if item.strip())
     return {name.strip(): value.strip() for name, _, value in pairs}
@@ -136,6 +149,8 @@ class DependencySettings:
     ca_bundle: str = field(default_factory=lambda: os.environ.get(CA_BUNDLE_ENV) or HOST_CA_BUNDLE)
     timeout_s: float = field(default_factory=lambda: parse_duration(os.environ.get(TIMEOUT_ENV) or "10m"))
     image_labels: dict[str, str] = field(default_factory=image_labels_default)
+    allowed_hosts: tuple[str, ...] = field(default_factory=allowed_hosts_default)
+    network: str = field(default_factory=lambda: os.environ.get(NETWORK_ENV) or "registries")
 
     @classmethod
     def from_environment(cls) -> "DependencySettings":
@@ -143,6 +158,14 @@ class DependencySettings:
 
     def source(self, ecosystem: str) -> str:
         return self.sources.get(ecosystem) or source_default(ecosystem)
+
+    def egress(self, ecosystem: str) -> set[tuple[str, int]] | None:
+        """The (host, port) pairs a resolution of ``ecosystem`` may reach, or
+        None when resolutions use the host's network."""
+        if self.network == "host":
+            return None
+        from .egress import allowed_endpoints
+        return allowed_endpoints([self.source(ecosystem)], self.allowed_hosts)
 
     @property
     def ca_file(self) -> Path | None:

@@ -17,6 +17,8 @@ derived image with ``--require-hashes --no-deps`` into
 
 pip itself comes from the host's Python environment (the one Stella Script
 runs in): the runtime image stays as small as Debian's python3.
+
+Only wheels are used unless the script opts in: ``python_wheels.py``.
 """
 
 from __future__ import annotations
@@ -38,8 +40,10 @@ from packaging.version import InvalidVersion, Version
 from .base import (BUILD_DIR, CA_IN_BUILD, CA_IN_CONTAINER, DECLARED, BuildFiles, Declared, ResolveContext, Resolver,
                    build_ca_files, line_with, output_tail, run_tool, runtime_dependencies, scratch,
                    unknown_package)
+from .egress import not_allowed
 from .models import DependencyError, DependencySettings, Lock, LockedPackage
 from .pypi_index import REGISTRY, index_versions
+from .python_wheels import ALLOW_SDIST, allows_sdist, format_options, no_wheel
 
 # The reference implementation's regular expression (PEP 723, "Reference Implementation").
 PEP723_REGEX = r"(?m)^# /// (?P<type>[a-zA-Z0-9-]+)$\s(?P<content>(^#(| .*)$\s)+)^# ///$"
@@ -51,6 +55,7 @@ REQUIRES_PYTHON = "requires-python "
 INLINE = "the script's '# /// script' block"
 LOCK_HEADER = "# Stella Script dependency lock (python); install with: pip install --require-hashes --no-deps -r <this file>\n"
 PIP_OPTIONS = ["--no-cache-dir", "--disable-pip-version-check", "--no-input", "--progress-bar", "off"]
+
 
 
 # -- reading what a script asks for ------------------------------------------------
@@ -271,23 +276,25 @@ class PythonResolver(Resolver):
         entries = sorted({normalized(requirement) for requirement in merge(wanted)})
         if requires_python:
             entries.append(REQUIRES_PYTHON + requires_python)
+        if allows_sdist(read_inline_metadata(source), INLINE):
+            entries.append(ALLOW_SDIST)
         return tuple(entries)
 
     @staticmethod
-    def command(source: str, settings: DependencySettings) -> list[str]:
+    def command(source: str, settings: DependencySettings, requirements: tuple[str, ...] = ()) -> list[str]:
         argv = ["python3", "-m", "pip", "install", "--dry-run", "--ignore-installed", "--target", "/tmp/target",
-                "--report", "/out/report.json", *PIP_OPTIONS, "--timeout", "30", "--retries", "2",
-                "--index-url", source]
+                "--report", "/out/report.json", *PIP_OPTIONS, *format_options(requirements),
+                "--timeout", "30", "--retries", "2", "--index-url", source]
         if settings.ca_file:
             argv += ["--cert", CA_IN_CONTAINER]
         return argv + ["-r", "/out/requirements.in"]
 
     def resolve(self, requirements: tuple[str, ...], context: ResolveContext) -> Lock:
         source = context.settings.source(self.ecosystem)
-        packages_wanted = [r for r in requirements if not r.startswith(REQUIRES_PYTHON)]
+        packages_wanted = [r for r in requirements if not r.startswith(REQUIRES_PYTHON) and r != ALLOW_SDIST]
         requires_python = next((r[len(REQUIRES_PYTHON):] for r in requirements if r.startswith(REQUIRES_PYTHON)), None)
         pip_dir, pip_version = pip_tool()
-        argv = self.command(source, context.settings)
+        argv = self.command(source, context.settings, requirements)
         with scratch("stellascript-resolve-") as workdir:
             (workdir / "requirements.in").write_text("".join(f"{r}\n" for r in packages_wanted))
             self.announce(context, "Python requirement(s)", packages_wanted, source, tool=f"pip {pip_version}")
@@ -296,10 +303,16 @@ class PythonResolver(Resolver):
                 environment={"PYTHONPATH": PIP_TOOL_DIR, "PIP_CONFIG_FILE": "/dev/null"},
                 mounts=[Mount(f"{PIP_TOOL_DIR}/pip", str(pip_dir), type="bind", read_only=True)],
                 workdir=workdir, what="pip (resolving Python dependencies)", source=source,
+                egress=context.settings.egress(self.ecosystem),
             )
             report_path = workdir / "report.json"
             if run.exit_code != 0 or not report_path.is_file():
-                raise _pip_failure(run.output, source)
+                if run.denied:
+                    raise not_allowed(run.denied, source, REGISTRY)
+                failure = _pip_failure(run.output, source)
+                if ALLOW_SDIST not in requirements:
+                    failure = no_wheel(failure, packages_wanted, context.settings, source) or failure
+                raise failure
             report = json.loads(report_path.read_text())
         return self._lock_from(report, packages_wanted, requirements, source, argv, pip_version, requires_python)
 
@@ -338,7 +351,7 @@ class PythonResolver(Resolver):
         source = settings.source(self.ecosystem)
         pip_dir, _ = pip_tool()
         install = ["python3", "-m", "pip", "install", "--require-hashes", "--no-deps", "--target", SITE_PACKAGES,
-                   *PIP_OPTIONS, "--index-url", source]
+                   *PIP_OPTIONS, *format_options(lock.requested), "--index-url", source]
         if settings.ca_file:
             install += ["--cert", CA_IN_BUILD]
         install += ["-r", f"{BUILD_DIR}/requirements.lock"]

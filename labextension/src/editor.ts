@@ -92,12 +92,16 @@ export class ScriptEditorExtension implements DocumentRegistry.IWidgetExtension<
       bar.append(bump);
     }
     const view = () => (widget.content.editor as CodeMirrorEditor).editor;
+    // The bar is cut to the toolbar's width (style/base.css): the whole text stays in the tooltip.
+    const showStatus = (text: string, mod?: 'jp-mod-ok' | 'jp-mod-error') => {
+      status.textContent = text;
+      status.title = text;
+      status.className = `jp-StellaScript-editor-status${mod ? ` ${mod}` : ''}`;
+    };
     const format = async () => {
-      status.textContent = 'Formatting…';
-      status.className = 'jp-StellaScript-editor-status';
+      showStatus('Formatting…');
       const outcome = await formatScript(view(), file, undoCapture(context.model.sharedModel));
-      status.textContent = outcome;
-      status.classList.add(outcome.startsWith('Not formatted') ? 'jp-mod-error' : 'jp-mod-ok');
+      showStatus(outcome, outcome.startsWith('Not formatted') ? 'jp-mod-error' : 'jp-mod-ok');
     };
     if (!file.pinned) {
       bar.append(button('Format', () => void format(), 'jp-StellaScript-editor-format', 'Format script (Shift+Alt+F)'));
@@ -120,28 +124,25 @@ export class ScriptEditorExtension implements DocumentRegistry.IWidgetExtension<
       if (state !== 'completed') {
         return;
       }
-      status.textContent = 'Saving version…';
-      status.className = 'jp-StellaScript-editor-status';
+      showStatus('Saving version…');
       try {
         const body: IWorkspaceSaveRequest = { path: context.path, version_bump: bump.value as VersionBump };
         const result = await post<IWorkspaceSave>('workspace/save', body);
         view().dispatch(setDiagnostics(view().state, []));
         file = { ...file, version: result.script.version };
         showVersion(result.script.version);
-        status.textContent = result.created ? `Saved as v${result.script.version}` : 'No change since the last version';
-        status.classList.add('jp-mod-ok');
+        showStatus(result.created ? `Saved as v${result.script.version}` : 'No change since the last version', 'jp-mod-ok');
         if (result.created) {
           this.model.notifyScriptsChanged();
         }
       } catch (error) {
-        status.classList.add('jp-mod-error');
         if (error instanceof ApiError && error.status === 400 && error.errors.length) {
           view().dispatch(setDiagnostics(view().state, toDiagnostics(view(), error.errors)));
           const count = error.errors.length;
-          status.textContent = `${count} problem${count > 1 ? 's' : ''}: not saved as a version (the file keeps your text)`;
+          showStatus(`${count} problem${count > 1 ? 's' : ''}: not saved as a version (the file keeps your text)`, 'jp-mod-error');
         } else {
           const message = errorText(error);
-          status.textContent = `Not saved as a version: ${message}`;
+          showStatus(`Not saved as a version: ${message}`, 'jp-mod-error');
           Notification.warning(`Stella Script: ${message}`, { autoClose: 8000 });
         }
       }

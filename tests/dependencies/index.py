@@ -8,6 +8,7 @@ import hashlib
 import html
 import http.server
 import io
+import tarfile
 import threading
 import uuid
 import zipfile
@@ -45,6 +46,23 @@ def build_wheel(name: str, version: str, module_source: str, requires: tuple[str
     return f"{distribution}-{version}-py3-none-any.whl", buffer.getvalue()
 
 
+def build_sdist(name: str, version: str) -> tuple[str, bytes]:
+    """A source distribution whose setup.py would print a marker when run."""
+    distribution = canonicalize_name(name).replace("-", "_")
+    root = f"{distribution}-{version}"
+    files = {
+        f"{root}/PKG-INFO": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n".encode(),
+        f"{root}/setup.py": f"print('SETUP-PY-RAN')\nfrom setuptools import setup\nsetup(name={name!r}, version={version!r})\n".encode(),
+    }
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+        for path, data in files.items():
+            info = tarfile.TarInfo(path)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+    return f"{root}.tar.gz", buffer.getvalue()
+
+
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, format, *args):  # noqa: A002 - the base class's name
         pass
@@ -55,6 +73,7 @@ class LocalIndex:
 
     def __init__(self, root: Path) -> None:
         self.root = root
+        self._external: dict[str, list[str]] = {}
         (root / "simple").mkdir(parents=True, exist_ok=True)
         (root / "files").mkdir(exist_ok=True)
         self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), partial(_QuietHandler, directory=str(root)))
@@ -73,10 +92,25 @@ class LocalIndex:
         self._write_pages(canonicalize_name(name))
         return hashlib.sha256(data).hexdigest()
 
+    def publish_sdist(self, name: str, version: str) -> None:
+        """Add a release that has only a source distribution (no wheel)."""
+        filename, data = build_sdist(name, version)
+        (self.root / "files" / filename).write_bytes(data)
+        self._write_pages(canonicalize_name(name))
+
+    def publish_elsewhere(self, name: str, version: str, base_url: str) -> None:
+        """Add a release whose wheel the page links on another server (``base_url``)."""
+        filename, data = build_wheel(name, version, f"VERSION = {version!r}\n")
+        self._external.setdefault(canonicalize_name(name), []).append(
+            f'<a href="{html.escape(base_url)}/{html.escape(filename)}#sha256={hashlib.sha256(data).hexdigest()}">'
+            f'{html.escape(filename)}</a><br/>')
+        self._write_pages(canonicalize_name(name))
+
     def _write_pages(self, project: str) -> None:
         distribution = project.replace("-", "_")
-        links = []
-        for path in sorted((self.root / "files").glob(f"{distribution}-*.whl")):
+        links = list(self._external.get(project, []))
+        files = (self.root / "files")
+        for path in sorted([*files.glob(f"{distribution}-*.whl"), *files.glob(f"{distribution}-*.tar.gz")]):
             digest = hashlib.sha256(path.read_bytes()).hexdigest()
             links.append(f'<a href="../../files/{html.escape(path.name)}#sha256={digest}">{html.escape(path.name)}</a><br/>')
         folder = self.root / "simple" / project

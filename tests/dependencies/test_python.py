@@ -110,3 +110,31 @@ def test_the_lock_file_pins_every_package_with_its_hashes():
 def test_languages_without_a_resolver_say_so():
     with pytest.raises(DependencyError, match="not supported for cobol yet"):
         resolver_for("cobol")
+
+
+# -- wheels only, unless the script allows source distributions ------------------------
+
+ALLOWING = '# /// script\n# dependencies = ["docopt"]\n# [tool.stellascript]\n# allow-sdist = true\n# ///\n'
+
+
+def test_wheels_only_by_default_and_the_opt_in_is_part_of_the_set():
+    from jupyter_stellascript.dependencies.models import DependencySettings
+    from jupyter_stellascript.dependencies.python_wheels import ALLOW_SDIST, format_options
+    plain = requirements('# /// script\n# dependencies = ["docopt"]\n# ///\n')
+    allowing = requirements(ALLOWING)
+    assert plain == ("docopt",) and allowing == ("docopt", ALLOW_SDIST)
+    assert "--only-binary" in PYTHON.command("https://pypi.org/simple", DependencySettings(), plain)
+    argv = PYTHON.command("https://pypi.org/simple", DependencySettings(), allowing)
+    assert "--only-binary" not in argv and "--prefer-binary" in argv
+    assert format_options(()) == ["--only-binary", ":all:"]
+
+
+@pytest.mark.parametrize(("table", "needle"), [
+    ("# allow-sdist = \"yes\"\n", "allow-sdist must be true or false"),
+    ("# build = true\n", "unknown [tool.stellascript] key(s) build"),
+])
+def test_a_malformed_stellascript_table_is_a_clear_error(table, needle):
+    source = f'# /// script\n# dependencies = ["six"]\n# [tool.stellascript]\n{table}# ///\n'
+    with pytest.raises(DependencyError) as caught:
+        requirements(source)
+    assert caught.value.kind == "malformed" and needle in str(caught.value)
