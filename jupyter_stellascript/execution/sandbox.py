@@ -11,13 +11,14 @@ that resolve dependencies (``dependencies/base.py``) are made by the same
 
 Every writable path of a run is a tmpfs of a bounded size, charged to the
 run's memory: /work (``work_bytes``, at most half the memory), /tmp
-(``tmpfs_bytes``, at most a quarter) and /dev/shm (``shm_bytes``, an eighth of the memory, at
-most 64 MiB), so that filling them all still leaves the script and the agent
-room to run and report. The agent's control folder (its socket) is a tiny
-tmpfs too, which the host reaches through ``/proc/<pid>/root``: the only host
-folders a run sees are its read-only /scripts and the agent binary. /var/tmp and /run, which
-Podman adds as unbounded tmpfs to a read-only container, are replaced by
-64 KiB ones (the script cannot write /run).
+(``tmpfs_bytes``, at most a quarter) and /dev/shm (``shm_bytes``, an eighth
+of the memory, at most 64 MiB), so that filling them all still leaves the
+script and the agent room to run and report. The agent's control folder (its
+socket) is a tiny tmpfs too, which the host reaches through
+``/proc/<pid>/root``: the only host folders a run sees are its read-only
+/scripts and the agent binary. /var/tmp and /run, which Podman adds as
+unbounded tmpfs to a read-only container, are replaced by 64 KiB ones (the
+script cannot write /run).
 """
 
 from __future__ import annotations
@@ -48,9 +49,9 @@ POOL_KEY_LABEL = "io.stellascript.pool-key"
 # above the pids limit: the pids cgroup binds first (and counts its events),
 # and were a uid ever shared, a second run would still find almost no room.
 # Containers that share the default user (dependency resolutions) get a
-# shared ceiling. That cannot be raised much: the engine's
-# own hard limit (32768 for a Podman service started from a shell here) caps
-# what runc may set, and a higher value fails every start.
+# shared ceiling. That cannot be raised much: the engine's own hard limit
+# (32768 for a Podman service started from a shell here) caps what runc may
+# set, and a higher value fails every start.
 NPROC_MARGIN = 32
 _SHARED_NPROC = host_bounded_limit(resource.RLIMIT_NPROC, 4096)
 
@@ -58,8 +59,7 @@ _SHARED_NPROC = host_bounded_limit(resource.RLIMIT_NPROC, 4096)
 # container; these 64 KiB ones replace them. Root's, mode 755: the script
 # cannot write /run; /var/tmp keeps the image's mode (1777) whatever the
 # options say, so it is 64 KiB of scratch.
-_CLOSED_TMPFS = "rw,nosuid,nodev,noexec,size=64k,mode=0755,notmpcopyup"
-
+_SMALL_TMPFS = "rw,nosuid,nodev,noexec,size=64k,mode=0755,notmpcopyup"
 
 MAX_SHM_BYTES = 64 * 1024 * 1024
 
@@ -147,8 +147,8 @@ def hardened_container(
     Always: an unprivileged ``user``, a read-only root filesystem, no
     capabilities, no new privileges, memory without swap, a pids limit, no
     core dumps, a host-bounded process limit, an open-files limit, and a
-    private nosuid/nodev tmpfs /tmp, and closed /run and /var/tmp. What differs between uses is a
-    parameter: the network (a run's is checked against the policy by the
+    private nosuid/nodev tmpfs /tmp, and 64 KiB /run and /var/tmp. What
+    differs between uses is a parameter: the network (a run's is checked against the policy by the
     caller; a resolution uses the host's to reach registries), the sizes,
     and the optional CPU and file-size limits (a package manager writes
     archives larger than a script's file-size limit, and has no CPU share
@@ -183,8 +183,8 @@ def hardened_container(
         "ulimits": ulimits,
         "tmpfs": {
             "/tmp": f"rw,nosuid,nodev,size={tmpfs_bytes},mode=1777",
-            "/var/tmp": _CLOSED_TMPFS,
-            "/run": _CLOSED_TMPFS,
+            "/var/tmp": _SMALL_TMPFS,
+            "/run": _SMALL_TMPFS,
             **(tmpfs or {}),
         },
         "mounts": mounts,
