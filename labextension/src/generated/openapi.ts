@@ -673,6 +673,11 @@ export interface components {
             file_size_bytes: number;
             open_files: number;
             tmpfs_bytes: number;
+            /**
+             * @description The size of /work (at most half the memory; /tmp at most a quarter).
+             * @default null
+             */
+            work_bytes?: number | null;
         };
         Execution: {
             /** Format: uuid */
@@ -700,7 +705,7 @@ export interface components {
             compile_cache_hit: boolean | null;
             peak_memory_bytes: number | null;
             /** @description Why it ended other than by its own exit. */
-            termination_reason: ("timeout" | "cancelled" | "memory_limit" | "compile_error" | "engine_error" | "dependency_error" | "server_stopped") | null;
+            termination_reason: ("timeout" | "cancelled" | "memory_limit" | "disk_limit" | "compile_error" | "engine_error" | "dependency_error" | "server_stopped") | null;
             error: string | null;
             /** @description The user, or anonymous. */
             requested_by: string;
@@ -1771,6 +1776,6 @@ export const versionBumpValues: ReadonlyArray<FlattenedDeepRequired<components>[
 export const networkModeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["NetworkMode"]> = ["none", "bridge", "host"];
 export const executionStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ExecutionStatus"]> = ["Queued", "Running", "Succeeded", "Failed", "TimedOut", "Cancelled", "Error"];
 export const dependencyScopeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Dependency"]["scope"]> = ["runtime", "test", "build"];
-export const executionTermination_reasonAnyOf0Values: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Execution"]["termination_reason"]> = ["timeout", "cancelled", "memory_limit", "compile_error", "engine_error", "dependency_error", "server_stopped"];
+export const executionTermination_reasonAnyOf0Values: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Execution"]["termination_reason"]> = ["timeout", "cancelled", "memory_limit", "disk_limit", "compile_error", "engine_error", "dependency_error", "server_stopped"];
 export const healthStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Health"]["status"]> = ["ok", "degraded"];
 export const healthEngineValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Health"]["engine"]> = ["ready", "starting", "unavailable"];
