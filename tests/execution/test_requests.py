@@ -111,7 +111,12 @@ def test_memory_and_cpus_are_parsed_bounded_and_applied():
     assert "max_memory" in problems["memory"] and "max_cpus" in problems["cpus"]
     limits = policy.limits_for(get_language("bash"), 256 * MIB, 1.5)
     assert (limits.memory_bytes, limits.cpus) == (256 * MIB, 1.5)
-    assert policy.limits_for(get_language("bash")) == get_language("bash").default_limits
+    # No override: the language's defaults, with /work and /tmp fitted into its memory.
+    bash_defaults = get_language("bash").default_limits
+    assert policy.limits_for(get_language("bash")) == bash_defaults.with_overrides()
+    assert (policy.limits_for(get_language("bash")).memory_bytes, policy.limits_for(get_language("bash")).cpus) == (
+        bash_defaults.memory_bytes, bash_defaults.cpus)
+    assert policy.limits_for(get_language("bash")).work_bytes == bash_defaults.memory_bytes // 2
 
 
 def test_configured_maxima_and_limits_reach_the_policy():
