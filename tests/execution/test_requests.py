@@ -91,6 +91,14 @@ def test_the_timeout_is_positive_defaults_per_language_and_is_bounded_by_the_ser
     assert fields_of(failure.value) == {"timeout": "timeout must be a number of seconds in (0, 1000]"}
 
 
+def test_a_syntax_check_is_not_bounded_by_the_longest_timeout_a_caller_may_ask_for():
+    policy = RunPolicy(max_timeout_s=10)
+    check = ExecutionRequest(language="bash", source="echo\n", timeout_s=120, check_only=True)
+    assert policy.resolve(check).timeout_s == 120
+    with pytest.raises(InvalidRequest):
+        policy.resolve(check.model_copy(update={"check_only": False}))
+
+
 # -- limits
 
 
