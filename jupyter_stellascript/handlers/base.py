@@ -44,6 +44,9 @@ class StellaHandler(APIHandler):
 
     def prepare(self):
         self._started = time.monotonic()
+        if any("\0" in part for part in (*self.path_args, *self.path_kwargs.values())):
+            # No id or version holds one, and PostgreSQL cannot even be asked about it.
+            raise web.HTTPError(404, "not found: no id or version contains a NUL character")
         return super().prepare()
 
     def on_finish(self) -> None:

@@ -1,10 +1,12 @@
 """Request bodies as JSON: decoded once, with the rules every body shares.
 
-A body is a JSON object of bounded nesting whose text is valid Unicode. JSON
-allows escapes such as "\\ud800" that decode to a lone surrogate, which no
-UTF-8 file, database or container can hold: such text is refused here, naming
-the field, rather than failing wherever it is first written. Deep nesting is
-refused before pydantic (or json itself) recurses into it.
+A body is a JSON object of bounded nesting whose text is valid Unicode
+without NUL characters. JSON allows escapes such as "\\ud800" that decode to a
+lone surrogate, which no UTF-8 file, database or container can hold, and
+"\\u0000", which PostgreSQL's text cannot hold nor a C string pass on: such
+text is refused here, naming the field, rather than failing wherever it is
+first written. Deep nesting is refused before pydantic (or json itself)
+recurses into it.
 """
 
 from __future__ import annotations
@@ -41,9 +43,9 @@ def _problems(body: dict[str, Any]) -> list[dict[str, str]]:
     while pending:
         path, depth, value = pending.pop()
         if isinstance(value, str):
-            problem = _unicode_problem(value)
+            problem = _text_problem(value)
             if problem:
-                problems.append({"field": path or "body", "message": f"text must be valid Unicode: {problem}"})
+                problems.append({"field": path or "body", "message": f"text {problem}"})
             continue
         if not isinstance(value, (dict, list)):
             continue
@@ -54,20 +56,23 @@ def _problems(body: dict[str, Any]) -> list[dict[str, str]]:
             pending.extend((f"{path}[{index}]", depth + 1, item) for index, item in enumerate(value))
             continue
         for key, item in value.items():
-            problem = _unicode_problem(key)
+            problem = _text_problem(key)
             if problem:
-                problems.append({"field": path or "body", "message": f"names must be valid Unicode: {problem}"})
+                problems.append({"field": path or "body", "message": f"names {problem}"})
             # A path names a key as it can be shown: a lone surrogate as its escape.
             shown = key.encode("utf-8", "backslashreplace").decode() if problem else key
             pending.append((f"{path}.{shown}" if path else shown, depth + 1, item))
     return sorted(problems, key=lambda problem: problem["field"])
 
 
-def _unicode_problem(text: str) -> str | None:
+def _text_problem(text: str) -> str | None:
+    """What is wrong with a string of the body, to follow "text" or "names"."""
+    if "\0" in text:
+        return f"must not contain NUL characters (one is at character {text.index(chr(0))})"
     try:
         text.encode("utf-8")
     except UnicodeEncodeError as error:
-        return f"a lone surrogate ({text[error.start]!a}) at character {error.start}"
+        return f"must be valid Unicode: a lone surrogate ({text[error.start]!a}) at character {error.start}"
     return None
 
 

@@ -71,6 +71,10 @@ def test_arguments_and_environment_are_string_maps_with_valid_names():
     assert problems == {"arguments": "argument 'count' must map a string to a string",
                         "environment": "environment variable name 'A=B' is not valid"}
     assert set(refused(ExecuteBody, {"arguments": ["a"]})) == {"arguments"}
+    # Bodies with NUL text are refused before they are parsed (handlers/bodies.py); requests made otherwise are not spared.
+    assert refused(ExecuteBody, {"arguments": {"a": "x\0"}, "environment": {"": "v"}}) == {
+        "arguments": "the value of argument 'a' contains a NUL byte; values must be text without NUL bytes",
+        "environment": "environment variable names must not be empty"}
     assert parse(ExecuteBody, {"arguments": None, "environment": {"K": "v"}}).arguments == {}
 
 

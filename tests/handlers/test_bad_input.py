@@ -101,6 +101,9 @@ def test_a_lone_surrogate_in_a_script_is_a_400_naming_the_field(caps_server, tok
     raw = json.dumps({**body, field: "@"}).replace('"@"', LONE)
     assert problems(send(caps_server, "POST", "/scripts", token, raw)) == {
         field: "text must be valid Unicode: a lone surrogate ('\\ud800') at character 1"}
+    raw = json.dumps({**body, field: "a\0"})
+    assert problems(send(caps_server, "POST", "/scripts", token, raw)) == {
+        field: "text must not contain NUL characters (one is at character 1)"}
     assert set(problems(send(caps_server, "PUT", f"/scripts/{script_id}", token, f'{{"{field}": {LONE}}}'))) == {field}
 
 
@@ -167,15 +170,30 @@ def test_an_oversized_header_is_431_and_an_oversized_url_is_414(caps_server, tok
     assert caps_server.request("GET", "/scripts", token=token).status_code == 200
 
 
+def test_jupyterlab_answers_oversized_heads_the_same(tmp_path, runtime_images):
+    from tests.labextension.test_ui import RunningLab
+
+    (tmp_path / "root").mkdir()
+    lab = RunningLab(tmp_path / "root").start(tmp_path / "data")
+    try:
+        health = f"{lab.url}stellascript/api/v1/health"
+        assert requests.get(health, headers={"Authorization": "token " + "a" * 65536}, timeout=30).status_code == 431
+        assert requests.get(f"{health}?pad={'a' * 100_000}", timeout=30).status_code == 414
+        assert requests.get(f"{lab.url}lab?pad={'a' * 100_000}", timeout=30).status_code == 414, "JupyterLab's own pages too"
+        assert requests.get(health, params={"token": lab.token}, timeout=30).status_code == 200
+    finally:
+        lab.stop()
+
+
 # -- accepted then failed: refused at submit ------------------------------------------
 
 
 def test_names_and_values_are_checked_at_submit(caps_server, token, script_id):
+    nul = "text must not contain NUL characters (one is at character 1)"
     cases = [
-        ({"arguments": {"a": "x\0y"}}, "arguments", "the value of argument 'a' contains a NUL byte; values must be text without NUL bytes"),
-        ({"environment": {"A": "x\0y"}}, "environment",
-         "the value of environment variable 'A' contains a NUL byte; values must be text without NUL bytes"),
-        ({"arguments": {"a\0": "x"}}, "arguments", "argument name 'a\\x00' is not valid: it contains a NUL byte"),
+        ({"arguments": {"a": "x\0y"}}, "arguments.a", nul),
+        ({"environment": {"A": "x\0y"}}, "environment.A", nul),
+        ({"arguments": {"a\0": "x"}}, "arguments", "names must not contain NUL characters (one is at character 1)"),
         ({"environment": {"A=B": "x"}}, "environment", "environment variable name 'A=B' is not valid"),
         ({"environment": {"": "x"}}, "environment", "environment variable names must not be empty"),
         ({"arguments": {"": "x"}}, "arguments", "argument names must not be empty"),
@@ -183,6 +201,14 @@ def test_names_and_values_are_checked_at_submit(caps_server, token, script_id):
     for fields, field, message in cases:
         assert problems(caps_server.request("POST", "/scripts/executions", token=token, json=bash(**fields))) == {field: message}
         assert problems(caps_server.request("POST", f"/scripts/{script_id}/execute", token=token, json=fields)) == {field: message}
+
+
+def test_a_nul_in_a_path_id_is_a_404(caps_server, token, script_id):
+    for path in ("/scripts/a%00b", "/scripts/a%00b/versions", f"/scripts/{script_id}/versions/1.0%000",
+                 "/scripts/executions/a%00b", "/scripts/executions/a%00b/logs"):
+        answer = caps_server.request("GET", path, token=token)
+        assert answer.status_code == 404, (path, answer.text)
+    assert caps_server.request("POST", "/scripts/executions/a%00b/cancel", token=token).status_code == 404
 
 
 def test_arguments_and_environment_are_capped_by_the_server(caps_server, token, script_id):
