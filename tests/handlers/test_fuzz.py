@@ -7,7 +7,8 @@ description declares for its status. The server holds real data first
 ids half of the time, so the paths behind a lookup (a script's versions, an
 execution's logs) are reached, not only their 404s.
 
-It runs once on SQLite and once on PostgreSQL. Bounded for a small machine: a fixed seed and few examples per operation,
+It runs once on SQLite and once on PostgreSQL. Bounded for a small machine:
+derandomized (the same examples every run), few examples per operation and
 fewer still where a request may start a container (runs, dependency
 resolution); the server caps every run at a few seconds and its package
 sources point at a closed local port, so nothing waits on the network.
@@ -114,7 +115,7 @@ AWKWARD_IDS = ["\0", "a\0b", "..", ".", "%", " ", "a" * 300, "1.0.0", "00000000-
 
 
 def use_real_ids(case, real_ids: dict[str, list[str]], data: st.DataObject) -> None:
-    """Each path id: mostly a real one, else the generated one or any text at all (the description
+    """Each path id: half the time a real one, else the generated one or any text at all (the description
     promises a 404 for an id that matches nothing, UUID or not)."""
     for name, value in (case.path_parameters or {}).items():
         pool = real_ids["deletable"] if (name == "script_id" and case.method.upper() == "DELETE") else real_ids.get(name)
