@@ -7,6 +7,7 @@ from pathlib import Path
 from jupyter_server.extension.application import ExtensionApp
 from traitlets import TraitError
 
+from . import http_limits
 from .config import StellaScript
 from .handlers import routes
 from .lsp import servers as lsp_servers
@@ -45,6 +46,10 @@ class StellaScriptApp(ExtensionApp):
 
     def initialize_handlers(self) -> None:
         self.handlers.extend(routes(self.serverapp.base_url))
+
+    async def _start_jupyter_server_extension(self, serverapp) -> None:
+        # The HTTPServer is made after extensions load; this hook runs once it exists.
+        http_limits.install(serverapp.http_server)
 
     async def stop_extension(self) -> None:
         lsp_servers.detach(self.settings.get("stellascript_lsp_watch"))

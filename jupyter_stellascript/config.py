@@ -75,6 +75,10 @@ class StellaScript(Configurable):
     max_timeout = Unicode("1h", config=True, help="Longest timeout a run may ask for.")
     max_memory = Unicode("8g", config=True, help="Most memory a run may ask for (memory in an execute body), e.g. 8g.")
     max_cpus = Float(4.0, config=True, help="Most CPU cores a run may ask for (cpus in an execute body).")
+    max_arguments = Int(256, config=True, help="Most arguments a run may have.")
+    max_arguments_size = Unicode("1m", config=True, help="Most bytes a run's arguments may have in all (names and values), e.g. 1m.")
+    max_environment_variables = Int(256, config=True, help="Most environment variables a run may set.")
+    max_environment_size = Unicode("256k", config=True, help="Most bytes a run's environment may have in all (names and values).")
     backend_class = Type(
         default_value="jupyter_stellascript.execution.backend.LocalBackend",
         klass="jupyter_stellascript.execution.backend.ExecutionBackend",
@@ -169,7 +173,7 @@ class StellaScript(Configurable):
     def check(self) -> None:
         """Parse every value once so that a bad one fails start-up, not a run."""
         problems = []
-        for name in ("output_cap", "max_memory"):
+        for name in ("output_cap", "max_memory", "max_arguments_size", "max_environment_size"):
             try:
                 parse_size(getattr(self, name))
             except ValueError as error:
@@ -204,6 +208,9 @@ class StellaScript(Configurable):
                     raise ValueError(f"cpu {limits['cpu']!r} must be between 0 and 64")
             except ValueError as error:
                 problems.append(f"StellaScript.resource_limits[{language!r}]: {error}")
+        for name in ("max_arguments", "max_environment_variables"):
+            if getattr(self, name) < 0:
+                problems.append(f"StellaScript.{name}: {getattr(self, name)} must be 0 or more")
         if self.max_cpus <= 0:
             problems.append(f"StellaScript.max_cpus: {self.max_cpus:g} must be more than 0")
         if not problems:
@@ -249,6 +256,10 @@ class StellaScript(Configurable):
             max_timeout_s=parse_duration(self.max_timeout),
             max_memory_bytes=parse_size(self.max_memory),
             max_cpus=self.max_cpus,
+            max_arguments=self.max_arguments,
+            max_arguments_bytes=parse_size(self.max_arguments_size),
+            max_environment_variables=self.max_environment_variables,
+            max_environment_bytes=parse_size(self.max_environment_size),
         )
 
     def engine_settings(self, policy: RunPolicy | None = None) -> EngineSettings:

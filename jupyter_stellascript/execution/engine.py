@@ -222,7 +222,7 @@ class ExecutionEngine:
             self.pool.kill(container)
             result.status, result.termination_reason = ExecutionStatus.CANCELLED, TerminationReason.CANCELLED
         except DependencyError as error:
-            result.error = str(error)
+            result.error = self._without_host_paths(str(error))
             result.termination_reason = TerminationReason.DEPENDENCY_ERROR
         except ImageNotFound:
             result.error = f"runtime image {spec.image} is missing; build it with `stellascript runtimes build`"
@@ -393,7 +393,13 @@ class ExecutionEngine:
                 isinstance(error, AgentError) and container_state.get("ExitCode") == 128 + signal.SIGKILL)
             if oom_killed:
                 return f"the container exceeded its memory limit of {limits.memory_bytes // MIB} MiB and was killed"
-        return str(error)
+        return self._without_host_paths(str(error))
+
+    def _without_host_paths(self, message: str) -> str:
+        """A message for the run's record: where the host keeps run folders and data is not the caller's business."""
+        for folder, name in ((self.pool.temp_root, "<run folder>"), (self.compile_cache.root, "<compile cache>"), (data_dir(), "<data>")):
+            message = message.replace(str(folder), name)
+        return message
 
     def close(self) -> None:
         self.pool.shutdown()

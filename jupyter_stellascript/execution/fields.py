@@ -122,7 +122,7 @@ def _api_language(name: Any) -> str:
     from ..languages import LANGUAGES
 
     # The API takes names only: aliases such as "py" are for people at a terminal.
-    if name not in LANGUAGES:
+    if not isinstance(name, str) or name not in LANGUAGES:
         raise ValueError(f"language must be one of {', '.join(LANGUAGES)}, not {name!r}")
     return name
 
@@ -142,7 +142,7 @@ LanguageOrAlias = Annotated[str, AfterValidator(_any_language)]
 
 
 def _string_map(field: str, singular: str, name_ok) -> Any:
-    """One error on the map itself, naming the offending key."""
+    """One error on the map itself, naming the offending key and what is wrong with it."""
 
     def check(value: Any) -> dict[str, str]:
         if value is None:
@@ -152,8 +152,14 @@ def _string_map(field: str, singular: str, name_ok) -> Any:
         for key, text in value.items():
             if not isinstance(key, str) or not isinstance(text, str):
                 raise ValueError(f"{singular} {key!r} must map a string to a string")
-            if not key or "\0" in key or "\0" in text or not name_ok(key):
+            if not key:
+                raise ValueError(f"{singular} names must not be empty")
+            if "\0" in key:
+                raise ValueError(f"{singular} name {key!r} is not valid: it contains a NUL byte")
+            if not name_ok(key):
                 raise ValueError(f"{singular} name {key!r} is not valid")
+            if "\0" in text:
+                raise ValueError(f"the value of {singular} {key!r} contains a NUL byte; values must be text without NUL bytes")
         return value
 
     return BeforeValidator(check)

@@ -33,6 +33,13 @@ class RunPolicy:
     max_timeout_s: float | None = None
     max_memory_bytes: int | None = None
     max_cpus: float | None = None
+    # How many arguments and environment variables a run may have, and their
+    # UTF-8 bytes in all (names and values): they are stored with the record
+    # and written into the container.
+    max_arguments: int | None = None
+    max_arguments_bytes: int | None = None
+    max_environment_variables: int | None = None
+    max_environment_bytes: int | None = None
 
     def __post_init__(self) -> None:
         self.check_network(self.default_network_mode)  # a default that is refused would refuse every run
@@ -61,7 +68,8 @@ class RunPolicy:
         language = get_language(request.language)
         problems = []
         timeout_s = request.timeout_s if request.timeout_s is not None else self.timeout_for(language)
-        if self.max_timeout_s is not None and timeout_s > self.max_timeout_s:
+        # A syntax check (check_only) is the server's own work, with its own timeout: not a run a caller asked for.
+        if self.max_timeout_s is not None and timeout_s > self.max_timeout_s and not request.check_only:
             problems.append({"field": "timeout", "message": f"timeout must be a number of seconds in (0, {self.max_timeout_s:g}]"})
         if self.max_memory_bytes is not None and request.memory_bytes is not None and request.memory_bytes > self.max_memory_bytes:
             problems.append({"field": "memory", "message": f"memory {_mib(request.memory_bytes)} is above this server's maximum of "
@@ -69,6 +77,8 @@ class RunPolicy:
         if self.max_cpus is not None and request.cpus is not None and request.cpus > self.max_cpus:
             problems.append({"field": "cpus", "message": f"cpus {request.cpus:g} is above this server's maximum of "
                                                         f"{self.max_cpus:g} (c.StellaScript.max_cpus)"})
+        problems += _map_problems("arguments", request.arguments, self.max_arguments, self.max_arguments_bytes)
+        problems += _map_problems("environment", request.environment, self.max_environment_variables, self.max_environment_bytes)
         network_mode = request.network_mode or self.default_network_mode
         try:
             self.check_network(network_mode)
@@ -77,6 +87,21 @@ class RunPolicy:
         if problems:
             raise InvalidRequest(problems)
         return request.model_copy(update={"timeout_s": timeout_s, "network_mode": network_mode})
+
+
+def _map_problems(field: str, values: dict[str, str], max_count: int | None, max_bytes: int | None) -> list[dict[str, str]]:
+    """A run's arguments or environment against the server's caps (c.StellaScript.max_<field>...)."""
+    plural, count_setting = ("arguments", "max_arguments") if field == "arguments" else (
+        "environment variables", "max_environment_variables")
+    problems = []
+    if max_count is not None and len(values) > max_count:
+        problems.append({"field": field, "message": f"{len(values)} {plural} are more than this server's maximum of "
+                                                    f"{max_count} (c.StellaScript.{count_setting})"})
+    size = sum(len(name.encode()) + len(value.encode()) for name, value in values.items())
+    if max_bytes is not None and size > max_bytes:
+        problems.append({"field": field, "message": f"{plural} of {size} bytes in all (names and values) are more than "
+                                                    f"this server's maximum of {max_bytes} (c.StellaScript.max_{field}_size)"})
+    return problems
 
 
 def _mib(size: int) -> str:

@@ -15,6 +15,7 @@ from ..auth import caller_for
 from ..errors import RegistryError, Unauthenticated, ValidationFailed
 from ..execution.fields import Model, parse
 from ..identity import Caller
+from .bodies import decode_object
 
 if TYPE_CHECKING:
     from ..service import StellaScriptService
@@ -43,25 +44,21 @@ class StellaHandler(APIHandler):
 
     def prepare(self):
         self._started = time.monotonic()
+        if any("\0" in part for part in (*self.path_args, *self.path_kwargs.values())):
+            # No id or version holds one, and PostgreSQL cannot even be asked about it.
+            raise web.HTTPError(404, "not found: no id or version contains a NUL character")
         return super().prepare()
 
     def on_finish(self) -> None:
         log.info(json.dumps({
             "event": "request", "method": self.request.method, "path": self.request.path,
             "status": self.get_status(), "duration_ms": round((time.monotonic() - getattr(self, "_started", time.monotonic())) * 1000, 1),
-            "user": getattr(self.current_user, "username", None),
+            # Not self.current_user: a request refused before prepare() (a 405) has none, and asking raises.
+            "user": getattr(getattr(self, "_jupyter_current_user", None), "username", None),
         }))
 
     def json_body(self) -> dict[str, Any]:
-        if not self.request.body:
-            return {}
-        try:
-            body = json.loads(self.request.body)
-        except (ValueError, UnicodeDecodeError) as error:
-            raise ValidationFailed([{"field": "body", "message": f"the body is not valid JSON: {error}"}]) from None
-        if not isinstance(body, dict):
-            raise ValidationFailed([{"field": "body", "message": "the body must be a JSON object"}])
-        return body
+        return decode_object(self.request.body) if self.request.body else {}
 
     def parse(self, model: type[Model]) -> Model:
         """The body as ``model``: validated once, here; a 400 lists every field's problem."""

@@ -37,6 +37,8 @@ MIB = 1024 * 1024
 DEFAULT_TIMEOUT_S = 300.0
 
 _SAFE_ENTRY_POINT = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$")
+# Room under the 255-byte NAME_MAX for what compilers derive from it (Main.java -> Main$Inner.class).
+MAX_ENTRY_POINT_BYTES = 200
 
 
 @dataclass(frozen=True)
@@ -151,7 +153,10 @@ class Language:
     def validate_entry_point(self, entry_point: str) -> list[str]:
         """Problems with an entry point name; empty when it is acceptable."""
         problems = []
-        if not _SAFE_ENTRY_POINT.match(entry_point) or ".." in entry_point:
+        if len(entry_point.encode()) > MAX_ENTRY_POINT_BYTES:
+            # Checked first: the name is not repeated, and a file system would refuse it later (naming a host path).
+            problems.append(f"entry point is {len(entry_point.encode())} bytes long; a file name has at most {MAX_ENTRY_POINT_BYTES}")
+        elif not _SAFE_ENTRY_POINT.match(entry_point) or ".." in entry_point:
             problems.append(
                 f"entry point {entry_point!r} must be a plain file name "
                 "(letters, digits, '_', '-', '.'; no path separators or '..')"

@@ -20,6 +20,9 @@ MAX_NAME = 200
 MAX_DESCRIPTION = 10_000
 MAX_TAGS = 50
 MAX_TAG = 50
+MAX_DEPENDENCIES = 200
+# Longer than any package manager's names (npm: 214; Maven group:artifact stays well under).
+MAX_DEPENDENCY_TEXT = 500
 
 
 class VersionBump(str, enum.Enum):
@@ -35,9 +38,9 @@ class Dependency(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    name: Annotated[str, Field(strict=True, min_length=1)]
-    version: Annotated[str, Field(strict=True, description="A version or range in the language's package manager's "
-                                                           "syntax; empty for any.")] = ""
+    name: Annotated[str, Field(strict=True, min_length=1, max_length=MAX_DEPENDENCY_TEXT)]
+    version: Annotated[str, Field(strict=True, max_length=MAX_DEPENDENCY_TEXT,
+                                  description="A version or range in the language's package manager's syntax; empty for any.")] = ""
     scope: Literal["runtime", "test", "build"] = "runtime"
 
 
@@ -47,7 +50,8 @@ def _one_error_per_dependency(value: Any, handler: Any) -> Dependency:
         return handler(value)
     except ValidationError as error:
         problems = field_errors(error)
-        if any(problem["field"] in ("name", "body") for problem in problems):
+        nameless = {"missing", "string_type", "string_too_short", "model_type", "model_attributes_type"}
+        if any(item["loc"][:1] in ((), ("name",)) and item["type"] in nameless for item in error.errors(include_url=False)):
             raise ValueError("each dependency needs a name") from None
         raise ValueError("; ".join(f"{problem['field']}: {problem['message']}" for problem in problems)) from None
 
@@ -77,7 +81,14 @@ Name = Annotated[str, Field(strict=True, description=f"Leading and trailing blan
                  AfterValidator(_name)]
 Description = Annotated[str, BeforeValidator(_description), Field(max_length=MAX_DESCRIPTION)]
 Tags = Annotated[list[Annotated[str, Field(min_length=1, max_length=MAX_TAG)]], BeforeValidator(_tags), Field(max_length=MAX_TAGS)]
-Dependencies = list[Annotated[Dependency, WrapValidator(_one_error_per_dependency)]]
+def _dependency_count(value: Any) -> Any:
+    if isinstance(value, list) and len(value) > MAX_DEPENDENCIES:
+        raise ValueError(f"{len(value)} dependencies are more than the {MAX_DEPENDENCIES} a script may declare")
+    return value
+
+
+Dependencies = Annotated[list[Annotated[Dependency, WrapValidator(_one_error_per_dependency)]],
+                         BeforeValidator(_dependency_count), Field(max_length=MAX_DEPENDENCIES)]
 EntryPoint = Annotated[str | None, Field(description="The file name the script is staged as (default: the language's, "
                                                      "e.g. script.py; Java's follows the public class).")]
 
@@ -106,7 +117,7 @@ class ScriptCreate(BaseModel):
 
 class ScriptUpdate(BaseModel):
     """Every update creates a new immutable version: the latest version bumped
-    by version_bump. Fields left out keep their values. The language cannot change."""
+    by version_bump. Fields left out (or null) keep their values. The language cannot change."""
 
     model_config = ConfigDict(extra="ignore")
 
@@ -122,5 +133,6 @@ class ScriptUpdate(BaseModel):
                                                                    "the If-Match header does the same.")
 
     def changes(self) -> dict[str, Any]:
-        """The metadata fields the body sets."""
-        return {name: getattr(self, name) for name in ("name", "description", "visibility", "tags") if name in self.model_fields_set}
+        """The metadata fields the body sets; null, like leaving a field out, keeps its value."""
+        return {name: getattr(self, name) for name in ("name", "description", "visibility", "tags")
+                if name in self.model_fields_set and getattr(self, name) is not None}

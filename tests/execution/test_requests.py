@@ -71,6 +71,10 @@ def test_arguments_and_environment_are_string_maps_with_valid_names():
     assert problems == {"arguments": "argument 'count' must map a string to a string",
                         "environment": "environment variable name 'A=B' is not valid"}
     assert set(refused(ExecuteBody, {"arguments": ["a"]})) == {"arguments"}
+    # Bodies with NUL text are refused before they are parsed (handlers/bodies.py); requests made otherwise are not spared.
+    assert refused(ExecuteBody, {"arguments": {"a": "x\0"}, "environment": {"": "v"}}) == {
+        "arguments": "the value of argument 'a' contains a NUL byte; values must be text without NUL bytes",
+        "environment": "environment variable names must not be empty"}
     assert parse(ExecuteBody, {"arguments": None, "environment": {"K": "v"}}).arguments == {}
 
 
@@ -89,6 +93,14 @@ def test_the_timeout_is_positive_defaults_per_language_and_is_bounded_by_the_ser
     with pytest.raises(InvalidRequest) as failure:
         policy.resolve(ExecutionRequest(language="bash", source="echo\n", timeout_s=1001))
     assert fields_of(failure.value) == {"timeout": "timeout must be a number of seconds in (0, 1000]"}
+
+
+def test_a_syntax_check_is_not_bounded_by_the_longest_timeout_a_caller_may_ask_for():
+    policy = RunPolicy(max_timeout_s=10)
+    check = ExecutionRequest(language="bash", source="echo\n", timeout_s=120, check_only=True)
+    assert policy.resolve(check).timeout_s == 120
+    with pytest.raises(InvalidRequest):
+        policy.resolve(check.model_copy(update={"check_only": False}))
 
 
 # -- limits

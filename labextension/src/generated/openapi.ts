@@ -510,7 +510,7 @@ export interface components {
         };
         /**
          * @description Every update creates a new immutable version: the latest version bumped
-         *     by version_bump. Fields left out keep their values. The language cannot change.
+         *     by version_bump. Fields left out (or null) keep their values. The language cannot change.
          */
         ScriptUpdate: {
             /** @default null */
@@ -1393,7 +1393,11 @@ export interface operations {
                      *     event: end
                      *     data: {"status": "Succeeded", "exit_code": 0}
                      */
-                    "text/event-stream": string;
+                    "text/event-stream": {
+                        /** @enum {string} */
+                        event: "stdout" | "stderr" | "end";
+                        data: string;
+                    };
                     "application/json": components["schemas"]["Logs"];
                 };
             };
@@ -1770,6 +1774,7 @@ type ReadonlyArray<T> = [
 ] extends [
     unknown[]
 ] ? Readonly<Exclude<T, undefined>> : Readonly<Exclude<T, undefined>[]>;
+export const pathsScriptsExecutionsExecution_idLogsGetResponses200ContentTextEventStreamEventValues: ReadonlyArray<FlattenedDeepRequired<paths>["/scripts/executions/{execution_id}/logs"]["get"]["responses"]["200"]["content"]["text/event-stream"]["event"]> = ["stdout", "stderr", "end"];
 export const visibilityValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Visibility"]> = ["private", "team", "organization", "public"];
 export const languageValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Language"]> = ["csharp", "python", "java", "go", "bash", "typescript"];
 export const versionBumpValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["VersionBump"]> = ["major", "minor", "patch"];
