@@ -18,11 +18,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import event, insert
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import JSON, column, create_engine, event, insert, table
 from sqlalchemy.orm import sessionmaker
 
 from jupyter_stellascript.config import StellaScript
-from jupyter_stellascript.db import (Blob, Execution, Script, ScriptTag, ScriptTeam, ScriptVersion, open_database,
+from jupyter_stellascript.db import (MIGRATIONS, Blob, Execution, Script, ScriptTag, ScriptTeam, ScriptVersion, open_database,
                                      search_text_of)
 from jupyter_stellascript.errors import ValidationFailed
 from jupyter_stellascript.execution.manager import ExecutionManager
@@ -245,3 +247,46 @@ def test_bad_pages_are_a_400_on_every_list(server, path, query, fields):
     assert response.status_code == 400, response.text
     assert [error["field"] for error in json_of(response)["errors"]] == fields
     assert server.request("GET", f"{path}?limit=500&offset=0", token=token).status_code == 200
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "postgres"])
+def test_the_migration_makes_existing_scripts_searchable(request, tmp_path, dialect):
+    if dialect == "sqlite":
+        url = f"sqlite:///{tmp_path}/before.db"
+    else:
+        url = request.getfixturevalue("postgres").create_database(f"migrate_{uuid.uuid4().hex[:8]}")
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("sqlalchemy.url", url)
+    command.upgrade(config, "0004")  # a database written before paging moved into SQL
+    old = seeded_script(6)  # team "red", tags even; created by alice
+    engine = create_engine(url)
+    scripts = table("scripts", column("id"), column("name"), column("description"), column("language"), column("visibility"),
+                    column("tags", JSON()), column("teams", JSON()), column("latest_version"), column("created_at"),
+                    column("created_by"))
+    versions = table("script_versions", column("script_id"), column("version"), column("major"), column("minor"),
+                     column("patch"), column("content_sha256"), column("entry_point"), column("dependencies", JSON()),
+                     column("created_at"), column("created_by"))
+    with engine.begin() as connection:
+        connection.execute(insert(table("blobs", column("sha256"), column("size"), column("content"))),
+                           [{"sha256": SHA, "size": 0, "content": b""}])
+        connection.execute(insert(scripts), [{"id": old.id, "name": "Größe", "description": "Überprüfung", "language": "bash",
+                                              "visibility": "team", "tags": ["etl", "etl"], "teams": ["red"],
+                                              "latest_version": "1.0.0", "created_at": BASE, "created_by": "alice"}])
+        connection.execute(insert(versions), [{"script_id": old.id, "version": "1.0.0", "major": 1, "minor": 0, "patch": 0,
+                                               "content_sha256": SHA, "entry_point": "script.sh", "dependencies": [],
+                                               "created_at": BASE, "created_by": "alice"}])
+    engine.dispose()
+    sessions = open_database(url)  # migrates to the head
+    registry = ScriptRegistry(sessions)
+    try:
+        for caller, options, found in [
+            (CAROL, {"text": "ÜBERPRÜFUNG", "tags": ["etl"]}, 1),  # in team red
+            (CAROL, {"text": "größe"}, 1),
+            (BOB, {"tags": ["etl"]}, 0),  # team blue
+            (ANONYMOUS, {}, 0),
+        ]:
+            items, total = registry.search(caller, **options)
+            assert total == found and [item["id"] for item in items] == [old.id] * found, (caller, options)
+    finally:
+        sessions.kw["bind"].dispose()
