@@ -60,7 +60,11 @@ class Blob(Base):
 
 class Script(Base):
     __tablename__ = "scripts"
-    __table_args__ = (Index("ix_scripts_listing", "deleted_at", "name", "id"),)
+    __table_args__ = (
+        Index("ix_scripts_listing", "deleted_at", "name", "id"),
+        # Counting what a caller may read reads this, not the rows.
+        Index("ix_scripts_readable", "deleted_at", "visibility", "created_by", "id"),
+    )
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     name: Mapped[str] = mapped_column(String(200), index=True)
     description: Mapped[str] = mapped_column(Text, default="")
@@ -142,6 +146,8 @@ class Execution(Base):
     __table_args__ = (
         Index("ix_executions_requested_by_queued", "requested_by", "queued_at", "id"),
         Index("ix_executions_script_queued", "script_id", "queued_at", "id"),
+        # Counting what a caller sees reads this, not the rows (and their output).
+        Index("ix_executions_visibility", "script_id", "requested_by"),
     )
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     # None for an ad-hoc run (content sent with the request, stored as a blob).

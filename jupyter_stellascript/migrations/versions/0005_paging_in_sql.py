@@ -17,6 +17,7 @@ def upgrade() -> None:
     with op.batch_alter_table('scripts', schema=None) as batch_op:
         batch_op.add_column(sa.Column('search_text', sa.Text(), nullable=False, server_default=''))
         batch_op.create_index('ix_scripts_listing', ['deleted_at', 'name', 'id'])
+        batch_op.create_index('ix_scripts_readable', ['deleted_at', 'visibility', 'created_by', 'id'])
     op.create_table(
         'script_tags',
         sa.Column('script_id', sa.String(length=36), sa.ForeignKey('scripts.id'), primary_key=True),
@@ -32,6 +33,7 @@ def upgrade() -> None:
     with op.batch_alter_table('executions', schema=None) as batch_op:
         batch_op.create_index('ix_executions_requested_by_queued', ['requested_by', 'queued_at', 'id'])
         batch_op.create_index('ix_executions_script_queued', ['script_id', 'queued_at', 'id'])
+        batch_op.create_index('ix_executions_visibility', ['script_id', 'requested_by'])
     _fill_from_existing_scripts()
 
 
@@ -54,6 +56,7 @@ def _fill_from_existing_scripts() -> None:
 
 def downgrade() -> None:
     with op.batch_alter_table('executions', schema=None) as batch_op:
+        batch_op.drop_index('ix_executions_visibility')
         batch_op.drop_index('ix_executions_script_queued')
         batch_op.drop_index('ix_executions_requested_by_queued')
     op.drop_index('ix_script_teams_team', table_name='script_teams')
@@ -61,5 +64,6 @@ def downgrade() -> None:
     op.drop_index('ix_script_tags_tag', table_name='script_tags')
     op.drop_table('script_tags')
     with op.batch_alter_table('scripts', schema=None) as batch_op:
+        batch_op.drop_index('ix_scripts_readable')
         batch_op.drop_index('ix_scripts_listing')
         batch_op.drop_column('search_text')
