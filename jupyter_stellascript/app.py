@@ -7,7 +7,7 @@ from pathlib import Path
 from jupyter_server.extension.application import ExtensionApp
 from traitlets import TraitError
 
-from . import http_limits
+from . import http_limits, logging_redaction
 from .config import StellaScript
 from .handlers import routes
 from .lsp import servers as lsp_servers
@@ -21,6 +21,9 @@ class StellaScriptApp(ExtensionApp):
     classes = [StellaScript]
 
     def initialize_settings(self) -> None:
+        # Before anything can log a request: no token in the server's log.
+        logging_redaction.install([self.serverapp.log, self.log],
+                                  keep=getattr(self.serverapp.identity_provider, "token", "") or "")
         try:
             self.stella_config = StellaScript(parent=self.serverapp, config=self.config)
             self.stella_config.check()

@@ -60,7 +60,7 @@ class StellaUser(User):
 class TokenIdentityProvider(IdentityProvider):
     """Identities from Stella Script's API tokens.
 
-    Programs send ``Authorization: token <t>``. A browser (JupyterLab with
+    Programs send ``Authorization: token <t>`` (and get no cookie). A browser (JupyterLab with
     this provider, for teams sharing one server) opens ``/lab?token=<t>`` or
     types the token on Jupyter's login page; it then holds Jupyter's signed
     login cookie, which names the token's hash, so every request re-checks
@@ -101,6 +101,19 @@ class TokenIdentityProvider(IdentityProvider):
         if user is None:
             handler._stellascript_bad_token = True
         return user
+
+    def set_login_cookie(self, handler, user: User) -> None:
+        """Only a browser login gets the login cookie: a token in the URL
+        (``/lab?token=``) or typed on the login page. A program that sends
+        ``Authorization: token <t>`` sends it every time; a cookie would
+        only be a second, longer-lived credential it never asked for."""
+        if self._token_in_header(handler):
+            return
+        super().set_login_cookie(handler, user)
+
+    def _token_in_header(self, handler) -> bool:
+        return not handler.get_argument("token", "") and bool(
+            self.auth_header_pat.match(handler.request.headers.get("Authorization", "")))
 
     def user_to_cookie(self, user: User) -> str:
         if isinstance(user, StellaUser) and user.token_sha256:

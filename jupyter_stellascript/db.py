@@ -20,6 +20,7 @@ from sqlalchemy import (
     ForeignKey,
     Integer,
     LargeBinary,
+    Index,
     String,
     Text,
     UniqueConstraint,
@@ -27,7 +28,7 @@ from sqlalchemy import (
     event,
 )
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, sessionmaker
 
 
 def utcnow() -> datetime:
@@ -59,6 +60,11 @@ class Blob(Base):
 
 class Script(Base):
     __tablename__ = "scripts"
+    __table_args__ = (
+        Index("ix_scripts_listing", "deleted_at", "name", "id"),
+        # Counting what a caller may read reads this, not the rows.
+        Index("ix_scripts_readable", "deleted_at", "visibility", "created_by", "id"),
+    )
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     name: Mapped[str] = mapped_column(String(200), index=True)
     description: Mapped[str] = mapped_column(Text, default="")
@@ -73,6 +79,46 @@ class Script(Base):
     updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     updated_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
     deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # Search works in SQL: the name and description casefolded (SQL's lower()
+    # folds ASCII only), and one row per tag and per team, kept in step with
+    # the JSON lists by the events below.
+    search_text: Mapped[str] = mapped_column(Text, default="")
+    tag_rows: Mapped[list["ScriptTag"]] = relationship(cascade="all, delete-orphan")
+    team_rows: Mapped[list["ScriptTeam"]] = relationship(cascade="all, delete-orphan")
+
+
+class ScriptTag(Base):
+    __tablename__ = "script_tags"
+    __table_args__ = (Index("ix_script_tags_tag", "tag", "script_id"),)
+    script_id: Mapped[str] = mapped_column(ForeignKey("scripts.id"), primary_key=True)
+    tag: Mapped[str] = mapped_column(String(200), primary_key=True)
+
+
+class ScriptTeam(Base):
+    __tablename__ = "script_teams"
+    __table_args__ = (Index("ix_script_teams_team", "team", "script_id"),)
+    script_id: Mapped[str] = mapped_column(ForeignKey("scripts.id"), primary_key=True)
+    team: Mapped[str] = mapped_column(String(200), primary_key=True)
+
+
+def search_text_of(name: str | None, description: str | None) -> str:
+    return f"{(name or '').casefold()}\n{(description or '').casefold()}"
+
+
+@event.listens_for(Script.tags, "set")
+def _tags_set(script: Script, value, _old, _initiator) -> None:
+    script.tag_rows = [ScriptTag(tag=tag) for tag in sorted(set(value or ()))]
+
+
+@event.listens_for(Script.teams, "set")
+def _teams_set(script: Script, value, _old, _initiator) -> None:
+    script.team_rows = [ScriptTeam(team=team) for team in sorted(set(value or ()))]
+
+
+@event.listens_for(Script, "before_insert")
+@event.listens_for(Script, "before_update")
+def _fold_search_text(_mapper, _connection, script: Script) -> None:
+    script.search_text = search_text_of(script.name, script.description)
 
 
 class ScriptVersion(Base):
@@ -96,6 +142,13 @@ class ScriptVersion(Base):
 
 class Execution(Base):
     __tablename__ = "executions"
+    # Lists page newest first, filtered by who ran it or by script (and status).
+    __table_args__ = (
+        Index("ix_executions_requested_by_queued", "requested_by", "queued_at", "id"),
+        Index("ix_executions_script_queued", "script_id", "queued_at", "id"),
+        # Counting what a caller sees reads this, not the rows (and their output).
+        Index("ix_executions_visibility", "script_id", "requested_by"),
+    )
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     # None for an ad-hoc run (content sent with the request, stored as a blob).
     script_id: Mapped[str | None] = mapped_column(ForeignKey("scripts.id"), nullable=True, index=True)

@@ -88,6 +88,31 @@ def test_a_browser_logs_in_with_a_token_in_the_url_and_keeps_a_cookie(token_serv
     assert created.json()["created_by"] == "ana"
 
 
+def test_header_authenticated_requests_get_no_cookie_and_a_browser_login_does(token_server) -> None:
+    token = token_server.token("di")
+    program = requests.Session()
+    headers = {"Authorization": f"token {token}"}
+    answers = [
+        program.get(f"{token_server.url}/scripts", headers=headers, timeout=30),
+        _create(program, token_server, "from-a-program", **headers),
+        program.get(f"{_base(token_server)}api/me", headers=headers, timeout=30),
+        program.get(f"{token_server.url}/scripts/executions", headers=headers, timeout=30),
+    ]
+    assert [answer.status_code for answer in answers] == [200, 201, 200, 200], [a.text for a in answers]
+    for answer in answers:
+        assert "Set-Cookie" not in answer.headers, (answer.url, answer.headers["Set-Cookie"])
+    assert not program.cookies
+    # The browser's login still sets one: by URL...
+    by_url = requests.get(f"{_base(token_server)}api/me", params={"token": token}, timeout=30)
+    assert by_url.status_code == 200 and "username-" in by_url.headers.get("Set-Cookie", ""), by_url.headers
+    # ...and by the login page.
+    browser = requests.Session()
+    browser.get(f"{_base(token_server)}login", timeout=30)
+    login = browser.post(f"{_base(token_server)}login", data={"password": token, "_xsrf": browser.cookies["_xsrf"]},
+                         allow_redirects=False, timeout=30)
+    assert login.status_code == 302 and "username-" in login.headers.get("Set-Cookie", ""), login.headers
+
+
 def test_the_login_page_takes_a_token_and_a_wrong_one_is_refused(token_server) -> None:
     token = token_server.token("bo")
     browser = requests.Session()

@@ -150,7 +150,7 @@ def test_create_list_show_update_and_versions(sqlite_server, alice, tmp_path):  
     assert gone.returncode == 1 and gone.stderr.startswith(f"stellascript: 404 no script {script_id}"), gone.stderr
 
 
-def test_run_streams_output_live_and_exits_with_the_scripts_code(sqlite_server, greeter):  # noqa: F811
+def test_run_streams_output_live_and_exits_with_the_scripts_code(sqlite_server, alice, greeter):  # noqa: F811
     """Anonymous, since the script is public; "first" arrives while the script
     still sleeps, and the command ends with the script's own exit code."""
     process = subprocess.Popen(
@@ -167,15 +167,19 @@ def test_run_streams_output_live_and_exits_with_the_scripts_code(sqlite_server, 
     assert "first\n" + out == "first\nhello world, cheerful\n"
     assert err == "a note for stderr\n"
 
-    # The record of that run, through the executions commands.
-    listed = cli(sqlite_server, "executions", "list", "--script", greeter["id"], "--json")
+    # The record of that run, through the executions commands. An anonymous
+    # run is listed to the script's creator (as a summary); its id reads it.
+    assert json.loads(cli(sqlite_server, "executions", "list", "--script", greeter["id"], "--json").stdout)["items"] == []
+    listed = cli(sqlite_server, "executions", "list", "--script", greeter["id"], "--json", token=alice)
     assert listed.returncode == 0, listed.stderr
-    record = json.loads(listed.stdout)["items"][0]
+    summary = next(item for item in json.loads(listed.stdout)["items"] if item["requested_by"] == "anonymous")
+    assert (summary["status"], summary["exit_code"], summary["redacted"], summary["arguments"]) == ("Failed", 3, True, {})
+    record = json.loads(cli(sqlite_server, "executions", "show", summary["id"]).stdout)
     assert (record["status"], record["exit_code"], record["arguments"], record["environment_keys"]) == ("Failed", 3, {"who": "world"}, ["MOOD"])
     assert record["timeout"] == 60
-    table = cli(sqlite_server, "executions", "list", "--script", greeter["id"]).stdout.splitlines()
+    table = cli(sqlite_server, "executions", "list", "--script", greeter["id"], token=alice).stdout.splitlines()
     assert table[0].split() == ["ID", "SCRIPT", "VERSION", "STATUS", "EXIT", "QUEUED", "BY"]
-    assert table[1].split()[:5] == [record["id"], greeter["id"], "1.0.0", "Failed", "3"]
+    assert [record["id"], greeter["id"], "1.0.0", "Failed", "3"] in [line.split()[:5] for line in table[1:]]
     shown = json.loads(cli(sqlite_server, "executions", "show", record["id"]).stdout)
     assert shown["stdout"] == "first\nhello world, cheerful\n" and shown["stderr"] == "a note for stderr\n"
     for follow in ("--follow", "--no-follow"):

@@ -21,15 +21,15 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select, update
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session, sessionmaker
 
 from .. import metrics
 from ..db import Execution, Script, ScriptVersion, utcnow
 from ..identity import Caller
 from ..errors import Forbidden, NotFound, Unauthenticated
 from ..registry.manager import ScriptRegistry
-from ..registry.visibility import can_read
+from ..paging import DEFAULT_LIMIT, Page
 from .backend import ExecutionBackend
 from .fields import InvalidRequest
 from .instances import ServerInstances
@@ -37,6 +37,7 @@ from .models import ExecutionRequest, ExecutionResult, ExecutionStatus
 from .policy import RunPolicy
 from .records import ExecutionRecord
 from .requests import AdhocBody, ExecuteBody
+from .visibility import Access, access, listed_executions
 
 log = logging.getLogger(__name__)
 
@@ -270,40 +271,57 @@ class ExecutionManager:
 
     # -- reading -------------------------------------------------------------------
 
-    def _readable(self, session, caller: Caller, execution: Execution | None) -> Execution:
-        if execution is None:
+    def _visible(self, session: Session, caller: Caller, execution_id: str) -> tuple[Execution, str | None, Access]:
+        """The execution, its script's creator and what ``caller`` may see of it (NotFound: nothing)."""
+        row = session.execute(
+            select(Execution, Script.created_by).outerjoin(Script, Script.id == Execution.script_id)
+            .where(Execution.id == execution_id)
+        ).first()
+        level = access(caller, row[0].requested_by, row[1]) if row else Access.NONE
+        if level is Access.NONE:
             raise NotFound("no such execution")
-        script = session.get(Script, execution.script_id) if execution.script_id else None
-        if not (caller.admin or (caller.authenticated and caller.name == execution.requested_by) or (script and can_read(caller, script))):
-            raise NotFound("no such execution")
-        return execution
+        return row[0], row[1], level
 
     def get(self, caller: Caller, execution_id: str) -> dict:
+        """The record; another user's run of the caller's script as a summary."""
         with self.sessions() as session:
-            return _view(self._readable(session, caller, session.get(Execution, execution_id)))
+            execution, _creator, level = self._visible(session, caller, execution_id)
+            return _view(execution, level)
+
+    def output(self, caller: Caller, execution_id: str) -> dict:
+        """The whole record, for reading a run's output: only who may see all of it."""
+        with self.sessions() as session:
+            execution, _creator, level = self._visible(session, caller, execution_id)
+            if level is not Access.FULL:
+                raise Forbidden("the output of another user's run is theirs: you see its status, not its logs")
+            return _view(execution, level)
 
     def list(self, caller: Caller, script_id: str | None = None, status: str | None = None,
-             limit: int = 50, offset: int = 0) -> tuple[list[dict], int]:
-        query = select(Execution).order_by(Execution.queued_at.desc(), Execution.id)
+             limit: int = DEFAULT_LIMIT, offset: int = 0) -> tuple[list[dict], int]:
+        """One page of the executions the caller may see, newest first, and how many there are in all.
+
+        Filtered, counted and paged in the database (indexes on requested_by
+        and script_id with queued_at): two queries whatever the table holds."""
+        page = Page.of(limit, offset)
+        conditions = [listed_executions(caller)]
         if script_id:
-            query = query.where(Execution.script_id == script_id)
+            conditions.append(Execution.script_id == script_id)
         if status:
-            query = query.where(Execution.status == status)
+            conditions.append(Execution.status == status)
+        joined = select(Execution, Script.created_by).outerjoin(Script, Script.id == Execution.script_id).where(*conditions)
+        counted = (select(func.count()).select_from(Execution).outerjoin(Script, Script.id == Execution.script_id)
+                   .where(*conditions))
         with self.sessions() as session:
-            visible = []
-            for execution in session.scalars(query):
-                try:
-                    visible.append(self._readable(session, caller, execution))
-                except NotFound:
-                    continue
-            limit = max(1, min(limit, 500))
-            return [_view(e) for e in visible[offset:offset + limit]], len(visible)
+            total = session.scalar(counted)
+            rows = session.execute(joined.order_by(Execution.queued_at.desc(), Execution.id)
+                                   .limit(page.limit).offset(page.offset))
+            return [_view(execution, access(caller, execution.requested_by, creator)) for execution, creator in rows], total
 
     def cancel(self, caller: Caller, execution_id: str) -> dict:
+        """Who started it, the script's creator or an admin may cancel a run."""
         with self.sessions() as session:
-            execution = self._readable(session, caller, session.get(Execution, execution_id))
-            script = session.get(Script, execution.script_id) if execution.script_id else None
-            allowed = caller.admin or (caller.authenticated and caller.name in (execution.requested_by, script.created_by if script else None))
+            execution, creator, _level = self._visible(session, caller, execution_id)
+            allowed = caller.admin or (caller.authenticated and caller.name in (execution.requested_by, creator))
         if not caller.authenticated and not allowed:
             raise Unauthenticated("cancelling needs an authenticated user")
         if not allowed:
@@ -359,5 +377,6 @@ class ExecutionManager:
         self.instances.close()
 
 
-def _view(execution: Execution) -> dict:
-    return ExecutionRecord.of(execution).to_json()
+def _view(execution: Execution, level: Access) -> dict:
+    record = ExecutionRecord.of(execution)
+    return (record if level is Access.FULL else record.summary()).to_json()

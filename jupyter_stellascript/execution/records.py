@@ -62,6 +62,8 @@ class ExecutionRecord(BaseModel):
     started_at: Timestamp | None
     completed_at: Timestamp | None
     duration_ms: int | None
+    redacted: bool = Field(False, description="True: another user's run of your script, without its arguments, "
+                                               "environment names, output and error (null or empty here).")
 
     @classmethod
     def of(cls, execution: Execution) -> "ExecutionRecord":
@@ -80,6 +82,13 @@ class ExecutionRecord(BaseModel):
             queued_at=iso_utc(execution.queued_at), started_at=iso_utc(execution.started_at),
             completed_at=iso_utc(execution.completed_at), duration_ms=execution.duration_ms,
         )
+
+    def summary(self) -> "ExecutionRecord":
+        """What the script's creator sees of someone else's run of it."""
+        return self.model_copy(update={
+            "stdout": None, "stderr": None, "stdout_truncated": None, "stderr_truncated": None, "error": None,
+            "arguments": {}, "environment_keys": [], "redacted": True,
+        })
 
     def to_json(self) -> dict:
         return self.model_dump(mode="json")

@@ -61,11 +61,12 @@ class LogsHandler(StellaHandler):
 
     A finished execution replays its stored output. Clients that cannot read
     SSE may ask for ``?follow=false`` and get the stored output as JSON.
+    Both are for whoever may read the whole record (execution/visibility.py).
     """
 
     async def get(self, execution_id: str) -> None:
         manager = self.stella.executions
-        record = manager.get(self.caller, execution_id)  # visibility check
+        record = manager.output(self.caller, execution_id)  # only who may read the run's output
         if self.get_query_argument("follow", "true").lower() in ("0", "false", "no"):
             self.send_json({"stdout": record["stdout"], "stderr": record["stderr"], "status": record["status"]})
             return
@@ -81,7 +82,7 @@ class LogsHandler(StellaHandler):
         try:
             if backlog is None:
                 # Finished: read it again, it may have ended after the visibility check.
-                record = manager.get(self.caller, execution_id)
+                record = manager.output(self.caller, execution_id)
                 for stream in ("stdout", "stderr"):
                     if record[stream]:
                         await self._event(stream, record[stream])

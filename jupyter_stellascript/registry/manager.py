@@ -13,21 +13,20 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from .. import metrics
-from ..db import Blob, Script, ScriptVersion, iso_utc, utcnow
+from ..db import Blob, Script, ScriptTag, ScriptVersion, iso_utc, utcnow
 from ..identity import Caller
 from ..languages import LANGUAGES, get_language
 from ..execution.fields import parse, resolve_entry_point
 from .errors import Conflict, Forbidden, NotFound, Unauthenticated, ValidationFailed
 from .requests import Dependency, ScriptCreate, ScriptUpdate
 from .semver import FIRST_VERSION, Version, parse_version
-from .visibility import Visibility, can_read, can_write
-
-MAX_LIMIT = 500
+from ..paging import Page
+from .visibility import Visibility, can_read, can_write, readable_scripts
 
 # (language, entry point, content, declared dependencies) -> diagnostics [{line, column, message}]
 SyntaxChecker = Callable[[str, str, str, list], list[dict]]
@@ -156,39 +155,34 @@ class ScriptRegistry:
             problems.append(_error("language", f"unknown language {language!r}; known: {', '.join(LANGUAGES)}"))
         if visibility and visibility not in [v.value for v in Visibility]:
             problems.append(_error("visibility", f"visibility must be one of {', '.join(v.value for v in Visibility)}"))
-        if limit < 1 or offset < 0:
-            problems.append(_error("limit", "limit must be at least 1 and offset at least 0"))
+        try:
+            page = Page.of(limit, offset)
+        except ValidationFailed as error:
+            problems += error.errors
         if problems:
             raise ValidationFailed(problems)
-        limit = min(limit, MAX_LIMIT)
-        query = select(Script).where(Script.deleted_at.is_(None))
-        # Text is matched here rather than with SQL LIKE: LIKE would take % and _
-        # in the text as wildcards, and SQLite's lower() folds ASCII letters only,
-        # so a name like "Überprüfung" could not be found by itself.
-        needle = text.casefold() if text else None
+        conditions = [Script.deleted_at.is_(None), readable_scripts(caller)]
         if language:
-            query = query.where(Script.language == language)
+            conditions.append(Script.language == language)
         if visibility:
-            query = query.where(Script.visibility == visibility)
-        if not caller.admin:
-            allowed = [Script.visibility == Visibility.PUBLIC.value]
-            if caller.authenticated:
-                allowed += [
-                    Script.created_by == caller.name,
-                    Script.visibility == Visibility.ORGANIZATION.value,
-                    Script.visibility == Visibility.TEAM.value,  # narrowed below
-                ]
-            query = query.where(or_(*allowed))
-        query = query.order_by(Script.name, Script.id)
+            conditions.append(Script.visibility == visibility)
+        if text:
+            # Literal text (autoescape: % and _ are not wildcards), against the
+            # casefolded name and description, so "Überprüfung" finds itself.
+            conditions.append(Script.search_text.contains(text.casefold(), autoescape=True))
+        for tag in sorted(set(tags or ())):
+            conditions.append(Script.id.in_(select(ScriptTag.script_id).where(ScriptTag.tag == tag)))
+        rows = (
+            select(Script, ScriptVersion)
+            .join(ScriptVersion, (ScriptVersion.script_id == Script.id) & (ScriptVersion.version == Script.latest_version))
+            .where(*conditions)
+            .order_by(Script.name, Script.id)
+            .limit(page.limit).offset(page.offset)
+        )
         with self.sessions() as session:
-            matches = [
-                script for script in session.scalars(query)
-                if can_read(caller, script) and (not tags or set(tags) <= set(script.tags or ()))
-                and (needle is None or needle in script.name.casefold() or needle in (script.description or "").casefold())
-            ]
-            page = matches[offset:offset + limit]
-            items = [self._view(session, script, self._version_row(session, script, None), with_content=False) for script in page]
-            return items, len(matches)
+            total = session.scalar(select(func.count()).select_from(Script).where(*conditions))
+            items = [self._view(session, script, version, with_content=False) for script, version in session.execute(rows)]
+            return items, total
 
     # -- writes --------------------------------------------------------------------
 

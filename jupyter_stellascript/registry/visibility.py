@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import enum
 
-from ..db import Script
+from sqlalchemy import ColumnElement, false, or_, select, true
+
+from ..db import Script, ScriptTeam
 from ..identity import Caller
 
 
@@ -33,6 +35,22 @@ def can_read(caller: Caller, script: Script) -> bool:
     if visibility is Visibility.TEAM:
         return caller.authenticated and bool(caller.teams & set(script.teams or ()))
     return False
+
+
+def readable_scripts(caller: Caller) -> ColumnElement[bool]:
+    """:func:`can_read` as a SQL condition on ``scripts``, for searching and paging in the database."""
+    if caller.admin:
+        return true()
+    allowed = [Script.visibility == Visibility.PUBLIC.value]
+    if caller.authenticated:
+        allowed += [
+            Script.created_by == caller.name,
+            Script.visibility == Visibility.ORGANIZATION.value,
+            (Script.visibility == Visibility.TEAM.value)
+            & Script.id.in_(select(ScriptTeam.script_id).where(ScriptTeam.team.in_(sorted(caller.teams))))
+            if caller.teams else false(),
+        ]
+    return or_(*allowed)
 
 
 def can_write(caller: Caller, script: Script) -> bool:

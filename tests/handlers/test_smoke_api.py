@@ -17,5 +17,8 @@ def test_create_run_and_read_back(server):
     assert record["status"] == "Succeeded"
     assert record["stdout"] == "hello db\n"
     assert record["content_sha256"] == script["content_sha256"]
-    listed = json_of(server.request("GET", f"/scripts/executions?script_id={script['id']}"))
+    # An anonymous run is listed to the script's creator (as a summary), to no anonymous caller.
+    listed = json_of(server.request("GET", f"/scripts/executions?script_id={script['id']}", token=alice))
     assert listed["total"] == 1 and listed["items"][0]["id"] == record["id"]
+    assert listed["items"][0]["redacted"] is True and listed["items"][0]["stdout"] is None
+    assert json_of(server.request("GET", f"/scripts/executions?script_id={script['id']}")) == {"items": [], "total": 0}

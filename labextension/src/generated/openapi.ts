@@ -727,6 +727,11 @@ export interface components {
             started_at: string | null;
             completed_at: string | null;
             duration_ms: number | null;
+            /**
+             * @description True: another user's run of your script, without its arguments, environment names, output and error (null or empty here).
+             * @default false
+             */
+            redacted?: boolean;
         };
         ExecutionList: {
             /** @description Newest first. */
@@ -1015,7 +1020,7 @@ export interface components {
         /** @description An id that matches nothing (UUID or not) is answered with 404. */
         ExecutionId: string;
         Version: components["schemas"]["SemVer"];
-        /** @description Page size; values outside 1..500 are clamped. */
+        /** @description Page size, 1..500; outside it (or a negative offset) the answer is a 400 naming the field. */
         Limit: number;
         Offset: number;
     };
@@ -1036,7 +1041,7 @@ export interface operations {
                 /** @description Comma-separated tags (all must match). */
                 tags?: string;
                 visibility?: components["schemas"]["Visibility"];
-                /** @description Page size; values outside 1..500 are clamped. */
+                /** @description Page size, 1..500; outside it (or a negative offset) the answer is a 400 naming the field. */
                 limit?: components["parameters"]["Limit"];
                 offset?: components["parameters"]["Offset"];
             };
@@ -1276,7 +1281,7 @@ export interface operations {
             query?: {
                 script_id?: string;
                 status?: components["schemas"]["ExecutionStatus"];
-                /** @description Page size; values outside 1..500 are clamped. */
+                /** @description Page size, 1..500; outside it (or a negative offset) the answer is a 400 naming the field. */
                 limit?: components["parameters"]["Limit"];
                 offset?: components["parameters"]["Offset"];
             };
