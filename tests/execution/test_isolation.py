@@ -177,9 +177,12 @@ class HostProcessWatcher(threading.Thread):
                 if ids is not None:
                     self.seen[pid] = ids
                     try:
-                        self.commands[pid] = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode().strip()
+                        command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode().strip()
                     except OSError:
-                        pass
+                        continue
+                    # A process that is exiting has an empty cmdline: keep what it was seen running as.
+                    if command:
+                        self.commands[pid] = command
             self.stop.wait(0.1)
 
     def finish(self) -> dict[int, dict[str, int]]:
