@@ -30,7 +30,7 @@ STORE = "derived images"
 LISTING_ATTEMPTS = 5
 
 
-def _retried(call):
+def retried_listing(call):
     """Podman fails a listing (500, "image not known") when another process
     removes an image meanwhile: asking again answers."""
     for attempt in range(LISTING_ATTEMPTS - 1):
@@ -48,7 +48,7 @@ def _listing(client, labels: dict[str, str]) -> list[dict]:
     filters by one label: Podman answers none for several at once.)"""
     wanted = {DERIVED_LABEL: "true", **labels}
     name, value = next(iter(labels.items())) if labels else (DERIVED_LABEL, "true")
-    return [image for image in _retried(lambda: client.api.images(filters={"label": f"{name}={value}"}))
+    return [image for image in retried_listing(lambda: client.api.images(filters={"label": f"{name}={value}"}))
             if all((image.get("Labels") or {}).get(key) == expected for key, expected in wanted.items())]
 
 
@@ -59,7 +59,7 @@ def _is_derived(image: dict) -> bool:
 
 def _images_in_use(client) -> set[str]:
     """Ids of the images any container of the engine was made from."""
-    return {container.get("ImageID") or "" for container in _retried(lambda: client.api.containers(all=True))}
+    return {container.get("ImageID") or "" for container in retried_listing(lambda: client.api.containers(all=True))}
 
 
 def _base_size(client, base_id: str, sizes: dict[str, int]) -> int:

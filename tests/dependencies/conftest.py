@@ -15,6 +15,7 @@ from docker.errors import APIError, NotFound
 from jupyter_stellascript.dependencies import DependencySettings, DerivedImages
 from jupyter_stellascript.dependencies.models import IMAGE_LABELS_ENV
 from jupyter_stellascript.execution.engine import ExecutionEngine
+from jupyter_stellascript.gc.images import retried_listing
 from tests.dependencies.index import LocalIndex
 from tests.dependencies.runs import dependency_engine
 
@@ -38,7 +39,7 @@ def _session_images(docker_client) -> dict[str, str]:
     for attempt in range(5):
         try:
             return {image["Id"]: (image.get("Labels") or {}).get(SESSION_LABEL, "")
-                    for image in docker_client.api.images(filters={"label": SESSION_LABEL})}
+                    for image in retried_listing(lambda: docker_client.api.images(filters={"label": SESSION_LABEL}))}
         except APIError:
             if attempt == 4:
                 raise

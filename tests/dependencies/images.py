@@ -11,6 +11,7 @@ import time
 from docker.errors import APIError, NotFound
 
 from jupyter_stellascript.dependencies.derived import LOCK_SHA_LABEL
+from jupyter_stellascript.gc.images import retried_listing
 
 
 def remove_image(docker_client, reference: str, attempts: int = 10) -> None:
@@ -39,5 +40,5 @@ def images_of(docker_client, language: str) -> set[tuple[str, str]]:
     (The low-level listing: another build may remove an image between a
     listing and a look at each one.)"""
     prefix = f"stella-runtime/{language}:"
-    return {(image["Id"], tag) for image in docker_client.api.images()
+    return {(image["Id"], tag) for image in retried_listing(docker_client.api.images)
             for tag in image.get("RepoTags") or [] if tag.removeprefix("docker.io/").startswith(prefix)}

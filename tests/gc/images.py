@@ -11,6 +11,7 @@ import uuid
 
 from docker.errors import APIError, NotFound
 
+from jupyter_stellascript.gc.images import retried_listing
 from jupyter_stellascript.dependencies.derived import (BASE_LABEL, DERIVED_LABEL, LANGUAGE_LABEL, SET_LABEL,
                                                        DerivedImages)
 
@@ -66,7 +67,7 @@ class OwnImages:
                 container.remove(force=True)
             except (APIError, NotFound) as error:
                 print(f"test container {container.id[:12]} not removed: {error}")
-        for image in self.client.api.images(filters={"label": f"{TEST_LABEL}={self.run_id}"}):
+        for image in retried_listing(lambda: self.client.api.images(filters={"label": f"{TEST_LABEL}={self.run_id}"})):
             try:
                 self.client.api.remove_image(image["Id"], force=True)
             except (APIError, NotFound) as error:
