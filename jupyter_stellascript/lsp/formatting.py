@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import subprocess
 
+from ..execution.fields import MAX_SOURCE_BYTES  # one size limit for every script text
 from ..languages import get_language
 
 FORMAT_TIMEOUT_S = 30.0
-MAX_SOURCE_BYTES = 1024 * 1024
 
 
 class FormatError(ValueError):
