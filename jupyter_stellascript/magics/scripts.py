@@ -1,0 +1,61 @@
+"""Talking to the server about scripts: errors as one line, names resolved to scripts."""
+
+from __future__ import annotations
+
+import re
+
+from ..client import ClientError, StellaScriptClient
+from .errors import MagicError
+
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
+
+
+def describe_client_error(error: ClientError, source: str = "the script") -> str:
+    """A ClientError as one line: status, message, and each invalid field
+    (content problems with their line and column)."""
+    if error.status is None:
+        return " ".join(error.message.split())
+    text = f"{error.status} {' '.join(error.message.split())}" if not error.errors else f"{error.status} invalid request"
+    problems = []
+    for problem in error.errors:
+        field, line, column = problem.get("field", "request"), problem.get("line"), problem.get("column")
+        where = field
+        if line is not None:
+            where = f"{source} line {line}" + (f":{column}" if column is not None else "")
+        problems.append(f"{where}: {' '.join(str(problem.get('message', '')).split())}")
+    if problems:
+        text += ": " + "; ".join(problems)
+    if error.status == 401:
+        text += " (set STELLASCRIPT_TOKEN or run %stellascript connect URL --token T)"
+    return text
+
+
+def scripts_named(client: StellaScriptClient, name: str) -> list[dict]:
+    """Every script the caller may see whose name is exactly name."""
+    matches, offset = [], 0
+    while True:
+        page = client.list_scripts(q=name, limit=500, offset=offset)
+        matches += [script for script in page["items"] if script["name"] == name]
+        offset += len(page["items"])
+        if not page["items"] or offset >= page["total"]:
+            return matches
+
+
+def resolve_script(client: StellaScriptClient, target: str) -> dict:
+    """A script's metadata from its id or its (unambiguous) name."""
+    if _UUID.match(target):
+        try:
+            return client.get_script(target)
+        except ClientError as error:
+            if error.status == 404:
+                raise MagicError(f"no script {target} (or you may not see it)") from None
+            raise
+    matches = scripts_named(client, target)
+    if not matches:
+        raise MagicError(f"no script named {target!r} that you can see (%stellascript connect shows who you are)")
+    if len(matches) > 1:
+        listed = ", ".join(f"{s['id']} by {s['created_by']}" for s in matches[:5])
+        raise MagicError(f"{len(matches)} scripts are named {target!r} ({listed}): run one by its id")
+    return matches[0]
+
+
