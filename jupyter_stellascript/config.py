@@ -18,6 +18,7 @@ from .dependencies.models import (
     CA_BUNDLE_ENV,
     DEFAULT_ALLOWED_HOSTS,
     NETWORK_ENV,
+    RELAY_IMAGE,
     RESOLVE_NETWORKS,
     HOST_CA_BUNDLE,
     PACKAGE_SOURCES,
@@ -303,4 +304,5 @@ class StellaScript(Configurable):
             timeout_s=parse_duration(self.dependency_timeout),
             allowed_hosts=tuple(self.dependency_allowed_hosts),
             network=self.dependency_network,
+            relay_image=self.runtime_images.get("python") or RELAY_IMAGE,
         )

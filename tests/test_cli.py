@@ -126,7 +126,7 @@ def test_timeout_exits_124(tmp_path: Path) -> None:
 def test_memory_and_cpu_limits_are_accepted_and_applied(tmp_path: Path) -> None:
     write(tmp_path, "hello.py", 'print("limited")\n')
 
-    finished = stellascript("run", "hello.py", "--memory", "64m", "--cpus", "0.5", "--json", cwd=tmp_path)
+    finished = stellascript("run", "hello.py", "--memory", "64m", "--cpus", "0.5", "--disk", "20m", "--json", cwd=tmp_path)
 
     assert finished.returncode == 0, finished.stderr
     result = json.loads(finished.stdout)
@@ -134,6 +134,7 @@ def test_memory_and_cpu_limits_are_accepted_and_applied(tmp_path: Path) -> None:
     assert result["stdout"] == "limited\n"
     assert result["limits"]["memory_bytes"] == 64 * MIB
     assert result["limits"]["cpus"] == 0.5
+    assert result["limits"]["work_bytes"] == 20 * MIB
 
 
 @pytest.mark.usefixtures("runtime_images")
@@ -174,6 +175,8 @@ def test_compile_error_exits_non_zero_with_the_diagnostic(tmp_path: Path) -> Non
         pytest.param({"a.py": "print(1)\n"}, ["run", "a.py", "--timeout", "0s"], "stellascript: Invalid value: '0s' is not a duration", id="zero-timeout"),
         pytest.param({"a.py": "print(1)\n"}, ["run", "a.py", "--memory", "lots"], "stellascript: Invalid value: 'lots' is not a size", id="bad-memory"),
         pytest.param({"a.py": "print(1)\n"}, ["run", "a.py", "--memory", "1k"], "stellascript: memory limit must be at least 16 MiB", id="tiny-memory"),
+        pytest.param({"a.py": "print(1)\n"}, ["run", "a.py", "--memory", "64m", "--disk", "40m"],
+                     "stellascript: disk 40 MiB is more than half the run's memory of 64 MiB", id="disk-over-half-memory"),
         pytest.param({"a.py": "print(1)\n"}, ["run", "a.py", "--cpus", "100"], "stellascript: cpus must be between 0.01 and 64", id="too-many-cpus"),
         pytest.param({"a.py": "print(1)\n"}, ["run", "a.py", "--language", "cobol"], "stellascript: unknown language 'cobol'", id="unknown-language"),
     ],

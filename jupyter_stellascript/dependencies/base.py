@@ -11,8 +11,9 @@ Resolution runs the package manager in a short-lived container of the
 language's runtime image, hardened as a script's container is (the one
 ``execution.sandbox.hardened_container``), within a time bound, and with
 network access: the host's, or, for a resolver that passes ``egress`` to
-``run_tool`` (Python), network none with the configured registries as the
-only way out (``egress.py``).
+``run_tool`` (every ecosystem's, unless c.StellaScript.dependency_network is
+"host"), network none with the configured registries as the only way out
+(``egress.py``).
 
 What every resolver does alike is here, so that its module is about its
 ecosystem only: the record's runtime-scope entries (``runtime_dependencies``),
@@ -35,7 +36,7 @@ from pathlib import Path
 
 import docker
 import requests
-from docker.errors import APIError, DockerException, NotFound
+from docker.errors import APIError, DockerException, ImageNotFound, NotFound
 from docker.types import Mount
 
 from ..execution.container_engine import host_bounded_limit
@@ -54,6 +55,10 @@ TOOL_USER = SCRIPT_USER
 TOOL_MEMORY = 1024 * 1024 * 1024
 TOOL_PIDS = 512
 TOOL_TMPFS = 1024 * 1024 * 1024
+# The egress relay: one small Python process relaying sockets.
+RELAY_MEMORY = 64 * 1024 * 1024
+RELAY_PIDS = 64
+RELAY_START_TIMEOUT_S = 30.0
 CA_IN_CONTAINER = "/etc/stellascript/ca-bundle.crt"
 # Where a derived image's build files (the build/ folder of its context) are while it is built.
 BUILD_DIR = "/opt/stellascript/build"
@@ -185,16 +190,51 @@ def run_tool(
     ``workdir`` mounted read-write at /out, and the CA bundle at
     CA_IN_CONTAINER; stream its lines to progress. Bounded by the settings'
     timeout; cancellable. The host's network, or with ``egress`` (host, port)
-    pairs, network none and an HTTP(S) proxy reaching only those (the image
-    needs python3 for the relay)."""
+    pairs, network none and an HTTP(S) proxy reaching only those (through a
+    relay container whose network namespace the tool's shares, egress.py)."""
     if egress is None:
         return _run_tool(context, argv, environment, mounts, workdir, what, source, "host")
-    with egress_proxy(workdir, egress) as proxy:
-        run = _run_tool(context, ["python3", FORWARD_IN_CONTAINER, *argv], {**(environment or {}), **PROXY_ENVIRONMENT},
-                        [*(mounts or []), Mount(FORWARD_IN_CONTAINER, str(FORWARD_SCRIPT), type="bind", read_only=True)],
-                        workdir, what, source, "none")
+    with egress_proxy(workdir, egress) as proxy, _relay(context, workdir, what, source) as relay_id:
+        run = _run_tool(context, argv, {**(environment or {}), **PROXY_ENVIRONMENT}, mounts, workdir, what, source,
+                        f"container:{relay_id}")
     run.denied = list(proxy.denied)
     return run
+
+
+@contextlib.contextmanager
+def _relay(context: ResolveContext, workdir: Path, what: str, source: str) -> Iterator[str]:
+    """A started egress relay container (network none) whose 127.0.0.1:3128
+    leads to the host-side proxy; its id. Removed afterwards."""
+    image = context.settings.relay_image
+    options = tool_container_options(
+        image, context.settings, ["python3", FORWARD_IN_CONTAINER],
+        environment=None, mounts=[Mount(FORWARD_IN_CONTAINER, str(FORWARD_SCRIPT), type="bind", read_only=True)],
+        workdir=workdir, what=f"egress relay of {what}", network_mode="none")
+    options.update(mem_limit=RELAY_MEMORY, memswap_limit=RELAY_MEMORY, pids_limit=RELAY_PIDS)
+    container = None
+    try:
+        try:
+            container = context.client.containers.create(**options)
+            container.start()
+            deadline = time.monotonic() + RELAY_START_TIMEOUT_S
+            while b"ready" not in container.logs(stdout=True, stderr=False):
+                container.reload()
+                if container.status not in ("created", "running") or time.monotonic() > deadline:
+                    logs = container.logs().decode(errors="replace").strip()[-500:]
+                    raise DependencyError(f"the egress relay for {what} did not start in {image}: "
+                                          f"{logs or container.status}", source=source)
+                time.sleep(0.05)
+        except ImageNotFound as error:
+            raise DependencyError(f"resolving with network 'registries' needs the egress relay's image {image} "
+                                  "(the Python runtime image: stellascript runtimes build python), or set "
+                                  "c.StellaScript.dependency_network = 'host'", source=source) from error
+        except (APIError, DockerException) as error:
+            raise DependencyError(f"the egress relay for {what} could not run in {image}: {error}", source=source) from error
+        yield container.id
+    finally:
+        if container is not None:
+            with contextlib.suppress(NotFound, APIError):
+                container.remove(force=True, v=True)
 
 
 def _run_tool(context: ResolveContext, argv: list[str], environment: dict[str, str] | None, mounts: list[Mount] | None,

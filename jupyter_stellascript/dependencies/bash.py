@@ -180,7 +180,7 @@ apt-get --version | head -n 1 > /out/apt-version
         with scratch("stellascript-apt-") as workdir:
             self.announce(context, "Debian package(s)", requirements, source)
             run = run_tool(context, ["sh", "-c", script], workdir=workdir, what="apt (resolving Bash dependencies)",
-                           source=source)
+                           source=source, egress=context.settings.egress(self.ecosystem))
             if run.exit_code != 0:
                 raise _apt_failure(run.output, source, requirements)
             simulated = (workdir / "simulate.txt").read_text()

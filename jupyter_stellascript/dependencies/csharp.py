@@ -257,7 +257,8 @@ class CSharpResolver(Resolver):
             steps = [f"echo '>> {r}' && {shlex.join(self.command(r, source))} || exit 1" for r in requirements]
             script = "set -u\n" + "\n".join(steps) + "\nnuget help 2>/dev/null | head -n 1 > /out/nuget-version\n"
             run = run_tool(context, ["sh", "-c", script], mounts=mounts, workdir=workdir,
-                           what="nuget (resolving C# dependencies)", source=source)
+                           what="nuget (resolving C# dependencies)", source=source,
+                           egress=context.settings.egress(self.ecosystem))
             if run.exit_code != 0:
                 failed = re.findall(r"^>> (\S+)$", run.output, re.MULTILINE)
                 raise _nuget_failure(run.output, source, failed[-1] if failed else requirements[0])

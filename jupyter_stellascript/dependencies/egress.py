@@ -1,9 +1,11 @@
 """Resolution with network ``none`` and one way out: the configured registries.
 
-A resolution container has no network. Its package manager's HTTP(S) proxy
-is 127.0.0.1:3128 inside the container, where a small relay
-(``egress_forward.py``, run before the tool) passes each connection through
-a Unix socket in the mounted work folder to this host-side proxy. The proxy
+A resolution container has no network of its own: it shares the network
+namespace of a relay container (network none, the Python runtime image)
+whose ``egress_forward.py`` listens on 127.0.0.1:3128, the package manager's
+HTTP(S) proxy, and passes each connection through a Unix socket in the
+mounted work folder to this host-side proxy. The relay is a container of
+its own so that every runtime image works, whatever it holds. The proxy
 allows ``CONNECT host:port`` (HTTPS, end-to-end TLS the tool verifies) and
 plain-HTTP requests only to the allow-list: the hosts of the configured
 package sources plus ``DependencySettings.allowed_hosts`` (PyPI serves its
@@ -23,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import re
 import socket
 import threading
 from collections.abc import Iterable, Iterator
@@ -33,7 +36,8 @@ from .models import DependencyError
 
 log = logging.getLogger(__name__)
 
-PROXY_IN_CONTAINER = "http://127.0.0.1:3128"
+PROXY_HOST, PROXY_PORT = "127.0.0.1", 3128  # in the relay's network namespace (egress_forward.PORT)
+PROXY_IN_CONTAINER = f"http://{PROXY_HOST}:{PROXY_PORT}"
 FORWARD_IN_CONTAINER = "/opt/stellascript/egress/forward.py"
 FORWARD_SCRIPT = Path(__file__).with_name("egress_forward.py")
 SOCKET_NAME = "egress.sock"  # in the work folder, mounted at /out (egress_forward.SOCKET)
@@ -43,13 +47,19 @@ DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 def allowed_endpoints(sources: Iterable[str], extra_hosts: Iterable[str]) -> set[tuple[str, int]]:
-    """(host, port) pairs a resolution may reach: each source URL's, and each
-    extra host ("host" for ports 443 and 80, or "host:port")."""
+    """(host, port) pairs a resolution may reach: each source's, and each
+    extra host ("host" for ports 443 and 80, or "host:port"). A source is a
+    URL, or a list as the go command takes GOPROXY ("URL,URL|direct"), or a
+    GOSUMDB value (a database's name, reached over HTTPS, and optionally its
+    URL); "direct", "off" and folder feeds reach nothing."""
     allowed = set()
     for source in sources:
-        parts = urlsplit(source)
-        if parts.hostname and parts.scheme in DEFAULT_PORTS:
-            allowed.add((parts.hostname.lower(), parts.port or DEFAULT_PORTS[parts.scheme]))
+        for entry in re.split(r"[,|\s]+", source.strip()):
+            parts = urlsplit(entry)
+            if parts.scheme in DEFAULT_PORTS and parts.hostname:
+                allowed.add((parts.hostname.lower(), parts.port or DEFAULT_PORTS[parts.scheme]))
+            elif entry and not parts.scheme and entry not in ("direct", "off") and not entry.startswith(("/", ".")):
+                allowed.add((entry.split("+", 1)[0].lower(), 443))  # GOSUMDB's "name[+key]"
     for entry in extra_hosts:
         host, _, port = entry.strip().lower().partition(":")
         allowed |= {(host, int(port))} if port.isdigit() else {(host, 443), (host, 80)}

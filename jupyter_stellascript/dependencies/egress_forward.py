@@ -1,12 +1,13 @@
-"""Runs inside a resolution container (network none; stdlib only): listens
-on 127.0.0.1:3128 and relays every connection to the host's allow-list proxy
-through the Unix socket mounted at SOCKET, then runs the command it is given
-and exits with its code. The package manager finds the proxy in HTTP(S)_PROXY."""
+"""Runs in a resolution's relay container (network none; stdlib only):
+listens on 127.0.0.1:3128 and relays every connection to the host's
+allow-list proxy through the Unix socket mounted at SOCKET, until the
+container is removed. The package manager's container shares the relay's
+network namespace (network mode ``container:<relay>``), so its 127.0.0.1:3128
+is this listener whatever its own image holds; it finds the proxy in
+HTTP(S)_PROXY. "ready" on stdout says the listener is up."""
 
 import contextlib
 import socket
-import subprocess
-import sys
 import threading
 
 SOCKET = "/out/egress.sock"
@@ -40,8 +41,8 @@ def main():
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     listener.bind(("127.0.0.1", PORT))
     listener.listen(64)
-    threading.Thread(target=_serve, args=(listener,), daemon=True).start()
-    sys.exit(subprocess.call(sys.argv[1:]))
+    print("ready", flush=True)
+    _serve(listener)
 
 
 if __name__ == "__main__":

@@ -242,7 +242,7 @@ class GoResolver(Resolver):
             (workdir / RESOLVE_PROGRAM).write_text(self.program(requirements))
             self.announce(context, "Go module requirement(s)", wanted, source, tool="the go command")
             run = run_tool(context, ["/bin/sh", "-c", script], environment=self.environment(settings), workdir=workdir,
-                           what="go (resolving Go modules)", source=source)
+                           what="go (resolving Go modules)", source=source, egress=settings.egress("goproxy", "gosumdb"))
             if run.exit_code != 0 or not (workdir / "graph.txt").is_file():
                 raise _go_failure(run.output, source)
             go_mod, go_sum = (workdir / "go.mod").read_text(), (workdir / "go.sum").read_text()

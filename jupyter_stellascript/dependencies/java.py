@@ -38,6 +38,7 @@ from ..languages.java import DEPENDENCY_CLASSPATH_DIR
 from . import maven
 from .base import (CA_IN_CONTAINER, BuildFiles, Declared, ResolveContext, Resolver, Wanted, line_with,
                    merge_versions, run_tool, runtime_dependencies, scratch, unknown_package)
+from .egress import PROXY_HOST as EGRESS_PROXY_HOST, PROXY_PORT as EGRESS_PROXY_PORT
 from .maven_index import REGISTRY, published_versions, search_central
 from .models import DependencyError, DependencySettings, Lock, LockedPackage
 
@@ -178,13 +179,19 @@ def pom_text(artifacts: list[Artifact]) -> str:
         "</project>\n")
 
 
-def settings_text(source: str) -> str:
-    """Every repository (Central, and any a dependency's POM names) is the configured source."""
+def settings_text(source: str, proxied: bool = False) -> str:
+    """Every repository (Central, and any a dependency's POM names) is the
+    configured source; ``proxied``: reached through the egress proxy (Maven
+    reads no HTTP(S)_PROXY variables, only its settings' proxies)."""
+    proxies = "".join(
+        f"<proxy><id>stellascript-egress-{protocol}</id><active>true</active><protocol>{protocol}</protocol>"
+        f"<host>{EGRESS_PROXY_HOST}</host><port>{EGRESS_PROXY_PORT}</port></proxy>" for protocol in ("https", "http"))
     return (
         '<settings xmlns="http://maven.apache.org/SETTINGS/1.0.0">\n'
         "  <mirrors><mirror><id>stellascript-source</id><mirrorOf>*</mirrorOf>"
         f"<url>{escape(source)}</url></mirror></mirrors>\n"
-        "</settings>\n")
+        + (f"  <proxies>{proxies}</proxies>\n" if proxied else "")
+        + "</settings>\n")
 
 
 def maven_argv() -> list[str]:
@@ -324,11 +331,12 @@ class JavaResolver(Resolver):
                       f"fi; {script}")
         with scratch("stellascript-resolve-") as workdir:
             (workdir / "pom.xml").write_text(pom_text(wanted))
-            (workdir / "settings.xml").write_text(settings_text(source))
+            egress = settings.egress(self.ecosystem)
+            (workdir / "settings.xml").write_text(settings_text(source, proxied=egress is not None))
             self.announce(context, "Java artifact(s)", requirements, source, tool=f"Apache Maven {maven.MAVEN_VERSION}")
             run = run_tool(context, ["sh", "-c", script], environment={"MAVEN_OPTS": " ".join(maven_options)},
                            mounts=mounts, workdir=workdir, what="Apache Maven (resolving Java dependencies)",
-                           source=source)
+                           source=source, egress=egress)
             tree = workdir / "tree.txt"
             if run.exit_code != 0 or not tree.is_file():
                 raise _maven_failure(run.output, wanted, source, settings)

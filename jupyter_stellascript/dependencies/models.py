@@ -95,6 +95,7 @@ DEFAULT_ALLOWED_HOSTS = "files.pythonhosted.org"
 # allowed hosts (dependencies/egress.py); "host": the host's network.
 NETWORK_ENV = "STELLASCRIPT_DEPENDENCY_NETWORK"
 RESOLVE_NETWORKS = ("registries", "host")
+RELAY_IMAGE = "stella-runtime/python:latest"
 
 
 class DependencyError(ValueError):
@@ -151,6 +152,9 @@ class DependencySettings:
     image_labels: dict[str, str] = field(default_factory=image_labels_default)
     allowed_hosts: tuple[str, ...] = field(default_factory=allowed_hosts_default)
     network: str = field(default_factory=lambda: os.environ.get(NETWORK_ENV) or "registries")
+    # The image of the egress relay each resolution with network "registries"
+    # starts (dependencies/egress_forward.py needs python3): the Python runtime's.
+    relay_image: str = RELAY_IMAGE
 
     @classmethod
     def from_environment(cls) -> "DependencySettings":
@@ -159,13 +163,14 @@ class DependencySettings:
     def source(self, ecosystem: str) -> str:
         return self.sources.get(ecosystem) or source_default(ecosystem)
 
-    def egress(self, ecosystem: str) -> set[tuple[str, int]] | None:
-        """The (host, port) pairs a resolution of ``ecosystem`` may reach, or
-        None when resolutions use the host's network."""
+    def egress(self, *source_keys: str) -> set[tuple[str, int]] | None:
+        """The (host, port) pairs a resolution may reach: those of its sources
+        (``source_keys``, e.g. "goproxy" and "gosumdb" for Go) and the allowed
+        hosts; None when resolutions use the host's network."""
         if self.network == "host":
             return None
         from .egress import allowed_endpoints
-        return allowed_endpoints([self.source(ecosystem)], self.allowed_hosts)
+        return allowed_endpoints([self.source(key) for key in source_keys], self.allowed_hosts)
 
     @property
     def ca_file(self) -> Path | None:

@@ -216,7 +216,8 @@ class TypeScriptResolver(Resolver):
             # The versions first, on lines of their own, for the lock's record.
             script = f'echo "npm $(npm --version)"; echo "node $(node --version)"; exec {shlex.join(argv)}'
             run = run_tool(context, ["/bin/sh", "-c", script], environment=NPM_ENVIRONMENT, workdir=workdir,
-                           what="npm (resolving TypeScript dependencies)", source=source)
+                           what="npm (resolving TypeScript dependencies)", source=source,
+                           egress=context.settings.egress(self.ecosystem))
             lock_path = workdir / "package-lock.json"
             if run.exit_code != 0 or not lock_path.is_file():
                 raise _npm_failure(run.output, source)

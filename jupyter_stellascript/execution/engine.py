@@ -187,7 +187,7 @@ class ExecutionEngine:
         request = self.policy.resolve(request)
         language, entry_point = get_language(request.language), request.entry_point
         cancelled = cancelled or threading.Event()
-        limits = self.policy.limits_for(language, request.memory_bytes, request.cpus)
+        limits = self.policy.limits_for(language, request.memory_bytes, request.cpus, request.disk_bytes)
         network, timeout_s = request.network_mode, request.timeout_s
         spec = ContainerSpec(self.image_for(language), limits, network, language.runtime_environment)
         state = _RunState(OutputCollector(self.settings.output_cap_bytes, on_output))

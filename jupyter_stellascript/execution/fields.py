@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 MIB = 1024 * 1024
 MAX_SOURCE_BYTES = MIB
 MIN_MEMORY_BYTES = 16 * MIB
+MIN_DISK_BYTES = MIB
 CPU_RANGE = (0.01, 64.0)
 
 
@@ -193,6 +194,15 @@ def _memory_bytes(value: Any) -> int:
     return size
 
 
+def _disk_bytes(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise ValueError("disk must be a size like 64m or 1g, or a number of bytes")
+    size = parse_size(value)
+    if size < MIN_DISK_BYTES:
+        raise ValueError("disk must be at least 1 MiB")
+    return size
+
+
 def _cpus(value: float) -> float:
     low, high = CPU_RANGE
     if not low <= value <= high:
@@ -207,3 +217,9 @@ MemoryBytes = Annotated[
                     "description": "Memory limit: a size like 256m or 1g, or bytes (at least 16 MiB)."}),
 ]
 Cpus = Annotated[float, Field(strict=True), AfterValidator(_cpus)]
+DiskBytes = Annotated[
+    Any, AfterValidator(_disk_bytes),
+    WithJsonSchema({"anyOf": [{"type": "integer", "minimum": MIN_DISK_BYTES}, {"type": "string", "examples": ["64m", "1g"]}],
+                    "description": "Size of the run's /work, a tmpfs charged to its memory: a size like 64m, or bytes "
+                                   "(at least 1 MiB, at most half the run's memory)."}),
+]

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from .fields import (
     Arguments,
     Cpus,
+    DiskBytes,
     entry_point_field,
     Environment,
     InvalidRequest,
@@ -58,7 +59,10 @@ class ResourceLimits:
     # it once resolved, see with_overrides; /tmp at most a quarter).
     work_bytes: int = 256 * 1024 * 1024
 
-    def with_overrides(self, memory_bytes: int | None = None, cpus: float | None = None) -> "ResourceLimits":
+    def with_overrides(self, memory_bytes: int | None = None, cpus: float | None = None,
+                       work_bytes: int | None = None) -> "ResourceLimits":
+        """These limits with a run's own memory, CPUs and /work size (the policy
+        has checked that ``work_bytes`` is at most half the memory)."""
         memory_bytes = memory_bytes if memory_bytes is not None else self.memory_bytes
         return dataclasses.replace(
             self,
@@ -68,7 +72,7 @@ class ResourceLimits:
             # none of them: /work gets half of it at most and /tmp a quarter
             # (/dev/shm an eighth, sandbox.shm_bytes), so that with all of
             # them full the script and the agent that reports still fit.
-            work_bytes=min(self.work_bytes, memory_bytes // 2),
+            work_bytes=work_bytes if work_bytes is not None else min(self.work_bytes, memory_bytes // 2),
             tmpfs_bytes=min(self.tmpfs_bytes, memory_bytes // 4),
         )
 
@@ -105,6 +109,7 @@ class ExecutionRequest(BaseModel):
     timeout_s: Seconds | None = None
     memory_bytes: MemoryBytes | None = None
     cpus: Cpus | None = None
+    disk_bytes: DiskBytes | None = None  # the size of /work
     network_mode: NetworkMode | None = None
     # Only compile (or syntax-check) the script; run nothing of it.
     check_only: bool = False

@@ -49,9 +49,10 @@ class RunPolicy:
     def timeout_for(self, language: Language) -> float:
         return self.language_timeouts.get(language.name, language.default_timeout_s)
 
-    def limits_for(self, language: Language, memory_bytes: int | None = None, cpus: float | None = None) -> ResourceLimits:
+    def limits_for(self, language: Language, memory_bytes: int | None = None, cpus: float | None = None,
+                   disk_bytes: int | None = None) -> ResourceLimits:
         base = self.language_limits.get(language.name, language.default_limits)
-        return base.with_overrides(memory_bytes, cpus)
+        return base.with_overrides(memory_bytes, cpus, disk_bytes)
 
     # -- rules ---------------------------------------------------------------------------
 
@@ -77,6 +78,12 @@ class RunPolicy:
         if self.max_cpus is not None and request.cpus is not None and request.cpus > self.max_cpus:
             problems.append({"field": "cpus", "message": f"cpus {request.cpus:g} is above this server's maximum of "
                                                         f"{self.max_cpus:g} (c.StellaScript.max_cpus)"})
+        if request.disk_bytes is not None:
+            memory_bytes = self.limits_for(language, request.memory_bytes).memory_bytes
+            if request.disk_bytes > memory_bytes // 2:
+                problems.append({"field": "disk", "message": f"disk {_mib(request.disk_bytes)} is more than half the run's memory "
+                                                            f"of {_mib(memory_bytes)}: /work is a tmpfs charged to the memory; "
+                                                            "ask for more memory or less disk"})
         problems += _map_problems("arguments", request.arguments, self.max_arguments, self.max_arguments_bytes)
         problems += _map_problems("environment", request.environment, self.max_environment_variables, self.max_environment_bytes)
         network_mode = request.network_mode or self.default_network_mode

@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from .fields import Arguments, Content, Cpus, Environment, LanguageName, MemoryBytes, Seconds, entry_point_field
+from .fields import Arguments, Content, Cpus, DiskBytes, Environment, LanguageName, MemoryBytes, Seconds, entry_point_field
 from .models import ExecutionRequest, NetworkMode
 
 
@@ -29,6 +29,8 @@ class RunOptions(BaseModel):
         default=None, description="Seconds; default: the server's for the language. At most the server's max_timeout.")
     memory: MemoryBytes | None = Field(default=None, description="Memory limit (default: the language's); at most the server's max_memory.")
     cpus: Cpus | None = Field(default=None, description="CPU quota in cores (default: the language's); at most the server's max_cpus.")
+    disk: DiskBytes | None = Field(default=None, description="Size of /work, the run's only writable folder besides /tmp: a tmpfs "
+                                   "charged to its memory (default: the language's); at most half the run's memory.")
     network_mode: NetworkMode | None = Field(
         default=None, description="Default: the server's (none unless configured). host is refused unless the server allows host networking.")
 
@@ -42,7 +44,8 @@ class RunOptions(BaseModel):
         return ExecutionRequest(
             language=language, source=source, entry_point=entry_point,
             arguments=self.arguments, environment=self.environment,
-            timeout_s=self.timeout, memory_bytes=self.memory, cpus=self.cpus, network_mode=self.network_mode,
+            timeout_s=self.timeout, memory_bytes=self.memory, cpus=self.cpus, disk_bytes=self.disk,
+            network_mode=self.network_mode,
             **script,
         )
 

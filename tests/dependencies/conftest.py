@@ -21,6 +21,7 @@ from tests.dependencies.runs import dependency_engine
 
 PYPI = "https://pypi.org/simple"
 PYTHON_IMAGE = "stella-runtime/python:latest"
+BASH_IMAGE = "stella-runtime/bash:latest"
 
 # Every derived image this session builds carries this label, whichever
 # settings, engine or server (they inherit the environment) builds it; set

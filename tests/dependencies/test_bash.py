@@ -24,10 +24,10 @@ from jupyter_stellascript.execution.models import (
     ExecutionStatus,
     TerminationReason,
 )
+from tests.dependencies.conftest import BASH_IMAGE
 from tests.dependencies.images import remove_images_of_lock
 from tests.dependencies.runs import assert_malformed, dependency_engine, runner
 
-BASH_IMAGE = "stella-runtime/bash:latest"
 MIRROR = DEFAULT_SOURCES["debian"]
 PROBE = ('echo "2^10" | bc\n'
          'sqlite3 :memory: "select 6 * 7;"\n'

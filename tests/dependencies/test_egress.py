@@ -15,7 +15,7 @@ import pytest
 from jupyter_stellascript.dependencies import DependencyError, DependencySettings, DerivedImages
 from jupyter_stellascript.dependencies.base import ResolveContext, run_tool, scratch
 from jupyter_stellascript.dependencies.egress import allowed_endpoints
-from tests.dependencies.conftest import PYTHON_IMAGE
+from tests.dependencies.conftest import BASH_IMAGE, PYTHON_IMAGE
 from tests.dependencies.index import unique_name
 
 pytestmark = pytest.mark.slow
@@ -63,6 +63,15 @@ def test_allowed_endpoints_are_the_sources_and_the_extra_hosts():
     assert DependencySettings(network="host").egress("pypi") is None
 
 
+def test_go_sources_lists_and_checksum_databases_are_endpoints():
+    # GOPROXY as the go command takes it, GOSUMDB as a name; "direct", "off" and folder feeds reach nothing.
+    assert allowed_endpoints(["https://proxy.golang.org,http://127.0.0.1:9000|direct", "sum.golang.org", "off",
+                              "/srv/feeds/nuget"], []) == {
+        ("proxy.golang.org", 443), ("127.0.0.1", 9000), ("sum.golang.org", 443)}
+    settings = DependencySettings(sources={"goproxy": "https://proxy.golang.org", "gosumdb": "off"}, allowed_hosts=())
+    assert settings.egress("goproxy", "gosumdb") == {("proxy.golang.org", 443)}
+
+
 PROBE = """
 import json, socket, sys, urllib.error, urllib.request
 results = {}
@@ -104,6 +113,29 @@ def test_the_tool_reaches_its_source_and_nothing_else(docker_client, runtime_ima
     assert results["direct"] != "connected"  # network none: no way around it
     assert run.denied == [f"127.0.0.1:{elsewhere.port}"]
     assert elsewhere.requests == []
+
+
+CURL_PROBE = """
+for url in "$1" "$2"; do curl -s -o /dev/null -w '%{http_code} ' --max-time 10 "$url" || printf 'failed '; done
+curl -s --noproxy '*' --max-time 5 -o /dev/null "http://$3:$4/secret" && echo connected || echo refused
+"""
+
+
+def test_an_image_without_python_resolves_through_the_relay(docker_client, runtime_images, local_index, elsewhere):
+    # The Bash image has no python3: the relay is a container of its own, whose network namespace the tool's shares.
+    settings = DependencySettings(sources={"pypi": local_index.url}, timeout_s=120, allowed_hosts=())
+    context = ResolveContext(docker_client, BASH_IMAGE, settings, lambda line: None, threading.Event())
+    with scratch("stellascript-egress-test-") as workdir:
+        run = run_tool(context, ["sh", "-c", CURL_PROBE, "probe", local_index.url + "/",
+                                 f"http://127.0.0.1:{elsewhere.port}/secret", host_address(), str(elsewhere.port)],
+                       workdir=workdir, what="egress probe", source=local_index.url, egress=settings.egress("pypi"))
+    assert run.exit_code == 0, run.output
+    assert run.output.split()[-3:] == ["200", "403", "refused"], run.output
+    assert run.denied == [f"127.0.0.1:{elsewhere.port}"]
+    assert elsewhere.requests == []
+    relays = docker_client.containers.list(all=True, filters={"label": "io.stellascript.dependency-tool"})
+    assert not [c for c in relays if "egress relay" in c.labels.get("io.stellascript.dependency-tool", "")
+                and workdir.name in str(c.attrs.get("Mounts"))]  # removed with the run
 
 
 def test_pip_cannot_fetch_from_a_host_that_is_not_allowed(docker_client, runtime_images, derived_cleanup,

@@ -791,6 +791,17 @@ def test_work_has_a_total_size_cap_on_no_host_disk_and_hitting_it_is_a_disk_limi
     assert_container_and_slot_gone(docker_client, probe)
 
 
+def test_a_runs_own_disk_size_caps_its_work(engine):
+    # A run asking for 24 MiB of /work gets exactly that (a container of its own size, not a pooled default one).
+    result = run(engine, "python", WORK_FILLER.format(most=64 * MIB), timeout_s=60, disk_bytes=24 * MIB)
+    _, written, failure = result.stdout.splitlines()[1].split()
+    assert failure == "ENOSPC", describe(result)
+    assert 20 * MIB <= int(written) <= 24 * MIB, describe(result)
+    assert result.termination_reason is TerminationReason.DISK_LIMIT, describe(result)
+    assert "/work (24 MiB) filled up" in result.stderr
+    assert result.limits.work_bytes == 24 * MIB
+
+
 def test_a_full_work_is_no_disk_limit_when_the_script_copes_with_it(engine):
     limits = engine.limits_for(LANGUAGES["python"])
     coping = WORK_FILLER.format(most=limits.work_bytes + 64 * MIB).replace('sys.exit(f"cannot write: {failure}")', 'print("coped")')

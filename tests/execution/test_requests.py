@@ -131,6 +131,23 @@ def test_memory_and_cpus_are_parsed_bounded_and_applied():
     assert policy.limits_for(get_language("bash")).work_bytes == bash_defaults.memory_bytes // 2
 
 
+def test_a_runs_disk_is_its_work_size_at_most_half_its_memory():
+    assert parse(ExecuteBody, {"disk": "32m"}).disk == 32 * MIB
+    assert refused(ExecuteBody, {"disk": "1k"}) == {"disk": "disk must be at least 1 MiB"}
+    assert set(refused(ExecuteBody, {"disk": ["64m"]})) == {"disk"}
+    policy = RunPolicy()
+    bash = get_language("bash")
+    resolved = policy.resolve(ExecuteBody(disk="40m", memory="128m").request("bash", "echo\n", None))
+    assert policy.limits_for(bash, resolved.memory_bytes, None, resolved.disk_bytes).work_bytes == 40 * MIB
+    # /work's pages are the run's memory: more than half of it is refused, naming both.
+    with pytest.raises(InvalidRequest) as failure:
+        policy.resolve(ExecuteBody(disk="100m", memory="128m").request("bash", "echo\n", None))
+    assert "disk 100 MiB is more than half the run's memory of 128 MiB" in fields_of(failure.value)["disk"]
+    # Without a memory of its own, the language's memory is the bound.
+    with pytest.raises(InvalidRequest):
+        policy.resolve(ExecuteBody(disk=bash.default_limits.memory_bytes).request("bash", "echo\n", None))
+
+
 def test_configured_maxima_and_limits_reach_the_policy():
     config = StellaScript(max_memory="1g", max_cpus=2, max_timeout="10m", default_timeouts={"go": "7s"},
                           resource_limits={"bash": {"memory": "128m", "cpu": "0.25"}})

@@ -42,6 +42,10 @@ def test_the_configured_backend_runs_executions_with_the_policy_applied(describi
     assert too_much.status_code == 400, too_much.text
     assert [error["field"] for error in json_of(too_much)["errors"]] == ["memory"]
     assert "max_memory" in json_of(too_much)["errors"][0]["message"]
+    too_big_a_disk = server.request("POST", f"/scripts/{script['id']}/execute", token=token,
+                                    json={"memory": "256m", "disk": "200m"})
+    assert too_big_a_disk.status_code == 400, too_big_a_disk.text
+    assert [error["field"] for error in json_of(too_big_a_disk)["errors"]] == ["disk"]
 
 
 def test_a_backend_class_that_is_not_a_backend_stops_start_up(tmp_path):

@@ -610,6 +610,11 @@ export interface components {
              */
             cpus?: number | null;
             /**
+             * @description Size of /work, the run's only writable folder besides /tmp: a tmpfs charged to its memory (default: the language's); at most half the run's memory.
+             * @default null
+             */
+            disk?: (number | string) | null;
+            /**
              * @description Default: the server's (none unless configured). host is refused unless the server allows host networking.
              * @default null
              */
@@ -645,6 +650,11 @@ export interface components {
              * @default null
              */
             cpus?: number | null;
+            /**
+             * @description Size of /work, the run's only writable folder besides /tmp: a tmpfs charged to its memory (default: the language's); at most half the run's memory.
+             * @default null
+             */
+            disk?: (number | string) | null;
             /**
              * @description Default: the server's (none unless configured). host is refused unless the server allows host networking.
              * @default null
