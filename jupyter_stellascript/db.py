@@ -182,6 +182,19 @@ class Execution(Base):
     server_instance: Mapped[str] = mapped_column(String(64))
 
 
+class ExecutionShare(Base):
+    """One explicit grant: ``grantee`` (a user, or a team) may read an execution
+    as its starter does (execution/visibility.py)."""
+
+    __tablename__ = "execution_shares"
+    __table_args__ = (Index("ix_execution_shares_grantee", "grantee_kind", "grantee", "execution_id"),)
+    execution_id: Mapped[str] = mapped_column(ForeignKey("executions.id", ondelete="CASCADE"), primary_key=True)
+    grantee_kind: Mapped[str] = mapped_column(String(10), primary_key=True)  # "user" or "team"
+    grantee: Mapped[str] = mapped_column(String(200), primary_key=True)
+    granted_by: Mapped[str] = mapped_column(String(200))
+    granted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 class ServerInstance(Base):
     """A running server process; executions name the instance that runs them."""
 

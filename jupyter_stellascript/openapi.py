@@ -20,6 +20,7 @@ from pydantic.json_schema import GenerateJsonSchema, models_json_schema
 
 from .execution.records import ExecutionRecord
 from .execution.requests import AdhocBody, ExecuteBody
+from .execution.sharing import ExecutionSharingRecord, SharingBody
 from .languages import LANGUAGES
 from .registry.requests import ScriptCreate, ScriptUpdate
 
@@ -32,6 +33,8 @@ MODELS: dict[str, tuple[type[BaseModel], str]] = {
     "ScriptCreate": (ScriptCreate, "validation"),
     "ScriptUpdate": (ScriptUpdate, "validation"),
     "Execution": (ExecutionRecord, "serialization"),
+    "ExecutionSharingRequest": (SharingBody, "validation"),
+    "ExecutionSharing": (ExecutionSharingRecord, "serialization"),
 }
 PATH = Path(__file__).with_name("openapi.json")
 

@@ -37,7 +37,8 @@ from .models import ExecutionRequest, ExecutionResult, ExecutionStatus
 from .policy import RunPolicy
 from .records import ExecutionRecord
 from .requests import AdhocBody, ExecuteBody
-from .visibility import Access, access, listed_executions
+from .sharing import ExecutionSharing
+from .visibility import Access, access, listed_executions, shared_with
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +79,7 @@ class ExecutionManager:
         self.policy = policy
         self.instance = uuid.uuid4().hex
         self.instances = ServerInstances(sessions, self.instance, on_beat=self.recover)
+        self.sharing = ExecutionSharing(sessions)
         self._workers = ThreadPoolExecutor(max_workers=max_concurrent, thread_name_prefix="stellascript-run")
         self._live: dict[str, _Live] = {}
         self._live_guard = threading.Lock()
@@ -274,10 +276,10 @@ class ExecutionManager:
     def _visible(self, session: Session, caller: Caller, execution_id: str) -> tuple[Execution, str | None, Access]:
         """The execution, its script's creator and what ``caller`` may see of it (NotFound: nothing)."""
         row = session.execute(
-            select(Execution, Script.created_by).outerjoin(Script, Script.id == Execution.script_id)
+            select(Execution, Script.created_by, shared_with(caller)).outerjoin(Script, Script.id == Execution.script_id)
             .where(Execution.id == execution_id)
         ).first()
-        level = access(caller, row[0].requested_by, row[1]) if row else Access.NONE
+        level = access(caller, row[0].requested_by, row[1], bool(row[2])) if row else Access.NONE
         if level is Access.NONE:
             raise NotFound("no such execution")
         return row[0], row[1], level
@@ -308,14 +310,16 @@ class ExecutionManager:
             conditions.append(Execution.script_id == script_id)
         if status:
             conditions.append(Execution.status == status)
-        joined = select(Execution, Script.created_by).outerjoin(Script, Script.id == Execution.script_id).where(*conditions)
+        joined = (select(Execution, Script.created_by, shared_with(caller))
+                  .outerjoin(Script, Script.id == Execution.script_id).where(*conditions))
         counted = (select(func.count()).select_from(Execution).outerjoin(Script, Script.id == Execution.script_id)
                    .where(*conditions))
         with self.sessions() as session:
             total = session.scalar(counted)
             rows = session.execute(joined.order_by(Execution.queued_at.desc(), Execution.id)
                                    .limit(page.limit).offset(page.offset))
-            return [_view(execution, access(caller, execution.requested_by, creator)) for execution, creator in rows], total
+            return [_view(execution, access(caller, execution.requested_by, creator, bool(shared)))
+                    for execution, creator, shared in rows], total
 
     def cancel(self, caller: Caller, execution_id: str) -> dict:
         """Who started it, the script's creator or an admin may cancel a run."""

@@ -8,6 +8,7 @@ import json
 from tornado.iostream import StreamClosedError
 
 from ..execution.requests import AdhocBody, ExecuteBody
+from ..execution.sharing import SharingBody
 from .base import StellaHandler
 
 
@@ -49,6 +50,16 @@ class ExecutionsHandler(_Submitting):
 class ExecutionHandler(StellaHandler):
     def get(self, execution_id: str) -> None:
         self.send_json(self.stella.executions.get(self.caller, execution_id))
+
+
+class SharingHandler(StellaHandler):
+    """Who besides its starter may read an execution (execution/sharing.py)."""
+
+    def get(self, execution_id: str) -> None:
+        self.send_json(self.stella.executions.sharing.get(self.caller, execution_id))
+
+    def put(self, execution_id: str) -> None:
+        self.send_json(self.stella.executions.sharing.replace(self.caller, execution_id, self.parse(SharingBody)))
 
 
 class CancelHandler(StellaHandler):

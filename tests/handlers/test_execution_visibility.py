@@ -208,3 +208,43 @@ def test_metrics_name_no_user_argument_or_output(server, callers, runs):
     assert "stella_script_executions_total" in text or "stella_script_executions" in text
     for secret in (SECRET_ARGUMENT, SECRET_OUTPUT, "env-value", *(person["user"] for person in PEOPLE.values())):
         assert secret not in text, secret
+
+
+def test_a_starter_shares_a_run_with_users_and_teams_explicitly(server, callers):
+    script = new_script(server, callers, "organization")
+    run = json_of(server.request("POST", f"/scripts/{script['id']}/execute?wait=true", token=callers.token("outsider"),
+                                 json={"arguments": {"who": SECRET_ARGUMENT}}))
+    path = f"/scripts/executions/{run['id']}"
+
+    def seen_by(role: str) -> int:
+        return server.request("GET", path, token=callers.token(role)).status_code
+
+    assert (seen_by("teammate"), json_of(server.request("GET", path, token=callers.token("creator")))["redacted"]) == (404, True)
+    # Only the starter (or an admin) manages the grants; others are told as much as they may see.
+    for role, status in (("teammate", 404), ("creator", 403), ("anonymous", 401)):
+        refused = server.request("PUT", f"{path}/sharing", token=callers.token(role), json={"users": ["vis-teammate"]})
+        assert refused.status_code == status, (role, refused.text)
+    bad = server.request("PUT", f"{path}/sharing", token=callers.token("outsider"), json={"users": "vis-teammate", "groups": []})
+    assert bad.status_code == 400 and {e["field"] for e in json_of(bad)["errors"]} == {"users", "groups"}, bad.text
+
+    shared = server.request("PUT", f"{path}/sharing", token=callers.token("outsider"),
+                            json={"users": ["vis-teammate", "vis-teammate"], "teams": ["vis-red"]})
+    assert shared.status_code == 200, shared.text
+    assert json_of(shared) == {"execution_id": run["id"], "users": ["vis-teammate"], "teams": ["vis-red"]}
+    # A shared user sees it all: record, list, logs; the creator now through the team vis-red.
+    for role in ("teammate", "creator"):
+        token = callers.token(role)
+        assert json_of(server.request("GET", path, token=token)) == run
+        listed = json_of(server.request("GET", "/scripts/executions", token=token, params={"script_id": script["id"]}))
+        assert run in listed["items"], role
+        assert json_of(server.request("GET", f"{path}/logs?follow=false", token=token))["stdout"] == run["stdout"]
+    # Reading is not cancelling, nor managing the grants.
+    assert server.request("POST", f"{path}/cancel", token=callers.token("teammate")).status_code == 403
+    assert server.request("GET", f"{path}/sharing", token=callers.token("teammate")).status_code == 403
+    assert json_of(server.request("GET", f"{path}/sharing", token=callers.token("admin")))["users"] == ["vis-teammate"]
+
+    # Replacing the grants with none takes them back at once.
+    cleared = server.request("PUT", f"{path}/sharing", token=callers.token("outsider"), json={})
+    assert json_of(cleared) == {"execution_id": run["id"], "users": [], "teams": []}
+    assert seen_by("teammate") == 404
+    assert json_of(server.request("GET", path, token=callers.token("creator")))["redacted"] is True

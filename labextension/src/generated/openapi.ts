@@ -449,6 +449,33 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/scripts/executions/{execution_id}/sharing": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description An id that matches nothing (UUID or not) is answered with 404. */
+                execution_id: components["parameters"]["ExecutionId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Who besides its starter may read an execution
+         * @description Its starter or an admin reads the grants; whoever the run is shared with gets 403, anyone else 404.
+         */
+        get: operations["getExecutionSharing"];
+        /**
+         * Share an execution with users and teams
+         * @description Replaces the grants with the lists given (empty lists: shared with nobody). A grantee reads the whole record and its logs as the starter does, but cannot cancel the run or change its sharing. Only its starter or an admin may share a run.
+         */
+        put: operations["shareExecution"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -973,6 +1000,19 @@ export interface components {
             display_name: string;
             mime_types: string[];
             extensions: string[];
+        };
+        /** @description Who an execution is shared with (GET and PUT .../sharing answer this). */
+        ExecutionSharing: {
+            execution_id: string;
+            users: string[];
+            teams: string[];
+        };
+        /** @description Everyone an execution is shared with (replaces the previous grants). */
+        ExecutionSharingRequest: {
+            /** @description Users who may read the whole record and its logs. */
+            users?: string[];
+            /** @description Teams whose members may read the whole record and its logs. */
+            teams?: string[];
         };
     };
     responses: {
@@ -1778,6 +1818,63 @@ export interface operations {
                     "application/json": components["schemas"]["TemplateList"];
                 };
             };
+        };
+    };
+    getExecutionSharing: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description An id that matches nothing (UUID or not) is answered with 404. */
+                execution_id: components["parameters"]["ExecutionId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Who it is shared with. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExecutionSharing"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    shareExecution: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description An id that matches nothing (UUID or not) is answered with 404. */
+                execution_id: components["parameters"]["ExecutionId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ExecutionSharingRequest"];
+            };
+        };
+        responses: {
+            /** @description Who it is shared with. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExecutionSharing"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
         };
     };
 }
