@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from jupyter_server.extension.application import ExtensionApp
 from traitlets import TraitError
 
-from . import http_limits, logging_redaction
+from . import http_limits, logging_redaction, structured_logs
 from .config import StellaScript
 from .handlers import routes
 from .lsp import servers as lsp_servers
@@ -21,9 +22,6 @@ class StellaScriptApp(ExtensionApp):
     classes = [StellaScript]
 
     def initialize_settings(self) -> None:
-        # Before anything can log a request: no token in the server's log.
-        logging_redaction.install([self.serverapp.log, self.log],
-                                  keep=getattr(self.serverapp.identity_provider, "token", "") or "")
         try:
             self.stella_config = StellaScript(parent=self.serverapp, config=self.config)
             self.stella_config.check()
@@ -32,6 +30,10 @@ class StellaScriptApp(ExtensionApp):
             # server with a broken configuration must not look healthy.
             self.log.critical("Stella Script cannot start: %s", error)
             raise SystemExit(f"stellascript: invalid configuration: {error}") from None
+        structured_logs.install(self.stella_config.log_level)
+        # Before anything can log a request: no token in the server's log.
+        logging_redaction.install([self.serverapp.log, self.log, logging.getLogger(structured_logs.PACKAGE_LOGGER)],
+                                  keep=getattr(self.serverapp.identity_provider, "token", "") or "")
         self.service = StellaScriptService(self.stella_config)
         identity = self.serverapp.identity_provider
         if hasattr(identity, "sessions") and getattr(identity, "sessions", None) is None:

@@ -10,9 +10,10 @@ import dataclasses
 import os
 from pathlib import Path
 
-from traitlets import Bool, Dict, Float, Int, List, TraitError, Type, Unicode, default, validate
+from traitlets import Bool, Dict, Enum, Float, Int, List, TraitError, Type, Unicode, default, validate
 from traitlets.config import Configurable
 
+from .structured_logs import LEVELS as LOG_LEVELS
 from .dependencies.models import (
     ALLOWED_HOSTS_ENV,
     CA_BUNDLE_ENV,
@@ -73,6 +74,8 @@ class StellaScript(Configurable):
     allow_host_network = Bool(False, config=True, help="Allow runs to ask for host networking.")
     temp_path = Unicode(config=True, help="Where per-container folders live (default: $STELLASCRIPT_TEMP or /tmp/stella-scripts).")
     output_cap = Unicode("1m", config=True, help="Most stdout (and, separately, stderr) kept per run.")
+    log_level = Enum(list(LOG_LEVELS), "INFO", config=True,
+                     help="Level of Stella Script's own log (JSON lines on stderr: one per API request at INFO).")
     max_timeout = Unicode("1h", config=True, help="Longest timeout a run may ask for.")
     max_memory = Unicode("8g", config=True, help="Most memory a run may ask for (memory in an execute body), e.g. 8g.")
     max_cpus = Float(4.0, config=True, help="Most CPU cores a run may ask for (cpus in an execute body).")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
 import logging
 import uuid
 from pathlib import Path
@@ -74,6 +75,25 @@ def test_tokens_never_reach_the_server_log(tmp_path, runtime_images):
     if statuses["error path"] == 500:
         assert "Uncaught exception POST /stellascript/api/v1/scripts?token=[redacted] (127.0.0.1)" in text
         assert "uri='/stellascript/api/v1/scripts?token=[redacted]'" in text
+
+
+def test_each_api_request_is_one_json_line_in_the_server_log(tmp_path):
+    server = RunningServer(tmp_path / "data", settings={"pool_sizes": {}}).start()
+    try:
+        token = server.token("json-logger")
+        assert server.request("GET", "/scripts", token=token).status_code == 200
+        assert server.request("GET", "/scripts/executions/" + str(uuid.uuid4()), token=token).status_code == 404
+        requests.get(f"{server.url}/scripts", params={"token": token}, timeout=30)
+    finally:
+        server.stop()
+    lines = [json.loads(line) for line in server.log_path.read_text().splitlines()
+             if line.startswith("{") and '"event": "request"' in line]
+    by_path = {(entry["method"], entry["path"], entry["status"]): entry for entry in lines}
+    listed = by_path[("GET", "/stellascript/api/v1/scripts", 200)]
+    assert listed["user"] == "json-logger" and listed["logger"] == "jupyter_stellascript.requests"
+    assert listed["level"] == "INFO" and listed["duration_ms"] >= 0 and listed["time"].endswith("+00:00")
+    assert any(status == 404 for _, path, status in by_path if "/scripts/executions/" in path)
+    assert token not in server.log_path.read_text()
 
 
 class Boom(web.RequestHandler):
