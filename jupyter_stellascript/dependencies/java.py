@@ -30,15 +30,14 @@ import re
 import shlex
 from dataclasses import dataclass
 from pathlib import Path
-from xml.sax.saxutils import escape
 
 from docker.types import Mount
 
 from ..languages.java import DEPENDENCY_CLASSPATH_DIR
 from . import maven
+from .maven import maven_argv, pom_text, settings_text
 from .base import (CA_IN_CONTAINER, BuildFiles, Declared, ResolveContext, Resolver, Wanted, line_with,
                    merge_versions, run_tool, runtime_dependencies, scratch, unknown_package)
-from .egress import PROXY_HOST as EGRESS_PROXY_HOST, PROXY_PORT as EGRESS_PROXY_PORT
 from .maven_index import REGISTRY, published_versions, search_central
 from .models import DependencyError, DependencySettings, Lock, LockedPackage
 
@@ -161,54 +160,6 @@ def merge(artifacts: list[tuple[Artifact, str]]) -> list[Artifact]:
 
 
 # -- Maven --------------------------------------------------------------------------
-
-def pom_text(artifacts: list[Artifact]) -> str:
-    dependencies = "".join(
-        "    <dependency>"
-        f"<groupId>{escape(a.group)}</groupId><artifactId>{escape(a.artifact)}</artifactId>"
-        f"<version>{escape(a.version)}</version>"
-        + (f"<classifier>{escape(a.classifier)}</classifier>" if a.classifier else "")
-        + "</dependency>\n"
-        for a in artifacts)
-    return (
-        '<project xmlns="http://maven.apache.org/POM/4.0.0">\n'
-        "  <modelVersion>4.0.0</modelVersion>\n"
-        "  <groupId>io.stellascript.resolve</groupId><artifactId>script</artifactId><version>0</version>\n"
-        "  <packaging>pom</packaging>\n"
-        f"  <dependencies>\n{dependencies}  </dependencies>\n"
-        "</project>\n")
-
-
-def settings_text(source: str, proxied: bool = False) -> str:
-    """Every repository (Central, and any a dependency's POM names) is the
-    configured source; ``proxied``: reached through the egress proxy (Maven
-    reads no HTTP(S)_PROXY variables, only its settings' proxies)."""
-    proxies = "".join(
-        f"<proxy><id>stellascript-egress-{protocol}</id><active>true</active><protocol>{protocol}</protocol>"
-        f"<host>{EGRESS_PROXY_HOST}</host><port>{EGRESS_PROXY_PORT}</port></proxy>" for protocol in ("https", "http"))
-    return (
-        '<settings xmlns="http://maven.apache.org/SETTINGS/1.0.0">\n'
-        "  <mirrors><mirror><id>stellascript-source</id><mirrorOf>*</mirrorOf>"
-        f"<url>{escape(source)}</url></mirror></mirrors>\n"
-        + (f"  <proxies>{proxies}</proxies>\n" if proxied else "")
-        + "</settings>\n")
-
-
-def maven_argv() -> list[str]:
-    return [
-        f"{maven.MAVEN_HOME_IN_CONTAINER}/bin/mvn", "--batch-mode", "--no-transfer-progress", "--show-version",
-        "--update-snapshots",  # look again for what an earlier resolution did not find
-        "--strict-checksums", "-Dstyle.color=never",
-        "--settings", "/out/settings.xml", "--global-settings", "/out/settings.xml",
-        f"-Dmaven.repo.local={maven.REPOSITORY_IN_CONTAINER}",
-        # Resolutions running at once share the local repository.
-        "-Daether.syncContext.named.factory=file-lock", "-Daether.syncContext.named.nameMapper=file-gav",
-        "--file", "/out/pom.xml",
-        f"{maven.DEPENDENCY_PLUGIN}:tree", "-DoutputFile=/out/tree.txt", "-Dscope=runtime",
-        f"{maven.DEPENDENCY_PLUGIN}:copy-dependencies", "-DincludeScope=runtime", "-DoutputDirectory=/out/jars",
-        "-Dmdep.useRepositoryLayout=true",
-    ]
-
 
 @dataclass(frozen=True)
 class Node:

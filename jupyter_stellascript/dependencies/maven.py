@@ -27,12 +27,18 @@ import tarfile
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
+from xml.sax.saxutils import escape
 
 import requests
 
 from ..paths import data_dir
 from .base import Progress
+from .egress import PROXY_HOST as EGRESS_PROXY_HOST, PROXY_PORT as EGRESS_PROXY_PORT
 from .models import DependencyError, DependencySettings
+
+if TYPE_CHECKING:
+    from .java import Artifact
 
 MAVEN_VERSION = "3.9.16"
 # From the .sha512 Maven Central publishes beside the archive, pinned so that
@@ -219,3 +225,54 @@ def keep(jar: Path, sha256: str) -> Path:
         Path(staging.name).chmod(0o644)
         Path(staging.name).replace(kept)
     return kept
+
+
+# -- how a resolution runs Maven ---------------------------------------------------
+
+def pom_text(artifacts: list["Artifact"]) -> str:
+    """A POM asking for exactly ``artifacts`` (java.Artifact: group, artifact, version, classifier)."""
+    dependencies = "".join(
+        "    <dependency>"
+        f"<groupId>{escape(a.group)}</groupId><artifactId>{escape(a.artifact)}</artifactId>"
+        f"<version>{escape(a.version)}</version>"
+        + (f"<classifier>{escape(a.classifier)}</classifier>" if a.classifier else "")
+        + "</dependency>\n"
+        for a in artifacts)
+    return (
+        '<project xmlns="http://maven.apache.org/POM/4.0.0">\n'
+        "  <modelVersion>4.0.0</modelVersion>\n"
+        "  <groupId>io.stellascript.resolve</groupId><artifactId>script</artifactId><version>0</version>\n"
+        "  <packaging>pom</packaging>\n"
+        f"  <dependencies>\n{dependencies}  </dependencies>\n"
+        "</project>\n")
+
+
+def settings_text(source: str, proxied: bool = False) -> str:
+    """Every repository (Central, and any a dependency's POM names) is the
+    configured source; ``proxied``: reached through the egress proxy (Maven
+    reads no HTTP(S)_PROXY variables, only its settings' proxies)."""
+    proxies = "".join(
+        f"<proxy><id>stellascript-egress-{protocol}</id><active>true</active><protocol>{protocol}</protocol>"
+        f"<host>{EGRESS_PROXY_HOST}</host><port>{EGRESS_PROXY_PORT}</port></proxy>" for protocol in ("https", "http"))
+    return (
+        '<settings xmlns="http://maven.apache.org/SETTINGS/1.0.0">\n'
+        "  <mirrors><mirror><id>stellascript-source</id><mirrorOf>*</mirrorOf>"
+        f"<url>{escape(source)}</url></mirror></mirrors>\n"
+        + (f"  <proxies>{proxies}</proxies>\n" if proxied else "")
+        + "</settings>\n")
+
+
+def maven_argv() -> list[str]:
+    return [
+        f"{MAVEN_HOME_IN_CONTAINER}/bin/mvn", "--batch-mode", "--no-transfer-progress", "--show-version",
+        "--update-snapshots",  # look again for what an earlier resolution did not find
+        "--strict-checksums", "-Dstyle.color=never",
+        "--settings", "/out/settings.xml", "--global-settings", "/out/settings.xml",
+        f"-Dmaven.repo.local={REPOSITORY_IN_CONTAINER}",
+        # Resolutions running at once share the local repository.
+        "-Daether.syncContext.named.factory=file-lock", "-Daether.syncContext.named.nameMapper=file-gav",
+        "--file", "/out/pom.xml",
+        f"{DEPENDENCY_PLUGIN}:tree", "-DoutputFile=/out/tree.txt", "-Dscope=runtime",
+        f"{DEPENDENCY_PLUGIN}:copy-dependencies", "-DincludeScope=runtime", "-DoutputDirectory=/out/jars",
+        "-Dmdep.useRepositoryLayout=true",
+    ]
