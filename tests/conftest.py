@@ -34,10 +34,16 @@ from tests.servers import PostgresCluster, RunningServer  # noqa: E402
 # groups of their own; a module at the top of tests/ is a group too.
 
 PER_MODULE = {"handlers", "execution"}
+# tests/dependencies: each language's module is a group (its builds are told
+# apart by their labels); the Python ones, which share a local index and count
+# the Python builds left behind, stay together.
+DEPENDENCY_LANGUAGE_MODULES = {f"test_{name}.py" for name in ("bash", "csharp", "go", "java", "typescript")}
 
 
 def xdist_group_of(nodeid: str) -> str:
     parts = nodeid.split("::", 1)[0].split("/")[1:]  # without the leading "tests"
+    if parts[:1] == ["dependencies"] and parts[-1] in DEPENDENCY_LANGUAGE_MODULES:
+        return "/".join(parts)
     if len(parts) > 1 and parts[0] not in PER_MODULE:
         return parts[0]
     return "/".join(parts)

@@ -54,6 +54,15 @@ LOCK_LABEL = "io.stellascript.dependency-lock"
 LOCK_SHA_LABEL = "io.stellascript.dependency-lock-sha256"
 BASE_LABEL = "io.stellascript.dependency-base"
 BUILD_LABEL = "io.stellascript.build"
+BUILD_LANGUAGE_LABEL = "io.stellascript.build-language"
+BUILD_ATTEMPTS = 2
+# What Podman says when an image or layer its build cache looked at was
+# removed meanwhile by another process (a collector, another build's clean-up).
+STORE_RACES = ("layer not known", "image not known")
+
+
+class _StoreChanged(DependencyError):
+    """A build failed because the image store changed under it, not because of what it installs."""  # on every stage too: whose build an intermediate image is
 
 
 def derived_image_name(language: str, key: str) -> str:
@@ -202,10 +211,6 @@ class DerivedImages:
         repository, tag = name.rsplit(":", 1)
         self.client.images.get(existing).tag(repository, tag)
 
-    def images(self, language: str | None = None) -> list:
-        filters = {"label": [f"{DERIVED_LABEL}=true"] + ([f"{LANGUAGE_LABEL}={language}"] if language else [])}
-        return self.client.images.list(filters=filters)
-
     # -- use, for the garbage collector --------------------------------------------------
 
     def _use_record(self, image_id: str) -> Path:
@@ -263,7 +268,20 @@ class DerivedImages:
     def _build(self, resolver: Resolver, lock: Lock, base_image: str, base_id: str, names: list[str],
                key: str | None, locked_key: str, progress: Progress, cancelled: threading.Event | None) -> None:
         """Build the image installing ``lock`` and tag it with ``names``, or
-        leave nothing at all."""
+        leave nothing at all. A build that met the engine's image store
+        changing under it (another process removing an image) runs once more."""
+        for attempt in range(1, BUILD_ATTEMPTS + 1):
+            try:
+                return self._build_once(resolver, lock, base_id, names, key, locked_key, progress, cancelled)
+            except _StoreChanged as error:
+                if attempt == BUILD_ATTEMPTS:
+                    raise
+                log.info("building %s again: %s", names[0], error)
+                progress(f"building {names[0]} again: the engine's image store changed during the build")
+        return None
+
+    def _build_once(self, resolver: Resolver, lock: Lock, base_id: str, names: list[str], key: str | None,
+                    locked_key: str, progress: Progress, cancelled: threading.Event | None) -> None:
         build_id = uuid.uuid4().hex
         temporary = f"stella-runtime/{resolver.language}:building-{build_id[:12]}"
         base_ref = base_id.removeprefix("sha256:")
@@ -276,7 +294,7 @@ class DerivedImages:
         if key:
             labels[SET_LABEL] = key
         deadline = time.monotonic() + self.settings.timeout_s
-        context = _build_context(files, build_id)
+        context = _build_context(files, build_id, resolver.language)
         source = self.settings.source(resolver.ecosystem)
         output: list[str] = []
         try:
@@ -288,7 +306,8 @@ class DerivedImages:
             for chunk in stream:
                 if "error" in chunk:
                     output.append(chunk["error"])
-                    raise DependencyError(
+                    failure = _StoreChanged if any(race in chunk["error"] for race in STORE_RACES) else DependencyError
+                    raise failure(
                         f"installing the locked {resolver.language} dependencies from {source} failed: "
                         f"{chunk['error'].strip()}\n{''.join(output[-15:])}", source=source)
                 line = (chunk.get("stream") or "")
@@ -338,14 +357,14 @@ class DerivedImages:
                 log.debug("could not remove intermediate image %s: %s", image.id[:19], error)
 
 
-def _build_context(files: BuildFiles, build_id: str) -> tempfile.SpooledTemporaryFile:
+def _build_context(files: BuildFiles, build_id: str, language: str) -> tempfile.SpooledTemporaryFile:
     """A tar with the Dockerfile (each stage labelled with the build id, so
     that a failed build's images can be found and removed) and its files."""
     lines = []
     for line in files.dockerfile.splitlines():
         lines.append(line)
         if line.upper().startswith("FROM "):
-            lines.append(f'LABEL {BUILD_LABEL}="{build_id}"')
+            lines.append(f'LABEL {BUILD_LABEL}="{build_id}" {BUILD_LANGUAGE_LABEL}="{language}"')
     dockerfile = ("\n".join(lines) + "\n").encode()
     context = tempfile.SpooledTemporaryFile(max_size=64 * 1024 * 1024)
     with tarfile.open(fileobj=context, mode="w") as tar:

@@ -6,8 +6,10 @@ from __future__ import annotations
 import pytest
 
 from jupyter_stellascript.dependencies import DependencyError, Lock
+from jupyter_stellascript.gc.images import retried_listing
 from jupyter_stellascript.dependencies.derived import (
     BUILD_LABEL,
+    BUILD_LANGUAGE_LABEL,
     LOCK_SHA_LABEL,
     LOCKED_SET_LABEL,
     derived_image_name,
@@ -29,9 +31,14 @@ run = runner("python", timeout_s=60)
 
 
 def images_of_build_in_progress(docker_client) -> set[str]:
-    """Images a build left behind (intermediate or unfinished): they carry a
-    build label and no name."""
-    return {image.id for image in docker_client.images.list(all=True, filters={"label": BUILD_LABEL}) if not image.tags}
+    """Images a Python build left behind (intermediate or unfinished): they
+    carry a build label and no name. (Other languages' builds may run at the
+    same time in other test workers.)"""
+    # One label in the filter (Podman answers none for two), the other checked here; retried: Podman
+    # fails a listing when another process removes an image meanwhile.
+    images = retried_listing(lambda: docker_client.api.images(all=True, filters={"label": f"{BUILD_LANGUAGE_LABEL}=python"}))
+    return {image["Id"] for image in images if BUILD_LABEL in (image.get("Labels") or {})
+            and not [tag for tag in image.get("RepoTags") or [] if tag != "<none>:<none>"]}
 
 
 # -- one inline and one declared dependency, from PyPI ------------------------------

@@ -128,9 +128,11 @@ def images_of_build_in_progress(docker_client, attempts: int = 3) -> set[str]:
     """Images a build on the java runtime image left behind (they carry a
     build label and no name; builds on other images may be running now)."""
     definition = docker_client.images.get(JAVA_IMAGE).labels[DEFINITION_LABEL]
-    filters = {"label": [BUILD_LABEL, f"{DEFINITION_LABEL}={definition}"]}
+    # One label in the filter (Podman 4.3 answers none for two at once), the build label checked here.
+    filters = {"label": f"{DEFINITION_LABEL}={definition}"}
     try:
-        return {image.id for image in docker_client.images.list(all=True, filters=filters) if not image.tags}
+        return {image.id for image in docker_client.images.list(all=True, filters=filters)
+                if not image.tags and BUILD_LABEL in image.labels}
     except APIError:  # Podman lists while another process removes an image: "image not known"
         if attempts == 1:
             raise
