@@ -88,14 +88,16 @@ class Language:
     # What starts a line comment ("#", "//"): the inline "/// stellascript"
     # parameter block is written in it (parameters/inline.py).
     line_comment: str = ""
+    # The one line that reads the run's arguments (/scripts/args.json) in
+    # this language, as the Run form shows it.
+    read_arguments: str = ""
 
     def __post_init__(self) -> None:
         unstated = [name for name, value in (("file_type", self.file_type), ("language_server", self.language_server),
                                              ("bench_hello", self.bench_hello)) if not value]
         if self.formatter is None and not self.formatter_missing:
             unstated.append("formatter (or formatter_missing: why there is none)")
-        if not self.line_comment:
-            unstated.append("line_comment")
+        unstated += [name for name, value in (("line_comment", self.line_comment), ("read_arguments", self.read_arguments)) if not value]
         if unstated:
             raise ValueError(f"language {self.name!r} does not state its {', '.join(unstated)}")
 

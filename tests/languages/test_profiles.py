@@ -138,6 +138,7 @@ RUBY = Ruby(
     formatter=None, formatter_missing="no Ruby formatter in this test",
     bench_hello='puts "hi"\n',
     line_comment="#",
+    read_arguments="args = JSON.parse(File.read(\"/scripts/args.json\"))",
 )
 
 
