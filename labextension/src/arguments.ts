@@ -177,7 +177,9 @@ export class ParameterForm implements IArgumentsForm {
       .filter(Boolean)
       .join(' · ');
     const field: Field = { parameter, read, write, error };
-    // Checked as the user leaves the field, and again on Run.
+    // Checked as the user types (not on leaving the field: a message appearing then would move the
+    // Run button from under the pointer between press and release), and again on Run.
+    input.addEventListener('input', () => this.check(field));
     input.addEventListener('change', () => this.check(field));
     this.node.append(
       el(
