@@ -39,6 +39,7 @@ export class RunView extends Widget {
     this.addClass('jp-StellaScript-runView');
     this.title.label = 'Run';
     this.cancelButton.disabled = true;
+    this.version.classList.add('jp-StellaScript-run-version');
     const form = el(
       'div',
       { className: 'jp-StellaScript-form' },

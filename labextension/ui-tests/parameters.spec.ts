@@ -7,7 +7,7 @@
 import { expect, test } from '@playwright/test';
 import path from 'path';
 
-import { createScript, deleteScript, openLibrary, SCREENSHOTS } from './helpers';
+import { createScript, deleteScript, openLibrary, replaceEditorText, SCREENSHOTS } from './helpers';
 
 const CHECK = `# /// stellascript
 # [parameters.url]
@@ -119,6 +119,42 @@ test('free-form arguments never drop input', async ({ page, request }) => {
     await run.locator('.jp-StellaScript-start').click();
     await expect(run.locator('.jp-StellaScript-summary .jp-StellaScript-status')).toHaveText('Succeeded');
     await expect(run.locator('.jp-StellaScript-output')).toContainText('{"note": "line one\\nline two", "who": "one"}');
+  } finally {
+    await deleteScript(request, id);
+  }
+});
+
+test('running from an editor with unsaved changes asks: Save and run, or Run saved version', async ({ page, request }) => {
+  const id = await createScript(request, { name: 'unsaved-run', language: 'python', content: 'print("saved text")\n' });
+  try {
+    const panel = await openLibrary(page);
+    await panel.locator('.jp-StellaScript-row[data-script-name="unsaved-run"] .jp-StellaScript-open').click();
+    await expect(page.locator('.jp-StellaScript-editor-label:visible')).toHaveText('unsaved-run v1.0.0');
+    const edited = '# /// stellascript\n# [parameters.who]\n# type = "string"\n# required = true\n# ///\nprint("edited text")\n';
+    await replaceEditorText(page, edited);
+
+    // Run saved version: the last saved version runs; the edits stay in the editor, unsaved.
+    await page.locator('.jp-StellaScript-editor-run:visible').click();
+    const dialog = page.locator('.jp-Dialog');
+    await expect(dialog).toContainText('has changes that are not saved');
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'unsaved-run.png') });
+    await dialog.locator('button', { hasText: 'Run saved version' }).click();
+    let run = page.locator('.jp-StellaScript-runView:visible');
+    await expect(run.locator('.jp-StellaScript-kv')).toHaveCount(2); // no parameters: free-form arguments and environment
+    await run.locator('.jp-StellaScript-start').click();
+    await expect(run.locator('.jp-StellaScript-output')).toHaveText('saved text\n');
+
+    // Save and run: a new version with the edits (and their parameter), then its form.
+    await page.locator('.lm-TabBar-tab', { hasText: 'script.py' }).click();
+    await page.locator('.jp-StellaScript-editor-run:visible').click();
+    await page.locator('.jp-Dialog button', { hasText: 'Save and run' }).click();
+    await expect(page.locator('.jp-StellaScript-editor-label')).toHaveText('unsaved-run v1.0.1');
+    run = page.locator('.jp-StellaScript-runView:visible');
+    await expect(run.locator('.jp-StellaScript-run-version')).toHaveValue('1.0.1');
+    await expect(run.locator('.jp-StellaScript-param[data-parameter="who"] .jp-StellaScript-required')).toBeVisible();
+    await run.locator('.jp-StellaScript-param[data-parameter="who"] input').fill('me');
+    await run.locator('.jp-StellaScript-start').click();
+    await expect(run.locator('.jp-StellaScript-output')).toHaveText('edited text\n');
   } finally {
     await deleteScript(request, id);
   }

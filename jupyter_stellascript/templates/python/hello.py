@@ -12,10 +12,10 @@ import os
 with open("/scripts/args.json") as handle:
     args = json.load(handle)
 
-greeting = f"Hello, {args.get('name', 'world')}!"
-print(greeting)
+name = args.get("name", "world")
+print(f"Hello, {name}!")
 
 # Results for a workflow's next steps: a JSON object in the file STELLASCRIPT_OUTPUT names, when it is set.
 if os.environ.get("STELLASCRIPT_OUTPUT"):
     with open(os.environ["STELLASCRIPT_OUTPUT"], "w") as handle:
-        json.dump({"greeting": greeting}, handle)
+        json.dump({"greeting": f"Hello, {name}!"}, handle)
