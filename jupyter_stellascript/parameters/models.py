@@ -11,6 +11,7 @@ import math
 import re
 from typing import Annotated, Any, Literal
 
+import regex
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from .values import coerce
@@ -59,8 +60,8 @@ class ParameterDeclaration(BaseModel):
     def _compiles(cls, pattern: str | None) -> str | None:
         if pattern is not None:
             try:
-                re.compile(pattern)
-            except re.error as error:
+                regex.compile(pattern)
+            except regex.error as error:
                 raise ValueError(f"pattern {pattern!r} is not a regular expression: {error}") from None
         return pattern
 

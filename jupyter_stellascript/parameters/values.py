@@ -12,6 +12,10 @@ import math
 import re
 from typing import TYPE_CHECKING, Any
 
+# Patterns are the script author's: matched with the regex module (a superset of re's syntax) and a
+# time limit, so that no pattern can hold a server thread with catastrophic backtracking.
+import regex
+
 if TYPE_CHECKING:
     from .models import ParameterDeclaration
 
@@ -21,6 +25,7 @@ _INTEGER = re.compile(r"^[+-]?\d+$")
 _TRUE, _FALSE = ("true", "yes", "on", "1"), ("false", "no", "off", "0")
 # Up to this magnitude a whole float is written as an integer (2.0 -> "2") without losing digits.
 _EXACT_INTEGER = 2 ** 53
+PATTERN_TIMEOUT_S = 0.1
 
 
 def coerce(declaration: "ParameterDeclaration", value: Any) -> str:
@@ -32,8 +37,13 @@ def coerce(declaration: "ParameterDeclaration", value: Any) -> str:
 def _string(declaration: "ParameterDeclaration", value: Any) -> str:
     if not isinstance(value, str):
         raise ValueError(f"expected text, not {_kind(value)}")
-    if declaration.pattern is not None and not re.fullmatch(declaration.pattern, value):
-        raise ValueError(f"{value!r} does not match the pattern {declaration.pattern!r}")
+    if declaration.pattern is not None:
+        try:
+            matched = regex.fullmatch(declaration.pattern, value, timeout=PATTERN_TIMEOUT_S)
+        except TimeoutError:
+            raise ValueError(f"the pattern {declaration.pattern!r} takes too long to check against this value") from None
+        if not matched:
+            raise ValueError(f"{_shown(value)} does not match the pattern {declaration.pattern!r}")
     return value
 
 

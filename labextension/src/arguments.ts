@@ -68,11 +68,18 @@ export function parameterProblem(parameter: IParameter, text: string): string {
       return SECRET_NAME.test(text) ? '' : "not a secret's name (letters, digits, '_', '.', '-')";
     case 'enum':
       return (parameter.values ?? []).includes(text) ? '' : `not one of ${(parameter.values ?? []).join(', ')}`;
-    case 'string':
-      if (parameter.pattern && text !== '' && !new RegExp(`^(?:${parameter.pattern})$`, 'u').test(text)) {
-        return `does not match the pattern ${parameter.pattern}`;
+    case 'string': {
+      if (!parameter.pattern || text === '') {
+        return '';
       }
-      return '';
+      let pattern: RegExp;
+      try {
+        pattern = new RegExp(`^(?:${parameter.pattern})$`, 'u');
+      } catch {
+        return ''; // Python's syntax, not JavaScript's: the server checks it
+      }
+      return pattern.test(text) ? '' : `does not match the pattern ${parameter.pattern}`;
+    }
     default:
       return '';
   }

@@ -31,6 +31,7 @@ def test_other_names_are_refused_saying_the_rule(name) -> None:
     ({"type": "string", "values": ["a"]}, "values are for enum parameters, not string"),
     ({"type": "integer", "pattern": "x"}, "pattern is for string parameters, not integer"),
     ({"type": "string", "pattern": "("}, "is not a regular expression"),
+    ({"type": "string", "pattern": "[z-a]"}, "is not a regular expression"),
     ({"type": "string", "minimum": 1}, "minimum is for integer and number parameters, not string"),
     ({"type": "boolean", "maximum": 1}, "maximum is for integer and number parameters, not boolean"),
     ({"type": "integer", "minimum": 5, "maximum": 1}, "minimum 5 is greater than maximum 1"),
