@@ -29,6 +29,10 @@ export interface IArgumentsForm {
 const SECRET_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
 const INTEGER = /^[+-]?\d+$/;
 
+function own(record: Record<string, string>, name: string): boolean {
+  return Object.prototype.hasOwnProperty.call(record, name);
+}
+
 function problemNode(): HTMLElement {
   return el('div', { className: 'jp-StellaScript-field-error', attrs: { role: 'alert' } });
 }
@@ -118,7 +122,7 @@ export class ParameterForm implements IArgumentsForm {
   constructor(parameters: IParameter[], carried: Record<string, string> = {}) {
     for (const parameter of parameters) {
       const field = this.field(parameter);
-      const text = carried[parameter.name] ?? defaultText(parameter);
+      const text = own(carried, parameter.name) ? carried[parameter.name] : defaultText(parameter);
       field.write(text);
       this.fields.set(parameter.name, field);
     }
@@ -246,7 +250,8 @@ export class ParameterForm implements IArgumentsForm {
   }
 
   collect(): ICollected {
-    const values: Record<string, string> = {};
+    // No prototype: a name such as __proto__ or constructor is a name like any other.
+    const values: Record<string, string> = Object.create(null);
     let problems = 0;
     for (const [name, field] of this.fields) {
       if (!this.check(field)) {
@@ -291,7 +296,8 @@ export class KeyValueRows implements IArgumentsForm {
 
   constructor(
     private readonly kind: string,
-    private readonly secret = false
+    private readonly secret = false,
+    private readonly nameProblem: (name: string) => string = () => ''
   ) {
     this.node.append(this.rows, button(`Add ${kind}`, () => this.add(), `jp-StellaScript-add-${kind}`));
   }
@@ -317,13 +323,16 @@ export class KeyValueRows implements IArgumentsForm {
   }
 
   collect(): ICollected {
-    const values: Record<string, string> = {};
+    // No prototype: a name such as __proto__ or constructor is a name like any other.
+    const values: Record<string, string> = Object.create(null);
     let problems = 0;
     for (const entry of this.entries()) {
       let problem = '';
       if (!entry.name && entry.value) {
         problem = `This value has no ${this.kind} name.`;
-      } else if (entry.name && entry.name in values) {
+      } else if (entry.name && this.nameProblem(entry.name)) {
+        problem = this.nameProblem(entry.name);
+      } else if (entry.name && own(values, entry.name)) {
         problem = `${entry.name} is given twice; keep one.`;
       }
       entry.error.textContent = problem;

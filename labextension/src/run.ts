@@ -18,9 +18,10 @@ export class RunView extends Widget {
   private args: IArgumentsForm = new KeyValueRows('argument');
   private readonly argsSlot = el('div', { className: 'jp-StellaScript-arguments' }, this.args.node);
   private readonly argsHint = el('div', { className: 'jp-StellaScript-args-hint' });
-  private readonly env = new KeyValueRows('variable', true);
+  private readonly env = new KeyValueRows('variable', true, name => (name.includes('=') ? 'A variable name cannot contain "=".' : ''));
   private readonly network = select(networkModeValues.map(mode => [mode, NETWORK_LABELS[mode]]));
   private readonly timeout = el('input', { className: 'jp-mod-styled jp-StellaScript-timeout', attrs: { type: 'number', min: '1', step: '1' } });
+  private readonly timeoutError = el('div', { className: 'jp-StellaScript-field-error', attrs: { role: 'alert' } });
   private readonly runButton = button('Run', () => void this.run(), 'jp-mod-accept jp-StellaScript-start');
   private readonly cancelButton = button('Cancel', () => void this.cancel(), 'jp-mod-warn jp-StellaScript-cancel');
   private readonly summary = el('div', { className: 'jp-StellaScript-summary' });
@@ -52,7 +53,7 @@ export class RunView extends Widget {
       el('label', { text: 'Network' }),
       this.network,
       el('label', { text: 'Timeout (s)' }),
-      this.timeout
+      el('div', {}, this.timeout, this.timeoutError)
     );
     const table = el(
       'table',
@@ -143,12 +144,14 @@ export class RunView extends Widget {
 
   private async run(): Promise<void> {
     this.problem.textContent = '';
+    this.markStale(false);
     const timeout = Number(this.timeout.value);
     const [args, env] = [this.args.collect(), this.env.collect()];
-    if (args.problems + env.problems) {
+    this.timeoutError.textContent = this.timeout.value && !(Number.isFinite(timeout) && timeout > 0) ? 'A timeout is a positive number of seconds.' : '';
+    const count = args.problems + env.problems + (this.timeoutError.textContent ? 1 : 0);
+    if (count) {
       // Nothing is sent: each problem is shown at its field, and every value stays as typed.
-      const count = args.problems + env.problems;
-      this.problem.textContent = `Not run: ${count} problem${count > 1 ? 's are' : ' is'} marked below.`;
+      this.refused(`Not run: ${count} problem${count > 1 ? 's are' : ' is'} marked below.`);
       return;
     }
     const body: IExecuteRequest = {
@@ -166,15 +169,28 @@ export class RunView extends Widget {
       await this.showExecution(accepted.execution_id);
     } catch (error) {
       if (error instanceof ApiError && error.errors.length) {
-        const rest = this.args.showServerErrors(error.errors);
-        this.problem.textContent = rest.length < error.errors.length
+        const rest = this.args.showServerErrors(error.errors).filter(item => item.field !== 'timeout' || !(this.timeoutError.textContent = item.message));
+        this.refused(rest.length < error.errors.length
           ? ['Not run: the problems are marked below.', ...rest.map(item => `${item.field}: ${item.message}`)].join('\n')
-          : errorText(error);
+          : errorText(error));
       } else {
-        this.problem.textContent = errorText(error);
+        this.refused(errorText(error));
       }
     } finally {
       this.runButton.disabled = false;
+    }
+  }
+
+  /** Nothing ran: say why, and show the result below as the previous run's, not this one's. */
+  private refused(text: string): void {
+    this.problem.textContent = text;
+    this.markStale(true);
+  }
+
+  private markStale(stale: boolean): void {
+    for (const node of [this.summary, this.output]) {
+      node.classList.toggle('jp-StellaScript-stale', stale && node.childNodes.length > 0);
+      node.title = stale && node.childNodes.length ? 'The previous run: this one was not started' : '';
     }
   }
 

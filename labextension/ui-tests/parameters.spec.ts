@@ -100,18 +100,28 @@ test('free-form arguments never drop input', async ({ page, request }) => {
     await panel.locator('.jp-StellaScript-row[data-script-name="free-form"] .jp-StellaScript-run').click();
     const run = page.locator('.jp-StellaScript-runView:visible');
     await expect(run.locator('.jp-StellaScript-title')).toHaveText('free-form (python)');
-    const rows = run.locator('.jp-StellaScript-kv-row');
+    const rows = run.locator('.jp-StellaScript-arguments .jp-StellaScript-kv-row');
     for (const [key, value] of [['', 'orphan'], ['who', 'one'], ['who', 'two']]) {
       await run.locator('.jp-StellaScript-add-argument').click();
       await rows.last().locator('.jp-StellaScript-key').fill(key);
       await rows.last().locator('.jp-StellaScript-value').fill(value);
     }
+    await run.locator('.jp-StellaScript-add-variable').click();
+    const variable = run.locator('.jp-StellaScript-kv-row').last();
+    await variable.locator('.jp-StellaScript-key').fill('BAD=NAME');
+    await variable.locator('.jp-StellaScript-value').fill('x');
+    await run.locator('.jp-StellaScript-timeout').fill('-3');
     await run.locator('.jp-StellaScript-start').click();
     await expect(rows.nth(0).locator('.jp-StellaScript-field-error')).toHaveText('This value has no argument name.');
     await expect(rows.nth(2).locator('.jp-StellaScript-field-error')).toHaveText('who is given twice; keep one.');
-    await expect(run.locator('.jp-StellaScript-problem')).toHaveText('Not run: 2 problems are marked below.');
+    await expect(variable.locator('.jp-StellaScript-field-error')).toHaveText('A variable name cannot contain "=".');
+    await expect(run.locator('.jp-StellaScript-timeout + .jp-StellaScript-field-error')).toHaveText('A timeout is a positive number of seconds.');
+    await expect(run.locator('.jp-StellaScript-problem')).toHaveText('Not run: 4 problems are marked below.');
+    await expect(run.locator('.jp-StellaScript-execution')).toHaveCount(0);
     await expect(rows).toHaveCount(3);
     await expect(rows.nth(0).locator('.jp-StellaScript-value')).toHaveValue('orphan');
+    await variable.locator('.jp-StellaScript-remove').click();
+    await run.locator('.jp-StellaScript-timeout').fill('30');
 
     await rows.nth(0).locator('.jp-StellaScript-key').fill('note');
     await rows.nth(0).locator('.jp-StellaScript-value').fill('line one\nline two');
