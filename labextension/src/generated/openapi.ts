@@ -605,7 +605,7 @@ export interface components {
         };
         /** @description Run a registry script. */
         ExecuteRequest: {
-            /** @description Written to /scripts/args.json in the container. */
+            /** @description Written to /scripts/args.json in the container. When the script declares parameters, they are checked against them (a 400 with one error per parameter, arguments.<name>; nothing is queued), defaults are filled in and values normalized. */
             arguments?: {
                 [key: string]: string;
             };
@@ -641,7 +641,7 @@ export interface components {
         };
         /** @description Run content sent with the request (an authenticated caller only). */
         AdhocExecuteRequest: {
-            /** @description Written to /scripts/args.json in the container. */
+            /** @description Written to /scripts/args.json in the container. When the script declares parameters, they are checked against them (a 400 with one error per parameter, arguments.<name>; nothing is queued), defaults are filled in and values normalized. */
             arguments?: {
                 [key: string]: string;
             };
