@@ -53,7 +53,10 @@ class ParameterDeclaration(BaseModel):
     minimum: float | None = Field(default=None, description="integer and number only: the smallest allowed value.")
     maximum: float | None = Field(default=None, description="integer and number only: the largest allowed value.")
 
-    _name = field_validator("name", mode="before")(lambda cls, value: _name(value))
+    @field_validator("name", mode="before")
+    @classmethod
+    def _identifier_like(cls, value: Any) -> Any:
+        return _name(value)
 
     @field_validator("pattern")
     @classmethod
