@@ -165,6 +165,17 @@ test('running from an editor with unsaved changes asks: Save and run, or Run sav
     await run.locator('.jp-StellaScript-param[data-parameter="who"] input').fill('me');
     await run.locator('.jp-StellaScript-start').click();
     await expect(run.locator('.jp-StellaScript-output')).toHaveText('edited text\n');
+
+    // Save and run with text that does not compile: not saved as a version, so nothing runs; the text stays.
+    const views = await page.locator('.jp-StellaScript-runView').count();
+    await page.locator('.lm-TabBar-tab', { hasText: 'script.py' }).click();
+    await replaceEditorText(page, 'def broken(:\n    pass\n');
+    await page.locator('.jp-StellaScript-editor-run:visible').click();
+    await page.locator('.jp-Dialog button', { hasText: 'Save and run' }).click();
+    await expect(page.locator('.jp-StellaScript-editor-status:visible')).toHaveText(/1 problem: not saved as a version/);
+    await expect(page.locator('.jp-StellaScript-editor-label:visible')).toHaveText('unsaved-run v1.0.1');
+    await expect(page.locator('.jp-StellaScript-runView')).toHaveCount(views);
+    await expect(page.locator('.jp-StellaScript-editor:visible .cm-content')).toContainText('def broken(:');
   } finally {
     await deleteScript(request, id);
   }
