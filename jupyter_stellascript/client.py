@@ -145,10 +145,11 @@ class StellaScriptClient:
 
     def create_script(self, *, name: str, language: str, content: str, description: str | None = None,
                       visibility: str | None = None, tags: list[str] | tuple[str, ...] | None = None,
-                      dependencies: list[dict] | None = None, entry_point: str | None = None) -> dict:
+                      dependencies: list[dict] | None = None, entry_point: str | None = None,
+                      parameters: list[dict] | None = None) -> dict:
         body = {"name": name, "language": language, "content": content, "description": description,
                 "visibility": visibility, "tags": list(tags) if tags is not None else None,
-                "dependencies": dependencies, "entry_point": entry_point}
+                "dependencies": dependencies, "entry_point": entry_point, "parameters": parameters}
         return self._json("POST", "scripts", json_body={k: v for k, v in body.items() if v is not None})
 
     def get_script(self, script_id: str, version: str | None = None) -> dict:
@@ -160,7 +161,7 @@ class StellaScriptClient:
                       expected_version: str | None = None, **fields: Any) -> dict:
         """A new version; ``expected_version`` is sent as If-Match (409 if the script moved on).
 
-        Other fields: name, description, visibility, tags, dependencies, entry_point."""
+        Other fields: name, description, visibility, tags, dependencies, parameters, entry_point."""
         body = {"content": content, "version_bump": version_bump, **fields}
         headers = {"If-Match": f'"{expected_version}"'} if expected_version else None
         return self._json("PUT", f"scripts/{_segment(script_id)}", json_body={k: v for k, v in body.items() if v is not None},

@@ -136,6 +136,10 @@ class ScriptVersion(Base):
     # The dependency lock (dependencies.Lock.to_dict()) saved the first time
     # this version's dependencies were resolved; later runs install exactly it.
     dependency_lock: Mapped[dict | None] = mapped_column(JSON(none_as_null=True), nullable=True)
+    # Parameters (parameters.ParameterDeclaration.stored()): those the record
+    # declared, and the effective ones (with the content's inline block) runs validate against.
+    declared_parameters: Mapped[list] = mapped_column(JSON, default=list)
+    parameters: Mapped[list] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     created_by: Mapped[str] = mapped_column(String(200))
 

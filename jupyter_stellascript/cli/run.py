@@ -20,7 +20,7 @@ from pathlib import Path
 import click
 
 from ..execution.models import ExecutionRequest, NetworkMode
-from .common import EXIT_ENGINE_ERROR, exit_code_for, fail, parse_duration, parse_pairs, parse_size, read_script_file
+from .common import EXIT_BAD_INPUT, EXIT_ENGINE_ERROR, exit_code_for, fail, parse_duration, parse_pairs, parse_size, read_script_file
 
 
 @click.command()
@@ -50,12 +50,13 @@ def run(file: Path, args: tuple[str, ...], envs: tuple[str, ...], timeout: str |
     except UnknownLanguage as error:
         fail(str(error))
     source = read_script_file(file)
+    arguments = _validated_arguments(file, source, chosen.line_comment, args)
     try:
         request = ExecutionRequest(
             language=chosen.name,
             source=source,
             entry_point=file.name if file.suffix in chosen.extensions else None,
-            arguments=parse_pairs(args, "arg"),
+            arguments=arguments,
             environment=parse_pairs(envs, "env"),
             timeout_s=parse_duration(timeout) if timeout else None,
             memory_bytes=parse_size(memory) if memory else None,
@@ -99,3 +100,24 @@ def run(file: Path, args: tuple[str, ...], envs: tuple[str, ...], timeout: str |
     elif result.error:
         click.echo(f"stellascript: {result.error}", err=True)
     sys.exit(exit_code_for(result.status, result.exit_code, result.termination_reason))
+
+
+def _validated_arguments(file: Path, source: str, line_comment: str, args: tuple[str, ...]) -> dict[str, str]:
+    """--arg pairs checked against the file's inline parameter block, as a
+    server checks a run: each problem on its own line, exit 2, nothing runs."""
+    from ..errors import ValidationFailed
+    from ..parameters import effective_parameters, validate_arguments
+
+    try:
+        pairs = parse_pairs(args, "arg")
+    except click.BadParameter as error:
+        fail(error.format_message())
+    try:
+        return validate_arguments(effective_parameters([], source, line_comment), pairs)
+    except ValidationFailed as error:
+        click.echo(f"stellascript: {file}: not run: {len(error.errors)} problem(s) with the arguments", err=True)
+        for problem in error.errors:
+            line = problem.get("line")
+            where = f"{file}:{line}" if line is not None else f"--arg {problem['field'].removeprefix('arguments.')}"
+            click.echo(f"  {where}: {problem['message']}", err=True)
+        sys.exit(EXIT_BAD_INPUT)

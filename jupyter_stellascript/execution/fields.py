@@ -168,7 +168,9 @@ def _string_map(field: str, singular: str, name_ok) -> Any:
 
 Arguments = Annotated[
     dict[str, str], _string_map("arguments", "argument", lambda key: True),
-    Field(description="Written to /scripts/args.json in the container."),
+    Field(description="Written to /scripts/args.json in the container. When the script declares parameters, they are "
+                      "checked against them (a 400 with one error per parameter, arguments.<name>; nothing is queued), "
+                      "defaults are filled in and values normalized."),
 ]
 Environment = Annotated[
     dict[str, str], _string_map("environment", "environment variable", lambda key: "=" not in key),

@@ -29,7 +29,10 @@ from ..db import Execution, Script, ScriptVersion, utcnow
 from ..identity import Caller
 from ..errors import Forbidden, NotFound, Unauthenticated
 from ..registry.manager import ScriptRegistry
+from ..languages import get_language
 from ..paging import DEFAULT_LIMIT, Page
+from ..parameters import declarations_of, validate_arguments
+from ..parameters.merge import effective_parameters
 from .backend import ExecutionBackend
 from .fields import InvalidRequest
 from .instances import ServerInstances
@@ -113,6 +116,8 @@ class ExecutionManager:
 
     def submit(self, caller: Caller, script_id: str, body: ExecuteBody) -> str:
         script = self.registry.get(caller, script_id, version=body.version)
+        # Before anything is queued: a refused argument is a 400 naming its parameter.
+        body = _with_arguments(body, validate_arguments(declarations_of(script.get("parameters")), body.arguments))
         request = self.policy.resolve(body.request(
             script["language"], script["content"], script["entry_point"],
             dependencies=script.get("dependencies") or [], dependency_lock=script.get("dependency_lock"),
@@ -157,6 +162,9 @@ class ExecutionManager:
         The content is stored as a blob and the record has no script, so only
         its requester or an admin can read or cancel it."""
         self.require_adhoc_caller(caller)
+        # Ad-hoc content declares its parameters inline only; a bad block is a 400 at its line.
+        declarations = effective_parameters([], body.content, get_language(body.language).line_comment)
+        body = _with_arguments(body, validate_arguments(declarations, body.arguments))
         request = self.policy.resolve(body.request(body.language, body.content, body.entry_point))
         script = {"id": None, "version": None, "language": request.language,
                   "content_sha256": self.registry.store_content(body.content)}
@@ -384,3 +392,8 @@ class ExecutionManager:
 def _view(execution: Execution, level: Access) -> dict:
     record = ExecutionRecord.of(execution)
     return (record if level is Access.FULL else record.summary()).to_json()
+
+
+def _with_arguments(body: Any, arguments: dict[str, str]) -> Any:
+    """The body with its arguments validated and normalized (defaults filled in)."""
+    return body if arguments == body.arguments else body.model_copy(update={"arguments": arguments})

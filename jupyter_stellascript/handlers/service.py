@@ -27,7 +27,8 @@ class LanguagesHandler(StellaHandler):
             {"name": language.name, "display_name": language.display_name, "extensions": list(language.extensions),
              "default_timeout": language.default_timeout_s, "default_limits": language.default_limits.to_dict(),
              # The editor registers its file types from these (no table of its own).
-             "file_type": language.file_type.to_dict(language.extensions)}
+             "file_type": language.file_type.to_dict(language.extensions),
+             "read_arguments": language.read_arguments}
             for language in LANGUAGES.values()
         ]})
 

@@ -85,12 +85,19 @@ class Language:
     formatter_missing: str = ""  # why there is no formatter, when formatter is None
     # A script printing exactly "hi" (bench/run_bench.py times it).
     bench_hello: str = ""
+    # What starts a line comment ("#", "//"): the inline "/// stellascript"
+    # parameter block is written in it (parameters/inline.py).
+    line_comment: str = ""
+    # The one line that reads the run's arguments (/scripts/args.json) in
+    # this language, as the Run form shows it.
+    read_arguments: str = ""
 
     def __post_init__(self) -> None:
         unstated = [name for name, value in (("file_type", self.file_type), ("language_server", self.language_server),
                                              ("bench_hello", self.bench_hello)) if not value]
         if self.formatter is None and not self.formatter_missing:
             unstated.append("formatter (or formatter_missing: why there is none)")
+        unstated += [name for name, value in (("line_comment", self.line_comment), ("read_arguments", self.read_arguments)) if not value]
         if unstated:
             raise ValueError(f"language {self.name!r} does not state its {', '.join(unstated)}")
 

@@ -36,5 +36,7 @@ BASH = Bash(
     file_type=FileType(name="shell", display_name="Shell", mime_types=("text/x-sh",)),
     language_server=LanguageServer(language_id="bash", server="bash-language-server"),
     formatter=Shfmt("shfmt", "shfmt (apt-get install shfmt)"),
+    read_arguments="name=$(jq -r .name /scripts/args.json)",
+    line_comment="#",
     bench_hello="echo hi\n",
 )

@@ -79,5 +79,7 @@ CSHARP = CSharp(
     file_type=FileType(name="csharp", display_name="C#", mime_types=("text/x-csharp",)),
     language_server=LanguageServer(language_id="csharp", server=None, missing=NO_LANGUAGE_SERVER),
     formatter=Astyle("astyle", "astyle (apt-get install astyle)"),
+    read_arguments="var args = new JavaScriptSerializer().Deserialize<Dictionary<string, string>>(File.ReadAllText(\"/scripts/args.json\"));",
+    line_comment="//",
     bench_hello='public class Program {\n    public static void Main() {\n        System.Console.WriteLine("hi");\n    }\n}\n',
 )

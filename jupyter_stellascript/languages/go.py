@@ -57,5 +57,7 @@ GO = Go(
     file_type=FileType(name="go", display_name="Go", mime_types=("text/x-go",)),
     language_server=LanguageServer(language_id="go", server="gopls"),
     formatter=Gofmt("gofmt", "gofmt (it comes with the Go toolchain: apt-get install golang-go)"),
+    read_arguments="data, _ := os.ReadFile(\"/scripts/args.json\"); json.Unmarshal(data, &args)",
+    line_comment="//",
     bench_hello='package main\n\nimport "fmt"\n\nfunc main() {\n\tfmt.Println("hi")\n}\n',
 )

@@ -98,5 +98,7 @@ JAVA = Java(
     language_server=LanguageServer(language_id="java", server="jdtls"),
     formatter=GoogleJavaFormat("google-java-format", f"google-java-format {GOOGLE_JAVA_FORMAT_VERSION} "
                                "(make setup fetches it from Maven Central) and a JDK 17+"),
+    read_arguments="String json = Files.readString(Path.of(\"/scripts/args.json\")); // String[] args stays empty; the JDK has no JSON reader (the template has one)",
+    line_comment="//",
     bench_hello='public class Main {\n    public static void main(String[] args) {\n        System.out.println("hi");\n    }\n}\n',
 )

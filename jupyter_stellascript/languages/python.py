@@ -66,5 +66,7 @@ PYTHON = Python(
     file_type=FileType(name="python", display_name="Python", mime_types=("text/x-python",)),
     language_server=LanguageServer(language_id="python", server="pyright"),
     formatter=Ruff("ruff format", "ruff (pip install ruff; a dependency of jupyter_stellascript)"),
+    read_arguments="args = json.load(open(\"/scripts/args.json\"))",
+    line_comment="#",
     bench_hello='print("hi")\n',
 )

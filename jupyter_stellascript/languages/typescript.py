@@ -65,5 +65,7 @@ TYPESCRIPT = TypeScript(
     file_type=FileType(name="typescript", display_name="TypeScript", mime_types=("application/typescript",)),
     language_server=LanguageServer(language_id="typescript", server="typescript-language-server"),
     formatter=Prettier("prettier", "prettier (make setup installs it with npm into lsp-servers/node_modules)"),
+    read_arguments="const args = JSON.parse(readFileSync(\"/scripts/args.json\", \"utf8\"));",
+    line_comment="//",
     bench_hello='const greeting: string = "hi";\nconsole.log(greeting);\n',
 )

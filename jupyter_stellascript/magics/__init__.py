@@ -3,6 +3,7 @@
     %stellascript run NAME_OR_ID [--version V] [--arg k=v]... [--env K=V]... [--timeout 30s] [--network none|bridge|host]
     %stellascript run NAME --args-from VAR [--parse json|jsonl|csv]
     %%stellascript run --language L [--arg k=v]...        (the cell is an ad-hoc script)
+    %stellascript params NAME_OR_ID [--version V]           (the parameters as a DataFrame)
     %%stellascript save NAME --language L [--visibility V] [--tag T]...
     %stellascript connect [URL --token T]
 
@@ -40,7 +41,7 @@ def load_ipython_extension(ipython) -> None:
 
         @line_cell_magic
         def stellascript(self, line: str, cell: str | None = None):
-            """Stella Script: %stellascript run NAME, %%stellascript run --language L,
+            """Stella Script: %stellascript run NAME, %stellascript params NAME, %%stellascript run --language L,
             %%stellascript save NAME --language L, %stellascript connect [URL --token T].
             %stellascript -h (or run -h, save -h, connect -h) for the options."""
             return self.session(line, cell)

@@ -31,7 +31,7 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> _Parser:
     parser = _Parser(prog="%stellascript", description="Stella Script from a notebook: run registry scripts or the cell, "
                                                        "save the cell as a script, connect to a server.")
-    commands = parser.add_subparsers(dest="command", metavar="{run,save,connect}", parser_class=_Parser)
+    commands = parser.add_subparsers(dest="command", metavar="{run,params,save,connect}", parser_class=_Parser)
 
     run = commands.add_parser("run", help="run a registry script (line) or the cell (cell magic); returns a DataFrame",
                               usage="%%stellascript run NAME_OR_ID [options] | %%%%stellascript run --language L [options]")
@@ -49,6 +49,11 @@ def build_parser() -> _Parser:
                      help="a DataFrame (one run per row, columns are arguments) or a list of dicts in the notebook")
     run.add_argument("--parse", choices=PARSE_FORMATS, help="return the script's stdout parsed as a DataFrame")
     run.add_argument("--no-progress", action="store_true", help="no progress bar for a batch")
+
+    params = commands.add_parser("params", help="a registry script's parameters as a DataFrame",
+                                 usage="%%stellascript params NAME_OR_ID [--version V]")
+    params.add_argument("target", metavar="NAME_OR_ID")
+    params.add_argument("--version", help="the version (default: the latest)")
 
     save = commands.add_parser("save", help="save the cell as a script, or as a new version of your script of that name",
                                usage="%%%%stellascript save NAME --language L [--visibility V] [--tag T]...")
@@ -127,6 +132,10 @@ def parse_command(line: str, cell: str | None) -> Command:
         if options.token and not options.url:
             raise MagicError("--token goes with a URL: %stellascript connect URL --token T")
         return Command("connect", url=options.url, token=options.token)
+    if options.command == "params":
+        if is_cell:
+            raise MagicError("params is a line magic: %stellascript params NAME")
+        return Command("params", target=options.target, version=options.version)
     if options.command == "save":
         if not is_cell:
             raise MagicError("save is a cell magic: %%stellascript save NAME --language L, then the script below it")

@@ -155,3 +155,26 @@ def failure_note(records: list[dict], labels: list[str], language: str | None = 
     return text
 
 
+
+
+PARAMETER_COLUMNS = ["name", "type", "required", "default", "description", "allowed"]
+
+
+def parameters_frame(parameters: list[dict[str, Any]]):
+    """One row per declared parameter; ``allowed`` says its values, pattern or range."""
+    pd = _pandas()
+    rows = [{"name": p["name"], "type": p.get("type", "string"), "required": bool(p.get("required")),
+             "default": p.get("default"), "description": p.get("description", ""), "allowed": _allowed(p)}
+            for p in parameters]
+    return pd.DataFrame(rows, columns=PARAMETER_COLUMNS)
+
+
+def _allowed(parameter: dict[str, Any]) -> str:
+    if parameter.get("values"):
+        return ", ".join(parameter["values"])
+    if parameter.get("pattern"):
+        return f"matches {parameter['pattern']}"
+    low, high = parameter.get("minimum"), parameter.get("maximum")
+    if low is not None or high is not None:
+        return f"{'' if low is None else f'{low:g} '}..{'' if high is None else f' {high:g}'}".strip()
+    return "a secret's name" if parameter.get("type") == "secret" else ""

@@ -30,6 +30,19 @@ def describe_client_error(error: ClientError, source: str = "the script") -> str
     return text
 
 
+def describe_argument_problems(error: ClientError) -> str | None:
+    """``url is required; expected_status: integer: expected an integer, not 'x'`` when
+    every problem is with an argument (a 400 naming arguments.<name>); else None."""
+    fields = [str(problem.get("field", "")) for problem in error.errors]
+    if error.status != 400 or not fields or not all(field.startswith("arguments.") for field in fields):
+        return None
+    parts = []
+    for field, problem in zip(fields, error.errors):
+        name, message = field.removeprefix("arguments."), " ".join(str(problem.get("message", "")).split())
+        parts.append(f"{name} {message}" if message.startswith("is ") else f"{name}: {message}")
+    return "; ".join(parts)
+
+
 def scripts_named(client: StellaScriptClient, name: str) -> list[dict]:
     """Every script the caller may see whose name is exactly name."""
     matches, offset = [], 0

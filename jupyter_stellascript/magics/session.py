@@ -1,4 +1,4 @@
-"""The magic itself: one session per kernel, dispatching run, save and connect."""
+"""The magic itself: one session per kernel, dispatching run, params, save and connect."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from ..client import ClientError, StellaScriptClient
 from .command import CELL_NAME, Command, argument_sets, parse_command
 from .connection import Connection, connect_from_environment, open_connection
 from .errors import HelpShown, MagicError, complain
-from .frames import _pandas, failure_note, parsed_frame, runs_frame
-from .scripts import describe_client_error, resolve_script, scripts_named
+from .frames import _pandas, failure_note, parameters_frame, parsed_frame, runs_frame
+from .scripts import describe_argument_problems, describe_client_error, resolve_script, scripts_named
 from .waiting import _cancel, _progress_bar, run_label, wait_for
 
 
@@ -29,6 +29,8 @@ class StellaScriptSession:
                 return self.connect(command)
             if command.command == "save":
                 return self.save(command, cell or "")
+            if command.command == "params":
+                return self.params(command)
             return self.run(command, cell)
         except HelpShown:
             return None
@@ -99,6 +101,16 @@ class StellaScriptSession:
               f"a new {command.bump} version of {script['id']} (was {existing['latest_version']})")
         return None
 
+    # -- params
+
+    def params(self, command: Command):
+        _pandas()
+        client = self.client()
+        script = resolve_script(client, command.target)
+        if command.version and command.version != script["version"]:
+            script = client.get_script(script["id"], version=command.version)
+        return parameters_frame(script.get("parameters") or [])
+
     # -- run
 
     def run(self, command: Command, cell: str | None):
@@ -127,6 +139,9 @@ class StellaScriptSession:
                 except ClientError as error:
                     cancelled = _cancel(client, execution_ids)
                     also = f" (cancelled the {cancelled} run(s) already submitted)" if cancelled else ""
+                    problems = describe_argument_problems(error)
+                    if problems:  # the arguments did not fit the parameters: what to fix, in one short line
+                        raise MagicError(f"{labels[index]} was not run: {problems}{also}") from None
                     what = describe_client_error(error, "the cell" if script is None else repr(name))
                     raise MagicError(f"{labels[index]} was refused: {what}{also}") from None
                 execution_ids.append(accepted["execution_id"])

@@ -22,6 +22,7 @@ from ..db import Blob, Script, ScriptTag, ScriptVersion, iso_utc, utcnow
 from ..identity import Caller
 from ..languages import LANGUAGES, get_language
 from ..execution.fields import parse, resolve_entry_point
+from ..parameters import ParameterDeclaration, declarations_of, effective_parameters, parameters_schema
 from .errors import Conflict, Forbidden, NotFound, Unauthenticated, ValidationFailed
 from .requests import Dependency, ScriptCreate, ScriptUpdate
 from .semver import FIRST_VERSION, Version, parse_version
@@ -109,6 +110,7 @@ class ScriptRegistry:
             "content_sha256": version.content_sha256,
             "dependencies": version.dependencies,
             "dependency_lock": version.dependency_lock,
+            **_parameters_view(version),
             "visibility": script.visibility,
             "tags": script.tags,
             "created_at": iso_utc(script.created_at),
@@ -135,7 +137,7 @@ class ScriptRegistry:
             )
             return [
                 {"version": row.version, "content_sha256": row.content_sha256, "entry_point": row.entry_point,
-                 "dependencies": row.dependencies, "dependency_lock": row.dependency_lock,
+                 "dependencies": row.dependencies, "dependency_lock": row.dependency_lock, **_parameters_view(row),
                  "created_at": iso_utc(row.created_at), "created_by": row.created_by}
                 for row in rows
             ]
@@ -190,6 +192,7 @@ class ScriptRegistry:
         if not caller.authenticated:
             raise Unauthenticated("creating a script needs an authenticated user")
         body = parse(ScriptCreate, body)
+        parameters = _effective(body.language, body.parameters, body.content)
         errors = self._check_syntax(body.language, body.entry_point, body.content, body.dependencies)
         if errors:
             raise ValidationFailed(errors)
@@ -211,18 +214,20 @@ class ScriptRegistry:
             session.add(script)
             session.flush()
             session.add(self._new_version(script, parse_version(FIRST_VERSION), digest, body.entry_point,
-                                          _stored(body.dependencies), caller, now))
+                                          _stored(body.dependencies), parameters, caller, now))
         metrics.SCRIPTS.labels(script.language, script.visibility).inc()
         metrics.SCRIPT_VERSIONS.labels(script.id).inc()
         return self.get(caller, script.id)
 
     @staticmethod
     def _new_version(script: Script, version: Version, digest: str, entry_point: str, dependencies: list,
-                     caller: Caller, now) -> ScriptVersion:
+                     parameters: "_Parameters", caller: Caller, now) -> ScriptVersion:
+        declared, effective = parameters
         return ScriptVersion(
             script_id=script.id, version=str(version), major=version.major, minor=version.minor, patch=version.patch,
             content_sha256=digest, entry_point=entry_point,
             dependencies=dependencies,
+            declared_parameters=[p.stored() for p in declared], parameters=[p.stored() for p in effective],
             created_at=now, created_by=caller.label,
         )
 
@@ -247,9 +252,11 @@ class ScriptRegistry:
             current = self._version_row(session, script, None)
             current_content = self._read_blob(session, current.content_sha256)
             current_entry_point, current_dependencies = current.entry_point, current.dependencies
+            current_parameters = declarations_of(current.declared_parameters)
         language = get_language(script.language)
         content = body.content if body.content is not None else current_content
         dependencies = _stored(body.dependencies) if body.dependencies is not None else current_dependencies
+        parameters = _effective(script.language, body.parameters if body.parameters is not None else current_parameters, content)
         entry_point = body.entry_point
         if entry_point is None:
             entry_point = current_entry_point
@@ -272,7 +279,7 @@ class ScriptRegistry:
             now = utcnow()
             version = parse_version(base_version).bump(body.version_bump.value)
             digest = self._store_blob(session, content)
-            session.add(self._new_version(script, version, digest, entry_point, dependencies, caller, now))
+            session.add(self._new_version(script, version, digest, entry_point, dependencies, parameters, caller, now))
             for field, value in body.changes().items():
                 setattr(script, field, value.value if isinstance(value, Visibility) else value)
             script.latest_version = str(version)
@@ -308,3 +315,17 @@ class ScriptRegistry:
 def _stored(dependencies: list[Dependency] | list[dict]) -> list[dict]:
     """Dependencies as versions store them: [{name, version, scope}]."""
     return [d.model_dump(mode="json") if isinstance(d, Dependency) else d for d in dependencies]
+
+
+# (the record's declarations, the effective ones with the inline block's)
+_Parameters = tuple[list[ParameterDeclaration], list[ParameterDeclaration]]
+
+
+def _effective(language: str, declared: list[ParameterDeclaration], content: str) -> _Parameters:
+    """Checked at save time: a bad inline block or a conflict with the record is a 400 naming the place."""
+    return declared, effective_parameters(declared, content, get_language(language).line_comment)
+
+
+def _parameters_view(version: ScriptVersion) -> dict[str, Any]:
+    parameters = version.parameters or []
+    return {"parameters": parameters, "parameters_schema": parameters_schema(declarations_of(parameters))}

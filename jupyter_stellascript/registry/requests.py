@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, WrapValidator
 
 from ..execution.fields import Content, LanguageName, entry_point_field, field_errors
+from ..parameters.models import ParameterDeclaration
 from .visibility import Visibility
 
 MAX_NAME = 200
@@ -89,6 +90,11 @@ def _dependency_count(value: Any) -> Any:
 
 Dependencies = Annotated[list[Annotated[Dependency, WrapValidator(_one_error_per_dependency)]],
                          BeforeValidator(_dependency_count), Field(max_length=MAX_DEPENDENCIES)]
+MAX_PARAMETERS = 100
+Parameters = Annotated[list[ParameterDeclaration], Field(
+    max_length=MAX_PARAMETERS,
+    description="Declared parameters (they merge with the content's inline '/// stellascript' block; a parameter "
+                "declared differently in both is refused). Runs are validated against them.")]
 EntryPoint = Annotated[str | None, Field(description="The file name the script is staged as (default: the language's, "
                                                      "e.g. script.py; Java's follows the public class).")]
 
@@ -110,6 +116,7 @@ class ScriptCreate(BaseModel):
     visibility: Visibility = Visibility.PRIVATE
     tags: Tags = Field(default_factory=list)
     dependencies: Dependencies = Field(default_factory=list)
+    parameters: Parameters = Field(default_factory=list)
     entry_point: EntryPoint = Field(default=None, validate_default=True)
 
     _entry_point = entry_point_field("language", "content")
@@ -127,6 +134,8 @@ class ScriptUpdate(BaseModel):
     visibility: Visibility | None = None
     tags: Tags | None = None
     dependencies: Dependencies | None = None
+    parameters: Parameters | None = Field(default=None, description="Replaces the record's declared parameters "
+                                                                     "(left out: kept; [] removes them).")
     entry_point: EntryPoint = None
     version_bump: VersionBump = Field(default=VersionBump.PATCH, json_schema_extra=_no_default)
     expected_version: str | None = Field(default=None, description="Refuse (409) unless the latest version is this one; "

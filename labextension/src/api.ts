@@ -21,6 +21,7 @@ type Schemas = components['schemas'];
 /** The API's records and request bodies, as its OpenAPI document (generated/openapi.ts) defines them. */
 export type IScript = Schemas['Script'];
 export type IScriptCreate = Schemas['ScriptCreate'];
+export type IParameter = Schemas['ParameterDeclaration'];
 export type IScriptList = Schemas['ScriptList'];
 export type IVersion = Schemas['ScriptVersion'];
 export type IVersionList = Schemas['ScriptVersionList'];

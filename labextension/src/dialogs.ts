@@ -90,6 +90,18 @@ export async function confirmDelete(script: { name: string; language: string; la
   return result.button.accept;
 }
 
+/** Running from an editor whose text is not saved: save it as a new version first, run the saved one, or neither. */
+export async function askUnsavedRun(name: string): Promise<'save' | 'saved' | 'cancel'> {
+  const save = 'Save and run';
+  const saved = 'Run saved version';
+  const choice = await showDialog({
+    title: 'Unsaved changes',
+    body: `${name} has changes that are not saved. A run uses a saved version: save them as a new version and run it, or run the last saved version without them?`,
+    buttons: [Dialog.cancelButton(), Dialog.warnButton({ label: saved }), Dialog.okButton({ label: save })]
+  });
+  return choice.button.label === save ? 'save' : choice.button.label === saved ? 'saved' : 'cancel';
+}
+
 /** The file at `path` has edits no version holds: keep them, discard them for `version`, or neither. */
 export async function askUnsavedChanges(path: string, version: string | undefined): Promise<'keep' | 'discard' | 'cancel'> {
   const keep = 'Keep my changes';

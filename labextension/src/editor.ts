@@ -15,6 +15,7 @@ import { Widget } from '@lumino/widgets';
 
 import { ApiError, errorText, IWorkspace, IWorkspaceFile, IWorkspaceSave, IWorkspaceSaveRequest, post, request, VersionBump } from './api';
 import { button, el, select } from './dom';
+import { askUnsavedRun } from './dialogs';
 import { toDiagnostics } from './editor-diagnostics';
 import { formatScript, IUndoCapture } from './format';
 import { lspNotice, lspStatus } from './lsp-status';
@@ -108,8 +109,25 @@ export class ScriptEditorExtension implements DocumentRegistry.IWidgetExtension<
       this.formatters.set(widget, format);
     }
     const notice = el('span', { className: 'jp-StellaScript-editor-lsp' });
+    // Resolves once the version a save makes is written (true) or refused (false).
+    let lastSave: Promise<boolean> = Promise.resolve(true);
+    const run = async () => {
+      if (!file.pinned && context.model.dirty) {
+        const choice = await askUnsavedRun(file.name);
+        if (choice === 'cancel') {
+          return;
+        }
+        if (choice === 'save') {
+          await context.save();
+          if (!(await lastSave)) {
+            return; // the toolbar says why; the text stays in the editor
+          }
+        }
+      }
+      this.runScript(file.script_id, file.pinned ? file.version : undefined);
+    };
     bar.append(
-      button('Run', () => this.runScript(file.script_id, file.pinned ? file.version : undefined), 'jp-StellaScript-editor-run', 'Open the run panel'),
+      button('Run', () => void run(), 'jp-StellaScript-editor-run', 'Open the run panel'),
       notice,
       status
     );
@@ -124,6 +142,8 @@ export class ScriptEditorExtension implements DocumentRegistry.IWidgetExtension<
       if (state !== 'completed') {
         return;
       }
+      let saved!: (ok: boolean) => void;
+      lastSave = new Promise(resolve => (saved = resolve));
       showStatus('Saving version…');
       try {
         const body: IWorkspaceSaveRequest = { path: context.path, version_bump: bump.value as VersionBump };
@@ -135,7 +155,9 @@ export class ScriptEditorExtension implements DocumentRegistry.IWidgetExtension<
         if (result.created) {
           this.model.notifyScriptsChanged();
         }
+        saved(true);
       } catch (error) {
+        saved(false);
         if (error instanceof ApiError && error.status === 400 && error.errors.length) {
           view().dispatch(setDiagnostics(view().state, toDiagnostics(view(), error.errors)));
           const count = error.errors.length;

@@ -52,7 +52,12 @@ export class LibraryModel implements IDisposable {
     return this._languages.find(item => item.name === language)?.display_name ?? language;
   }
 
-  defaultTimeout(language: string): number | undefined {
+  /** The language's one line that reads /scripts/args.json. */
+  readArguments(language: string): string | undefined {
+    return this._languages.find(item => item.name === language)?.read_arguments;
+  }
+
+    defaultTimeout(language: string): number | undefined {
     return this._languages.find(item => item.name === language)?.default_timeout;
   }
 

@@ -6,6 +6,7 @@ import { addIcon, refreshIcon, searchIcon, Toolbar, ToolbarButton } from '@jupyt
 import { Panel, Widget } from '@lumino/widgets';
 
 import { errorText, IExecution, IExecutionList, ILanguage, IScript, IScriptList, request } from './api';
+import { describeParameters } from './arguments';
 import { visibilityOptions } from './dialogs';
 import { button, el, select, statusBadge } from './dom';
 import { LibraryModel } from './model';
@@ -123,7 +124,7 @@ export class LibraryPanel extends Panel {
       const run = lastRun.get(script.id);
       const row = el(
         'li',
-        { className: 'jp-StellaScript-row', title: script.description || script.name, attrs: { 'data-script-id': script.id, 'data-script-name': script.name } },
+        { className: 'jp-StellaScript-row', title: [script.description || script.name, describeParameters(script.parameters)].filter(Boolean).join('\n\n'), attrs: { 'data-script-id': script.id, 'data-script-name': script.name } },
         el(
           'div',
           { className: 'jp-StellaScript-row-main' },

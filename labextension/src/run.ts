@@ -5,59 +5,23 @@
  */
 import { Widget } from '@lumino/widgets';
 
-import { errorText, IExecuteRequest, IExecution, IExecutionAccepted, IExecutionList, IScript, isFinished, IVersionList, NetworkMode, networkModeValues, followLogs, formatDuration, post, request } from './api';
+import { ApiError, errorText, IExecuteRequest, IExecution, IExecutionAccepted, IExecutionList, IParameter, IScript, isFinished, IVersionList, NetworkMode, networkModeValues, followLogs, formatDuration, post, request } from './api';
 import { button, el, select, statusBadge, when } from './dom';
+import { IArgumentsForm, KeyValueRows, ParameterForm } from './arguments';
 import { LibraryModel } from './model';
 
 /** How each network mode is offered (a Record: a mode the API adds cannot be forgotten here). */
 const NETWORK_LABELS: Record<NetworkMode, string> = { none: 'none (no network)', bridge: 'bridge', host: 'host' };
 
-class KeyValueRows {
-  readonly node = el('div', { className: 'jp-StellaScript-kv' });
-  private readonly rows = el('div', { className: 'jp-StellaScript-kv-rows' });
-
-  constructor(private readonly kind: string, private readonly secret = false) {
-    this.node.append(this.rows, button(`Add ${kind}`, () => this.add(), `jp-StellaScript-add-${kind}`));
-  }
-
-  add(key = '', value = ''): void {
-    const name = el('input', { className: 'jp-mod-styled jp-StellaScript-key', attrs: { placeholder: 'name', 'aria-label': `${this.kind} name` } });
-    const content = el('input', {
-      className: 'jp-mod-styled jp-StellaScript-value',
-      attrs: { placeholder: 'value', type: this.secret ? 'password' : 'text', 'aria-label': `${this.kind} value` }
-    });
-    name.value = key;
-    content.value = value;
-    const row = el('div', { className: 'jp-StellaScript-kv-row' }, name, content);
-    row.append(button('✕', () => row.remove(), 'jp-StellaScript-remove', `Remove this ${this.kind}`));
-    this.rows.append(row);
-  }
-
-  values(): Record<string, string> {
-    const result: Record<string, string> = {};
-    for (const row of Array.from(this.rows.children)) {
-      const [name, value] = Array.from(row.querySelectorAll('input')) as HTMLInputElement[];
-      if (name.value.trim()) {
-        result[name.value.trim()] = value.value;
-      }
-    }
-    return result;
-  }
-
-  set(values: Record<string, string>): void {
-    this.rows.replaceChildren();
-    for (const [key, value] of Object.entries(values)) {
-      this.add(key, value);
-    }
-  }
-}
-
 export class RunView extends Widget {
   private readonly version = select([]);
-  private readonly args = new KeyValueRows('argument');
-  private readonly env = new KeyValueRows('variable', true);
+  private args: IArgumentsForm = new KeyValueRows('argument');
+  private readonly argsSlot = el('div', { className: 'jp-StellaScript-arguments' }, this.args.node);
+  private readonly argsHint = el('div', { className: 'jp-StellaScript-args-hint' });
+  private readonly env = new KeyValueRows('variable', true, name => (name.includes('=') ? 'A variable name cannot contain "=".' : ''));
   private readonly network = select(networkModeValues.map(mode => [mode, NETWORK_LABELS[mode]]));
   private readonly timeout = el('input', { className: 'jp-mod-styled jp-StellaScript-timeout', attrs: { type: 'number', min: '1', step: '1' } });
+  private readonly timeoutError = el('div', { className: 'jp-StellaScript-field-error', attrs: { role: 'alert' } });
   private readonly runButton = button('Run', () => void this.run(), 'jp-mod-accept jp-StellaScript-start');
   private readonly cancelButton = button('Cancel', () => void this.cancel(), 'jp-mod-warn jp-StellaScript-cancel');
   private readonly summary = el('div', { className: 'jp-StellaScript-summary' });
@@ -76,19 +40,20 @@ export class RunView extends Widget {
     this.addClass('jp-StellaScript-runView');
     this.title.label = 'Run';
     this.cancelButton.disabled = true;
+    this.version.classList.add('jp-StellaScript-run-version');
     const form = el(
       'div',
       { className: 'jp-StellaScript-form' },
       el('label', { text: 'Version' }),
       this.version,
       el('label', { text: 'Arguments' }),
-      this.args.node,
+      el('div', {}, this.argsSlot, this.argsHint),
       el('label', { text: 'Environment' }),
       this.env.node,
       el('label', { text: 'Network' }),
       this.network,
       el('label', { text: 'Timeout (s)' }),
-      this.timeout
+      el('div', {}, this.timeout, this.timeoutError)
     );
     const table = el(
       'table',
@@ -123,8 +88,36 @@ export class RunView extends Widget {
         this.version.append(option);
       }
       this.version.value = this.initialVersion ?? script.latest_version;
+      const shown = this.version.value === script.version ? script : await request<IScript>(`scripts/${this.scriptId}/versions/${this.version.value}`);
+      this.showArguments(shown.parameters);
+      this.argsHint.replaceChildren(
+        'Arguments arrive in /scripts/args.json, a JSON object of strings. ',
+        el('code', { text: this.model.readArguments(script.language) ?? '' })
+      );
+      this.version.addEventListener('change', () => void this.versionChanged());
       this.timeout.value = String(this.model.defaultTimeout(script.language) ?? 300);
       await this.loadHistory();
+    } catch (error) {
+      this.problem.textContent = errorText(error);
+    }
+  }
+
+  /** The form for these parameters (free-form rows when there are none), keeping what was typed by name. */
+  private showArguments(parameters: IParameter[] | undefined): void {
+    const typed = this.args.typed();
+    if (parameters?.length) {
+      this.args = new ParameterForm(parameters, typed);
+    } else {
+      const rows = new KeyValueRows('argument');
+      rows.set(typed);
+      this.args = rows;
+    }
+    this.argsSlot.replaceChildren(this.args.node);
+  }
+
+  private async versionChanged(): Promise<void> {
+    try {
+      this.showArguments((await request<IScript>(`scripts/${this.scriptId}/versions/${this.version.value}`)).parameters);
     } catch (error) {
       this.problem.textContent = errorText(error);
     }
@@ -151,11 +144,20 @@ export class RunView extends Widget {
 
   private async run(): Promise<void> {
     this.problem.textContent = '';
+    this.markStale(false);
     const timeout = Number(this.timeout.value);
+    const [args, env] = [this.args.collect(), this.env.collect()];
+    this.timeoutError.textContent = this.timeout.value && !(Number.isFinite(timeout) && timeout > 0) ? 'A timeout is a positive number of seconds.' : '';
+    const count = args.problems + env.problems + (this.timeoutError.textContent ? 1 : 0);
+    if (count) {
+      // Nothing is sent: each problem is shown at its field, and every value stays as typed.
+      this.refused(`Not run: ${count} problem${count > 1 ? 's are' : ' is'} marked below.`);
+      return;
+    }
     const body: IExecuteRequest = {
       version: this.version.value || undefined,
-      arguments: this.args.values(),
-      environment: this.env.values(),
+      arguments: args.values,
+      environment: env.values,
       network_mode: this.network.value as NetworkMode
     };
     if (this.timeout.value && Number.isFinite(timeout)) {
@@ -166,9 +168,29 @@ export class RunView extends Widget {
       const accepted = await post<IExecutionAccepted>(`scripts/${this.scriptId}/execute`, body);
       await this.showExecution(accepted.execution_id);
     } catch (error) {
-      this.problem.textContent = errorText(error);
+      if (error instanceof ApiError && error.errors.length) {
+        const rest = this.args.showServerErrors(error.errors).filter(item => item.field !== 'timeout' || !(this.timeoutError.textContent = item.message));
+        this.refused(rest.length < error.errors.length
+          ? ['Not run: the problems are marked below.', ...rest.map(item => `${item.field}: ${item.message}`)].join('\n')
+          : errorText(error));
+      } else {
+        this.refused(errorText(error));
+      }
     } finally {
       this.runButton.disabled = false;
+    }
+  }
+
+  /** Nothing ran: say why, and show the result below as the previous run's, not this one's. */
+  private refused(text: string): void {
+    this.problem.textContent = text;
+    this.markStale(true);
+  }
+
+  private markStale(stale: boolean): void {
+    for (const node of [this.summary, this.output]) {
+      node.classList.toggle('jp-StellaScript-stale', stale && node.childNodes.length > 0);
+      node.title = stale && node.childNodes.length ? 'The previous run: this one was not started' : '';
     }
   }
 

@@ -137,6 +137,8 @@ RUBY = Ruby(
     language_server=LanguageServer(language_id="ruby", server=None, missing="no Ruby language server in this test"),
     formatter=None, formatter_missing="no Ruby formatter in this test",
     bench_hello='puts "hi"\n',
+    line_comment="#",
+    read_arguments="args = JSON.parse(File.read(\"/scripts/args.json\"))",
 )
 
 

@@ -1,3 +1,9 @@
+// /// stellascript
+// [parameters.name]
+// type = "string"
+// default = "world"
+// description = "Who to greet"
+// ///
 package main
 
 import (
@@ -7,6 +13,8 @@ import (
 )
 
 func main() {
+	// Arguments arrive in /scripts/args.json: a JSON object of strings, checked
+	// against the parameters above (defaults filled in) before the run starts.
 	args := map[string]string{}
 	if data, err := os.ReadFile("/scripts/args.json"); err == nil {
 		_ = json.Unmarshal(data, &args)
@@ -15,5 +23,12 @@ func main() {
 	if name == "" {
 		name = "world"
 	}
-	fmt.Printf("Hello, %s!\n", name)
+	greeting := fmt.Sprintf("Hello, %s!", name)
+	fmt.Println(greeting)
+
+	// Results for a workflow's next steps: a JSON object in the file STELLASCRIPT_OUTPUT names, when it is set.
+	if path := os.Getenv("STELLASCRIPT_OUTPUT"); path != "" {
+		data, _ := json.Marshal(map[string]string{"greeting": greeting})
+		_ = os.WriteFile(path, data, 0o644)
+	}
 }

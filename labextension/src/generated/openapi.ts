@@ -529,6 +529,8 @@ export interface components {
             visibility?: components["schemas"]["Visibility"];
             tags?: string[];
             dependencies?: components["schemas"]["Dependency"][];
+            /** @description Declared parameters (they merge with the content's inline '/// stellascript' block; a parameter declared differently in both is refused). Runs are validated against them. */
+            parameters?: components["schemas"]["ParameterDeclaration"][];
             /**
              * @description The file name the script is staged as (default: the language's, e.g. script.py; Java's follows the public class).
              * @default null
@@ -552,6 +554,11 @@ export interface components {
             tags?: string[] | null;
             /** @default null */
             dependencies?: components["schemas"]["Dependency"][] | null;
+            /**
+             * @description Replaces the record's declared parameters (left out: kept; [] removes them).
+             * @default null
+             */
+            parameters?: components["schemas"]["ParameterDeclaration"][] | null;
             /**
              * @description The file name the script is staged as (default: the language's, e.g. script.py; Java's follows the public class).
              * @default null
@@ -590,6 +597,12 @@ export interface components {
             content?: string;
             /** @description The lock saved the first time this version's dependencies were resolved; later runs install exactly it. */
             dependency_lock?: components["schemas"]["DependencyLock"] | null;
+            /** @description The version's effective parameters: the record's declarations and the content's inline '/// stellascript' block, merged. Runs are validated against them; empty: any string arguments, as always. */
+            parameters: components["schemas"]["ParameterDeclaration"][];
+            /** @description The parameters as a JSON Schema (draft 2020-12) object schema, for forms. It describes the values a parameter means (an integer is an integer); a run sends each argument as text ("200", "true"), which /scripts/args.json holds normalized. */
+            parameters_schema: {
+                [key: string]: unknown;
+            };
         };
         ScriptList: {
             items: components["schemas"]["Script"][];
@@ -606,6 +619,12 @@ export interface components {
             created_by: string;
             /** @description The lock saved the first time this version's dependencies were resolved; later runs install exactly it. */
             dependency_lock?: components["schemas"]["DependencyLock"] | null;
+            /** @description The version's effective parameters: the record's declarations and the content's inline '/// stellascript' block, merged. Runs are validated against them; empty: any string arguments, as always. */
+            parameters: components["schemas"]["ParameterDeclaration"][];
+            /** @description The parameters as a JSON Schema (draft 2020-12) object schema, for forms. It describes the values a parameter means (an integer is an integer); a run sends each argument as text ("200", "true"), which /scripts/args.json holds normalized. */
+            parameters_schema: {
+                [key: string]: unknown;
+            };
         };
         ScriptVersionList: {
             /** @description Newest first. */
@@ -613,7 +632,7 @@ export interface components {
         };
         /** @description Run a registry script. */
         ExecuteRequest: {
-            /** @description Written to /scripts/args.json in the container. */
+            /** @description Written to /scripts/args.json in the container. When the script declares parameters, they are checked against them (a 400 with one error per parameter, arguments.<name>; nothing is queued), defaults are filled in and values normalized. */
             arguments?: {
                 [key: string]: string;
             };
@@ -654,7 +673,7 @@ export interface components {
         };
         /** @description Run content sent with the request (an authenticated caller only). */
         AdhocExecuteRequest: {
-            /** @description Written to /scripts/args.json in the container. */
+            /** @description Written to /scripts/args.json in the container. When the script declares parameters, they are checked against them (a 400 with one error per parameter, arguments.<name>; nothing is queued), defaults are filled in and values normalized. */
             arguments?: {
                 [key: string]: string;
             };
@@ -812,6 +831,8 @@ export interface components {
             default_timeout: number;
             default_limits: components["schemas"]["ResourceLimits"];
             file_type: components["schemas"]["FileType"];
+            /** @description The one line that reads a run's arguments (/scripts/args.json, a JSON object of strings) in this language. */
+            read_arguments: string;
         };
         LanguageList: {
             items: components["schemas"]["LanguageInfo"][];
@@ -1013,6 +1034,49 @@ export interface components {
             users?: string[];
             /** @description Teams whose members may read the whole record and its logs. */
             teams?: string[];
+        };
+        /** @description One parameter a script version takes; its argument arrives in /scripts/args.json. */
+        ParameterDeclaration: {
+            /** @description The argument's key: a letter or '_', then letters, digits or '_', at most 64 characters. */
+            name: string;
+            /**
+             * @description secret: the value is the name of a secret, not the secret itself.
+             * @default string
+             * @enum {string}
+             */
+            type?: "string" | "integer" | "number" | "boolean" | "enum" | "json" | "secret";
+            /**
+             * @description A run without this argument is refused. Excludes default.
+             * @default false
+             */
+            required?: boolean;
+            /**
+             * @description Used when the argument is left out; must satisfy this declaration.
+             * @default null
+             */
+            default?: unknown;
+            /** @default  */
+            description?: string;
+            /**
+             * @description enum only (and required for it): the allowed values.
+             * @default null
+             */
+            values?: string[] | null;
+            /**
+             * @description string only: a regular expression the whole value must match.
+             * @default null
+             */
+            pattern?: string | null;
+            /**
+             * @description integer and number only: the smallest allowed value.
+             * @default null
+             */
+            minimum?: number | null;
+            /**
+             * @description integer and number only: the largest allowed value.
+             * @default null
+             */
+            maximum?: number | null;
         };
     };
     responses: {
@@ -1896,3 +1960,4 @@ export const dependencyScopeValues: ReadonlyArray<FlattenedDeepRequired<componen
 export const executionTermination_reasonAnyOf0Values: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Execution"]["termination_reason"]> = ["timeout", "cancelled", "memory_limit", "disk_limit", "compile_error", "engine_error", "dependency_error", "server_stopped"];
 export const healthStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Health"]["status"]> = ["ok", "degraded"];
 export const healthEngineValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Health"]["engine"]> = ["ready", "starting", "unavailable"];
+export const parameterDeclarationTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ParameterDeclaration"]["type"]> = ["string", "integer", "number", "boolean", "enum", "json", "secret"];
