@@ -11,6 +11,7 @@ from . import http_limits, logging_redaction
 from .config import StellaScript
 from .handlers import routes
 from .lsp import servers as lsp_servers
+from .secrets.crypto import SecretKeyError
 from .service import StellaScriptService
 from .workspace import DEFAULT_FOLDER, Workspace
 
@@ -32,7 +33,11 @@ class StellaScriptApp(ExtensionApp):
             # server with a broken configuration must not look healthy.
             self.log.critical("Stella Script cannot start: %s", error)
             raise SystemExit(f"stellascript: invalid configuration: {error}") from None
-        self.service = StellaScriptService(self.stella_config)
+        try:
+            self.service = StellaScriptService(self.stella_config)
+        except SecretKeyError as error:
+            self.log.critical("Stella Script cannot start: %s", error)
+            raise SystemExit(f"stellascript: cannot start: {error}") from None
         identity = self.serverapp.identity_provider
         if hasattr(identity, "sessions") and getattr(identity, "sessions", None) is None:
             identity.sessions = self.service.sessions

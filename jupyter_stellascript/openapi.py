@@ -22,6 +22,7 @@ from .execution.records import ExecutionRecord
 from .execution.requests import AdhocBody, ExecuteBody
 from .languages import LANGUAGES
 from .registry.requests import ScriptCreate, ScriptUpdate
+from .secrets.models import SecretCreate, SecretMetadata, SecretReplace
 
 REF = "#/components/schemas/{model}"
 # Component name -> (model, JSON-schema mode). Request bodies are described
@@ -32,6 +33,9 @@ MODELS: dict[str, tuple[type[BaseModel], str]] = {
     "ScriptCreate": (ScriptCreate, "validation"),
     "ScriptUpdate": (ScriptUpdate, "validation"),
     "Execution": (ExecutionRecord, "serialization"),
+    "SecretCreate": (SecretCreate, "validation"),
+    "SecretReplace": (SecretReplace, "validation"),
+    "SecretMetadata": (SecretMetadata, "serialization"),
 }
 PATH = Path(__file__).with_name("openapi.json")
 

@@ -29,6 +29,8 @@ from ..db import Execution, Script, ScriptVersion, utcnow
 from ..identity import Caller
 from ..errors import Forbidden, NotFound, Unauthenticated
 from ..registry.manager import ScriptRegistry
+from ..secrets.manager import SecretManager
+from ..secrets.masking import Masker
 from ..paging import DEFAULT_LIMIT, Page
 from .backend import ExecutionBackend
 from .fields import InvalidRequest
@@ -71,11 +73,13 @@ class ExecutionManager:
         backend: ExecutionBackend,
         policy: RunPolicy,
         max_concurrent: int = 10,
+        secrets: SecretManager | None = None,
     ) -> None:
         self.sessions = sessions
         self.registry = registry
         self.backend = backend
         self.policy = policy
+        self.secrets = secrets
         self.instance = uuid.uuid4().hex
         self.instances = ServerInstances(sessions, self.instance, on_beat=self.recover)
         self._workers = ThreadPoolExecutor(max_workers=max_concurrent, thread_name_prefix="stellascript-run")
@@ -115,7 +119,17 @@ class ExecutionManager:
             script["language"], script["content"], script["entry_point"],
             dependencies=script.get("dependencies") or [], dependency_lock=script.get("dependency_lock"),
         ))
-        return self._enqueue(caller, script, request)
+        return self._enqueue(caller, script, self._with_secrets(caller, request))
+
+    def _with_secrets(self, caller: Caller, request: ExecutionRequest) -> ExecutionRequest:
+        """The request with the secrets it names resolved for ``caller`` (who
+        must be allowed to use each: the script's author grants nothing)."""
+        if not request.secret_environment and not request.secret_files:
+            return request
+        if self.secrets is None:
+            raise InvalidRequest([{"field": "secrets", "message": "this server has no secret store"}])
+        delivered = self.secrets.deliver(caller, request.secret_environment, request.secret_files)
+        return request.model_copy(update={"delivered_secrets": delivered})
 
     def _enqueue(self, caller: Caller, script: dict, request: ExecutionRequest) -> str:
         execution_id = str(uuid.uuid4())
@@ -130,6 +144,7 @@ class ExecutionManager:
                 requested_by=caller.label,
                 arguments=request.arguments,
                 environment_keys=sorted(request.environment),
+                secrets=[secret.usage() for secret in request.delivered_secrets],
                 network_mode=request.network_mode.value,
                 timeout_s=request.timeout_s,
                 queued_at=utcnow(),
@@ -155,7 +170,7 @@ class ExecutionManager:
         The content is stored as a blob and the record has no script, so only
         its requester or an admin can read or cancel it."""
         self.require_adhoc_caller(caller)
-        request = self.policy.resolve(body.request(body.language, body.content, body.entry_point))
+        request = self._with_secrets(caller, self.policy.resolve(body.request(body.language, body.content, body.entry_point)))
         script = {"id": None, "version": None, "language": request.language,
                   "content_sha256": self.registry.store_content(body.content)}
         return self._enqueue(caller, script, request)
@@ -177,6 +192,8 @@ class ExecutionManager:
             self._close_live(execution_id)
             return
         self._store(execution_id, status=ExecutionStatus.RUNNING.value, started_at=utcnow())
+        # The engine masks what the run writes; messages made here are masked too.
+        masked = Masker(secret.value for secret in request.delivered_secrets).text
         try:
             result = self.backend.execute(request, on_output=lambda stream, data: self._publish(execution_id, stream, data),
                                           cancelled=live.cancelled)
@@ -184,10 +201,12 @@ class ExecutionManager:
             if result.dependency_lock and request.dependency_lock != result.dependency_lock:
                 self._save_lock(execution_id, result.dependency_lock)
         except InvalidRequest as error:
-            self._store(execution_id, status=ExecutionStatus.ERROR.value, error=str(error), completed_at=utcnow())
+            self._store(execution_id, status=ExecutionStatus.ERROR.value, error=masked(str(error)), completed_at=utcnow())
         except Exception as error:  # a broken or unavailable backend must not leave a record Running
-            log.exception("execution %s failed in the engine", execution_id)
-            self._store(execution_id, status=ExecutionStatus.ERROR.value, error=f"engine failure: {error}",
+            # The traceback only when no secret value can be in it.
+            log.error("execution %s failed in the engine: %s", execution_id, masked(f"{type(error).__name__}: {error}"),
+                      exc_info=not request.delivered_secrets)
+            self._store(execution_id, status=ExecutionStatus.ERROR.value, error=masked(f"engine failure: {error}"),
                         termination_reason="engine_error", completed_at=utcnow())
         finally:
             self._close_live(execution_id)
