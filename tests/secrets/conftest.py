@@ -31,11 +31,23 @@ def secret_server(tmp_path_factory, runtime_images) -> Iterator[RunningServer]:
 
 
 @pytest.fixture(scope="session")
-def tokens(secret_server: RunningServer) -> dict[str, str | None]:
-    made: dict[str, str | None] = {role: secret_server.token(p["user"], teams=p["teams"], admin=p.get("admin", False))
+def postgres_secret_server(tmp_path_factory, runtime_images, postgres) -> Iterator[RunningServer]:
+    url = postgres.create_database(f"secrets_{uuid.uuid4().hex[:8]}")
+    server = RunningServer(tmp_path_factory.mktemp("server-secrets-pg"), db_url=url, settings={"pool_sizes": POOLS}).start()
+    yield server
+    server.stop()
+
+
+def tokens_for(server: RunningServer) -> dict[str, str | None]:
+    made: dict[str, str | None] = {role: server.token(p["user"], teams=p["teams"], admin=p.get("admin", False))
                                    for role, p in PEOPLE.items()}
     made["anonymous"] = None
     return made
+
+
+@pytest.fixture(scope="session")
+def tokens(secret_server: RunningServer) -> dict[str, str | None]:
+    return tokens_for(secret_server)
 
 
 def unique_value(label: str) -> str:

@@ -9,7 +9,7 @@ import uuid
 
 import pytest
 
-from tests.secrets.conftest import create_secret, dumps, stored_bytes, unique_value
+from tests.secrets.conftest import create_secret, dumps, stored_bytes, tokens_for, unique_value
 from tests.servers import json_of
 
 OK, HIDDEN, DENIED, LOGIN = 200, 404, 403, 401
@@ -42,12 +42,15 @@ MATRIX = {
 DIGEST_SCRIPT = 'sha256sum < /run/secrets/"$SECRET_NAME" | cut -c1-64\n'
 
 
-@pytest.fixture(scope="module")
-def public_script(secret_server, tokens) -> dict:
-    response = secret_server.request("POST", "/scripts", token=tokens["owner"], json={
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def store(request) -> tuple:
+    """A server (on each database), its callers' tokens and a public script printing a secret's digest."""
+    server = request.getfixturevalue("secret_server" if request.param == "sqlite" else "postgres_secret_server")
+    tokens = request.getfixturevalue("tokens") if request.param == "sqlite" else tokens_for(server)
+    response = server.request("POST", "/scripts", token=tokens["owner"], json={
         "name": f"sec-digest-{uuid.uuid4().hex[:6]}", "language": "bash", "content": DIGEST_SCRIPT, "visibility": "public"})
     assert response.status_code == 201, response.text
-    return json_of(response)
+    return server, tokens, json_of(response)
 
 
 def _act(server, token, action, secret, script) -> tuple[int, str]:
@@ -76,7 +79,8 @@ def _act(server, token, action, secret, script) -> tuple[int, str]:
 
 @pytest.mark.parametrize("visibility", ["private", "team", "organization"])
 @pytest.mark.parametrize("caller", CALLERS)
-def test_visibility_matrix_with_no_leaks(secret_server, tokens, public_script, visibility, caller):
+def test_visibility_matrix_with_no_leaks(store, visibility, caller):
+    secret_server, tokens, public_script = store
     values = []
     for action, expected in zip(ACTIONS, MATRIX[(visibility, caller)]):
         value = unique_value(f"{visibility}-{caller}-{action}")
