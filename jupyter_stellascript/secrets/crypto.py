@@ -15,9 +15,10 @@ from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from sqlalchemy import select
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
-from .models import SecretKeyCheck
+from ..errors import RegistryError
+from .models import SecretKeyCheck, SecretRow
 
 SETTING = "StellaScript.secret_key_file"
 DEFAULT_KEY_FILE = "secret.key"
@@ -26,6 +27,17 @@ CHECK_PLAINTEXT = b"stellascript secret key check"
 
 class SecretKeyError(Exception):
     """The key file is missing, unreadable or not the key of this database; the message names the setting."""
+
+
+class KeyMismatch(RegistryError):
+    """This server's key is not the one the database's secrets are encrypted with
+    (another server sharing the database has another key file)."""
+
+    status = 503
+
+    def __init__(self) -> None:
+        super().__init__(f"this server's secret key ({SETTING}) is not the one this database's secrets are encrypted "
+                         "with: servers sharing a database must share the key file")
 
 
 class SecretCipher:
@@ -40,6 +52,14 @@ class SecretCipher:
 
     def decrypt(self, token: bytes) -> str:
         return self._fernet.decrypt(token).decode("utf-8")
+
+    def matches(self, check_token: bytes) -> bool:
+        """Whether this cipher decrypts the check value (is this database's key)."""
+        try:
+            self._fernet.decrypt(check_token)
+        except InvalidToken:
+            return False
+        return True
 
     def rotate(self, token: bytes) -> bytes:
         """``token`` re-encrypted under the first key."""
@@ -79,21 +99,30 @@ def read_keys(path: Path) -> list[bytes]:
 def open_cipher(sessions: sessionmaker, key_file: Path, create: bool) -> SecretCipher:
     """The cipher of this database's secrets, checked against its check value.
 
-    ``create``: the key file may be made (the default location, first start):
-    only while the database has no check value yet, i.e. no secret can have
-    been encrypted under another key.
+    While the database holds no secret, no key can be wrong: ``create`` (the
+    default location) makes a missing key file, and the check value follows
+    the key of the server that starts (servers that share a database and use
+    no secrets keep working with key files of their own). Once it holds
+    secrets, a missing key file or another key stops start-up.
     """
     with sessions() as session, session.begin():
         check = session.scalar(select(SecretKeyCheck))
-        if check is None and create and not key_file.exists():
+        holds_secrets = session.scalar(select(SecretRow.id).limit(1)) is not None
+        if create and not holds_secrets and not key_file.exists():
             write_key_file(key_file, [Fernet.generate_key()])
         cipher = SecretCipher(read_keys(key_file))
         if check is None:
             session.add(SecretKeyCheck(id=1, token=cipher.encrypt(CHECK_PLAINTEXT.decode())))
-            return cipher
-        try:
-            cipher.decrypt(check.token)
-        except InvalidToken:
-            raise SecretKeyError(f"{SETTING}: the key in {key_file} is not the key this database's secrets were "
-                                 "encrypted with (wrong key file)") from None
+        elif not cipher.matches(check.token):
+            if holds_secrets:
+                raise SecretKeyError(f"{SETTING}: the key in {key_file} is not the key this database's secrets were "
+                                     "encrypted with (wrong key file)")
+            check.token = cipher.encrypt(CHECK_PLAINTEXT.decode())
     return cipher
+
+
+def require_current_key(session: Session, cipher: SecretCipher) -> None:
+    """Before encrypting a value: the database's check value is this server's key's (KeyMismatch if not)."""
+    check = session.scalar(select(SecretKeyCheck))
+    if check is None or not cipher.matches(check.token):
+        raise KeyMismatch()

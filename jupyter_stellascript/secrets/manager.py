@@ -12,6 +12,7 @@ import json
 import logging
 from collections.abc import Iterable, Mapping
 
+from cryptography.fernet import InvalidToken
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -19,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from ..db import utcnow
 from ..errors import Conflict, Forbidden, NotFound, Unauthenticated, ValidationFailed
 from ..identity import Caller
-from .crypto import SecretCipher
+from .crypto import KeyMismatch, SecretCipher, require_current_key
 from .delivery import DeliveredSecret
 from .models import MAX_SECRETS_PER_RUN, SecretCreate, SecretReplace, SecretRow, SecretVisibility
 from .visibility import can_change, can_use, usable_secrets
@@ -41,6 +42,7 @@ class SecretManager:
                         team=team, version=1, ciphertext=self.cipher.encrypt(body.value), updated_by=caller.name)
         try:
             with self.sessions() as session, session.begin():
+                require_current_key(session, self.cipher)
                 session.add(row)
         except IntegrityError:
             raise Conflict(f"you already have a secret named {body.name!r}; PUT secrets/{body.name} replaces its value") from None
@@ -50,6 +52,7 @@ class SecretManager:
     def replace(self, caller: Caller, reference: str, body: SecretReplace) -> dict:
         with self.sessions() as session, session.begin():
             row = self._changeable(session, caller, reference)
+            require_current_key(session, self.cipher)
             visibility = body.visibility or SecretVisibility(row.visibility)
             if body.visibility is not None or body.team is not None:
                 keeps_team = body.team is None and visibility is SecretVisibility.TEAM and row.team is not None
@@ -110,14 +113,19 @@ class SecretManager:
                                      f"{row.owner}'s) would be the same file /run/secrets/{row.name}"})
                     continue
                 if known is None:
-                    known = by_name[row.name] = DeliveredSecret(row.name, row.owner, row.version, None,
-                                                                self.cipher.decrypt(row.ciphertext))
+                    known = by_name[row.name] = DeliveredSecret(row.name, row.owner, row.version, None, self._decrypt(row))
                 result[(row.name, env)] = dataclasses.replace(known, env=env)
         if problems:
             raise ValidationFailed(problems)
         if len(by_name) > MAX_SECRETS_PER_RUN:
             raise ValidationFailed([{"field": "secrets", "message": f"a run may use at most {MAX_SECRETS_PER_RUN} secrets, not {len(by_name)}"}])
         return tuple(result.values())
+
+    def _decrypt(self, row: SecretRow) -> str:
+        try:
+            return self.cipher.decrypt(row.ciphertext)
+        except InvalidToken:
+            raise KeyMismatch() from None
 
     # -- lookup -------------------------------------------------------------------
 

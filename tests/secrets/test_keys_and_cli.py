@@ -79,6 +79,24 @@ def test_an_explicit_key_file_that_is_missing_stops_start_up(tmp_path, runtime_i
     _refuses_to_start(server, "missing")
 
 
+def test_servers_sharing_a_database_without_secrets_start_with_key_files_of_their_own(tmp_path, runtime_images, postgres):
+    """Until the database holds a secret no key can be wrong; after, only the key it was encrypted with opens it."""
+    url = postgres.create_database(f"secrets_keys_{os.getpid()}_{tmp_path.name[-6:]}".replace("-", "_"))
+    first = RunningServer(tmp_path / "first", db_url=url, settings={"pool_sizes": POOLS}).start(wait_for_engine=False)
+    second = RunningServer(tmp_path / "second", db_url=url, settings={"pool_sizes": POOLS}).start(wait_for_engine=False)
+    try:
+        token = first.token("sharer")
+        refused = first.request("POST", "/secrets", token=token, json={"name": "shared", "value": unique_value("shared")})
+        assert refused.status_code == 503 and "StellaScript.secret_key_file" in refused.text, refused.text
+        create_secret(second, token, "shared", unique_value("shared"))  # the newest server's key is the database's
+    finally:
+        first.stop()
+        second.stop()
+    _refuses_to_start(first, "wrong key")
+    second.start(wait_for_engine=False)
+    second.stop()
+
+
 def _cli(server: RunningServer, token: str, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
     env = {**os.environ, "STELLASCRIPT_URL": server.url, "STELLASCRIPT_TOKEN": token}
     return subprocess.run([STELLASCRIPT, *args], input=stdin, capture_output=True, text=True, env=env, timeout=120)
