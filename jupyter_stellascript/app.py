@@ -12,6 +12,7 @@ from . import http_limits, logging_redaction, structured_logs
 from .config import StellaScript
 from .handlers import routes
 from .lsp import servers as lsp_servers
+from .secrets.crypto import SecretKeyError
 from .service import StellaScriptService
 from .workspace import DEFAULT_FOLDER, Workspace
 
@@ -34,7 +35,11 @@ class StellaScriptApp(ExtensionApp):
         # Before anything can log a request: no token in the server's log.
         logging_redaction.install([self.serverapp.log, self.log, logging.getLogger(structured_logs.PACKAGE_LOGGER)],
                                   keep=getattr(self.serverapp.identity_provider, "token", "") or "")
-        self.service = StellaScriptService(self.stella_config)
+        try:
+            self.service = StellaScriptService(self.stella_config)
+        except SecretKeyError as error:
+            self.log.critical("Stella Script cannot start: %s", error)
+            raise SystemExit(f"stellascript: cannot start: {error}") from None
         identity = self.serverapp.identity_provider
         if hasattr(identity, "sessions") and getattr(identity, "sessions", None) is None:
             identity.sessions = self.service.sessions

@@ -175,25 +175,50 @@ class StellaScriptClient:
 
     def execute(self, script_id: str, *, arguments: dict[str, str] | None = None, environment: dict[str, str] | None = None,
                 timeout: float | None = None, network_mode: str | None = None, version: str | None = None,
-                wait: bool = False) -> dict:
-        """Start a run: {execution_id, status} at once, or with wait=True the finished record."""
+                wait: bool = False, secrets: dict[str, str] | None = None) -> dict:
+        """Start a run: {execution_id, status} at once, or with wait=True the finished record.
+        ``secrets`` maps environment variables to secret names (or owner/name)."""
         body = {"arguments": arguments, "environment": environment, "timeout": timeout,
-                "network_mode": network_mode, "version": version}
+                "network_mode": network_mode, "version": version, "secrets": secrets}
         return self._json("POST", f"scripts/{_segment(script_id)}/execute", params={"wait": "true" if wait else None},
                           json_body={k: v for k, v in body.items() if v is not None},
                           timeout=(self._connect_timeout(), None) if wait else "default")
 
     def run_adhoc(self, *, language: str, content: str, entry_point: str | None = None,
                   arguments: dict[str, str] | None = None, environment: dict[str, str] | None = None,
-                  timeout: float | None = None, network_mode: str | None = None, wait: bool = False) -> dict:
+                  timeout: float | None = None, network_mode: str | None = None, wait: bool = False,
+                  secrets: dict[str, str] | None = None) -> dict:
         """Run code that is not in the registry (needs an authenticated caller):
         {execution_id, status} at once, or with wait=True the finished record,
         whose script_id and script_version are None."""
         body = {"language": language, "content": content, "entry_point": entry_point, "arguments": arguments,
-                "environment": environment, "timeout": timeout, "network_mode": network_mode}
+                "environment": environment, "timeout": timeout, "network_mode": network_mode, "secrets": secrets}
         return self._json("POST", "scripts/executions", params={"wait": "true" if wait else None},
                           json_body={k: v for k, v in body.items() if v is not None},
                           timeout=(self._connect_timeout(), None) if wait else "default")
+
+    # -- secrets ---------------------------------------------------------------------
+
+    def list_secrets(self) -> list[dict]:
+        """The secrets the caller may use (metadata only: no value is ever sent back)."""
+        return self._json("GET", "secrets")["items"]
+
+    def get_secret(self, name: str) -> dict:
+        return self._json("GET", f"secrets/{_segment(name)}")
+
+    def create_secret(self, *, name: str, value: str, visibility: str | None = None, team: str | None = None,
+                      description: str | None = None) -> dict:
+        body = {"name": name, "value": value, "visibility": visibility, "team": team, "description": description}
+        return self._json("POST", "secrets", json_body={k: v for k, v in body.items() if v is not None})
+
+    def replace_secret(self, name: str, *, value: str, visibility: str | None = None, team: str | None = None,
+                       description: str | None = None) -> dict:
+        """A new value (a new version) for a secret of the caller's."""
+        body = {"value": value, "visibility": visibility, "team": team, "description": description}
+        return self._json("PUT", f"secrets/{_segment(name)}", json_body={k: v for k, v in body.items() if v is not None})
+
+    def delete_secret(self, name: str) -> None:
+        self._json("DELETE", f"secrets/{_segment(name)}")
 
     # -- executions ------------------------------------------------------------------
 

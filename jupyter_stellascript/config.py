@@ -49,6 +49,12 @@ class StellaScript(Configurable):
     )
     data_dir = Unicode("", config=True, help="Data directory (default: $STELLASCRIPT_DATA or Jupyter's data dir).")
     docker_host = Unicode("", config=True, help="Docker Engine API URL (default: DOCKER_HOST, the Docker socket, or a Podman service started on demand).")
+    secret_key_file = Unicode(
+        "", config=True,
+        help="File holding the key(s) that encrypt secret values, one Fernet key per line (the first encrypts). "
+        "Default: secret.key in the data directory, created with mode 0600 on first start. Servers sharing a "
+        "database share this file; a missing or wrong key stops start-up. Rotate with `stellascript secrets rotate-key`.",
+    )
     workspace_dir = Unicode(
         "", config=True,
         help="Folder (inside the Jupyter root dir) where JupyterLab's editor opens scripts as files. "
@@ -235,6 +241,12 @@ class StellaScript(Configurable):
         path = Path(self.data_dir) if self.data_dir else data_dir()
         path.mkdir(parents=True, exist_ok=True)
         return path
+
+    def resolved_secret_key_file(self) -> tuple[Path, bool]:
+        """The key file, and whether it is the default one (which may be created on first start)."""
+        if self.secret_key_file:
+            return Path(self.secret_key_file).expanduser(), False
+        return self.resolved_data_dir() / "secret.key", True
 
     def resolved_db_url(self) -> str:
         return self.db_url or f"sqlite:///{self.resolved_data_dir() / 'stellascript.db'}"

@@ -163,6 +163,8 @@ class Execution(Base):
     requested_by: Mapped[str] = mapped_column(String(200))
     arguments: Mapped[dict] = mapped_column(JSON, default=dict)
     environment_keys: Mapped[list] = mapped_column(JSON, default=list)
+    # Which secrets the run was given: [{name, owner, version, env}], never a value.
+    secrets: Mapped[list] = mapped_column(JSON, default=list)
     network_mode: Mapped[str] = mapped_column(String(20))
     timeout_s: Mapped[float] = mapped_column(Float)
     limits: Mapped[dict | None] = mapped_column(JSON, nullable=True)

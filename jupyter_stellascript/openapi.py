@@ -23,6 +23,7 @@ from .execution.requests import AdhocBody, ExecuteBody
 from .execution.sharing import ExecutionSharingRecord, SharingBody
 from .languages import LANGUAGES
 from .registry.requests import ScriptCreate, ScriptUpdate
+from .secrets.models import SecretCreate, SecretMetadata, SecretReplace
 
 REF = "#/components/schemas/{model}"
 # Component name -> (model, JSON-schema mode). Request bodies are described
@@ -35,6 +36,9 @@ MODELS: dict[str, tuple[type[BaseModel], str]] = {
     "Execution": (ExecutionRecord, "serialization"),
     "ExecutionSharingRequest": (SharingBody, "validation"),
     "ExecutionSharing": (ExecutionSharingRecord, "serialization"),
+    "SecretCreate": (SecretCreate, "validation"),
+    "SecretReplace": (SecretReplace, "validation"),
+    "SecretMetadata": (SecretMetadata, "serialization"),
 }
 PATH = Path(__file__).with_name("openapi.json")
 

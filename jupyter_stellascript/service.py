@@ -20,6 +20,8 @@ from .execution.manager import ExecutionManager
 from .gc import GarbageCollector, PeriodicCollection
 from .registry import ScriptRegistry
 from .registry.syntax import SyntaxCheck
+from .secrets.crypto import open_cipher
+from .secrets.manager import SecretManager
 
 log = logging.getLogger(__name__)
 
@@ -30,10 +32,12 @@ class StellaScriptService:
         self.config = config
         self.policy = config.run_policy()
         self.sessions = open_database(config.resolved_db_url())
+        # Before anything runs: a missing or wrong key stops start-up (SecretKeyError).
+        self.secrets = SecretManager(self.sessions, open_cipher(self.sessions, *config.resolved_secret_key_file()))
         self.backend: ExecutionBackend = config.backend_class(config, self.policy)
         self.registry = ScriptRegistry(self.sessions, syntax_checker=SyntaxCheck(lambda: self.backend))
         self.executions = ExecutionManager(self.sessions, self.registry, self.backend, self.policy,
-                                           max_concurrent=config.max_concurrent)
+                                           max_concurrent=config.max_concurrent, secrets=self.secrets)
         recovered = self.executions.recover()
         if recovered:
             log.warning("closed %d execution(s) left unfinished by a previous server", recovered)

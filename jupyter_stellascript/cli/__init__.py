@@ -9,6 +9,7 @@ import click
 from .gc import gc
 from .remote import executions, scripts
 from .run import run
+from .secrets import secret, secrets
 from .runtimes import runtimes
 from .server import serve, token
 
@@ -20,7 +21,7 @@ def main(verbose: bool) -> None:
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
 
 
-for command in (run, runtimes, serve, token, scripts, executions, gc):
+for command in (run, runtimes, serve, token, scripts, executions, gc, secret, secrets):
     main.add_command(command)
 
 __all__ = ["main"]

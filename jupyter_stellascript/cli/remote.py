@@ -229,12 +229,14 @@ def scripts_versions(client, script_id: str, as_json: bool) -> None:
 @click.option("--version", help="The version to run (default: the latest).")
 @click.option("--arg", "args", multiple=True, metavar="KEY=VALUE", help="An argument for /scripts/args.json (repeatable).")
 @click.option("--env", "envs", multiple=True, metavar="KEY=VALUE", help="An environment variable (repeatable).")
+@click.option("--secret", "secret_envs", multiple=True, metavar="ENV=SECRET",
+              help="Deliver a secret (a name or owner/name) as /run/secrets/<name> and the variable ENV (repeatable).")
 @click.option("--timeout", help="Time limit, e.g. 30s or 5m (default: the server's for the language).")
 @click.option("--network", type=click.Choice([m.value for m in NetworkMode]), help="Network mode (default: the server's, normally none).")
 @click.option("--json", "as_json", is_flag=True, help="Wait, then print the execution record as JSON instead of streaming output.")
 @_with_client
-def scripts_run(client, script_id: str, version: str | None, args: tuple[str, ...], envs: tuple[str, ...], timeout: str | None,
-                network: str | None, as_json: bool) -> None:
+def scripts_run(client, script_id: str, version: str | None, args: tuple[str, ...], envs: tuple[str, ...],
+                secret_envs: tuple[str, ...], timeout: str | None, network: str | None, as_json: bool) -> None:
     """Run a script on the server, streaming its output; exits with the
     script's exit code (124 timed out, 125 engine or server failure, 130
     cancelled, 2 refused by the server: nothing ran)."""
@@ -242,11 +244,12 @@ def scripts_run(client, script_id: str, version: str | None, args: tuple[str, ..
 
     try:
         arguments, environment = parse_pairs(args, "arg"), parse_pairs(envs, "env")
+        secret_environment = parse_pairs(secret_envs, "secret")
         seconds = parse_duration(timeout) if timeout else None
     except click.BadParameter as error:
         fail(error.format_message())
     request = {"arguments": arguments or None, "environment": environment or None, "timeout": seconds,
-               "network_mode": network, "version": version}
+               "network_mode": network, "version": version, "secrets": secret_environment or None}
     execution_id = None
     try:
         if as_json:

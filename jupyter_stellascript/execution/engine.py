@@ -48,7 +48,9 @@ from .models import (
     ResourceLimits,
     TerminationReason,
 )
+from ..secrets.masking import Masker
 from .output import LiveOutput, OutputCollector
+from .secret_files import remove_secret_files, write_secret_files
 from .pool import ContainerPool, ContainerSpec, PooledContainer, PoolError, PoolTarget
 
 from .policy import RunPolicy
@@ -190,7 +192,11 @@ class ExecutionEngine:
         limits = self.policy.limits_for(language, request.memory_bytes, request.cpus, request.disk_bytes)
         network, timeout_s = request.network_mode, request.timeout_s
         spec = ContainerSpec(self.image_for(language), limits, network, language.runtime_environment)
-        state = _RunState(OutputCollector(self.settings.output_cap_bytes, on_output))
+        if (request.secret_environment or request.secret_files) and not request.delivered_secrets:
+            # Named but not resolved for a caller (SecretManager.deliver): running without them would fail later, less clearly.
+            raise InvalidRequest([{"field": "secrets", "message": "the secrets were not resolved for the caller"}])
+        masker = Masker(secret.value for secret in request.delivered_secrets)
+        state = _RunState(OutputCollector(self.settings.output_cap_bytes, on_output, masker))
         started_at = datetime.now(timezone.utc)
         result = ExecutionResult(
             status=ExecutionStatus.ERROR, exit_code=None, stdout="", stderr="",
@@ -212,6 +218,7 @@ class ExecutionEngine:
             container, result.pooled = self.pool.acquire(spec, deadline=time.monotonic() + timeout_s)
             deadline = time.monotonic() + timeout_s
             self._stage_script(container, language, entry_point, request)
+            write_secret_files(container.host_pid, request.delivered_secrets)
             self._run(language, entry_point, request, container, result.image_id, state, deadline, cancelled)
             self._finish(result, state, limits)
         except AgentTimeout:
@@ -235,7 +242,11 @@ class ExecutionEngine:
                 result.status, result.termination_reason = ExecutionStatus.FAILED, TerminationReason.MEMORY_LIMIT
         finally:
             if container is not None:
+                if request.delivered_secrets:  # the container goes too; the files go first
+                    remove_secret_files(container.host_pid, request.delivered_secrets)
                 self.pool.release(container)
+        state.collector.flush()
+        result.error = masker.text(result.error)
         completed_at = datetime.now(timezone.utc)
         result.completed_at = completed_at
         result.duration_ms = int((completed_at - started_at).total_seconds() * 1000)
@@ -335,7 +346,7 @@ class ExecutionEngine:
             return
         state.report = agent.run(
             language.run_argv(entry_point, request.source),
-            dict(request.environment),
+            {**request.environment, **{secret.env: secret.value for secret in request.delivered_secrets if secret.env}},
             WORK_DIR,
             state.collector,
             deadline,

@@ -30,8 +30,10 @@ from ..identity import Caller
 from ..errors import Forbidden, NotFound, Unauthenticated
 from ..registry.manager import ScriptRegistry
 from ..languages import get_language
+from ..secrets.manager import SecretManager
+from ..secrets.masking import Masker
 from ..paging import DEFAULT_LIMIT, Page
-from ..parameters import declarations_of, validate_arguments
+from ..parameters import declarations_of, secret_names, validate_arguments
 from ..parameters.merge import effective_parameters
 from .backend import ExecutionBackend
 from .fields import InvalidRequest
@@ -75,11 +77,13 @@ class ExecutionManager:
         backend: ExecutionBackend,
         policy: RunPolicy,
         max_concurrent: int = 10,
+        secrets: SecretManager | None = None,
     ) -> None:
         self.sessions = sessions
         self.registry = registry
         self.backend = backend
         self.policy = policy
+        self.secrets = secrets
         self.instance = uuid.uuid4().hex
         self.instances = ServerInstances(sessions, self.instance, on_beat=self.recover)
         self.sharing = ExecutionSharing(sessions)
@@ -117,12 +121,22 @@ class ExecutionManager:
     def submit(self, caller: Caller, script_id: str, body: ExecuteBody) -> str:
         script = self.registry.get(caller, script_id, version=body.version)
         # Before anything is queued: a refused argument is a 400 naming its parameter.
-        body = _with_arguments(body, validate_arguments(declarations_of(script.get("parameters")), body.arguments))
+        body, secret_files = _with_parameters(body, declarations_of(script.get("parameters")))
         request = self.policy.resolve(body.request(
-            script["language"], script["content"], script["entry_point"],
+            script["language"], script["content"], script["entry_point"], secret_files=secret_files,
             dependencies=script.get("dependencies") or [], dependency_lock=script.get("dependency_lock"),
         ))
-        return self._enqueue(caller, script, request)
+        return self._enqueue(caller, script, self._with_secrets(caller, request))
+
+    def _with_secrets(self, caller: Caller, request: ExecutionRequest) -> ExecutionRequest:
+        """The request with the secrets it names resolved for ``caller`` (who
+        must be allowed to use each: the script's author grants nothing)."""
+        if not request.secret_environment and not request.secret_files:
+            return request
+        if self.secrets is None:
+            raise InvalidRequest([{"field": "secrets", "message": "this server has no secret store"}])
+        delivered = self.secrets.deliver(caller, request.secret_environment, request.secret_files)
+        return request.model_copy(update={"delivered_secrets": delivered})
 
     def _enqueue(self, caller: Caller, script: dict, request: ExecutionRequest) -> str:
         execution_id = str(uuid.uuid4())
@@ -137,6 +151,7 @@ class ExecutionManager:
                 requested_by=caller.label,
                 arguments=request.arguments,
                 environment_keys=sorted(request.environment),
+                secrets=[secret.usage() for secret in request.delivered_secrets],
                 network_mode=request.network_mode.value,
                 timeout_s=request.timeout_s,
                 queued_at=utcnow(),
@@ -164,8 +179,9 @@ class ExecutionManager:
         self.require_adhoc_caller(caller)
         # Ad-hoc content declares its parameters inline only; a bad block is a 400 at its line.
         declarations = effective_parameters([], body.content, get_language(body.language).line_comment)
-        body = _with_arguments(body, validate_arguments(declarations, body.arguments))
-        request = self.policy.resolve(body.request(body.language, body.content, body.entry_point))
+        body, secret_files = _with_parameters(body, declarations)
+        request = self._with_secrets(caller, self.policy.resolve(
+            body.request(body.language, body.content, body.entry_point, secret_files=secret_files)))
         script = {"id": None, "version": None, "language": request.language,
                   "content_sha256": self.registry.store_content(body.content)}
         return self._enqueue(caller, script, request)
@@ -187,6 +203,8 @@ class ExecutionManager:
             self._close_live(execution_id)
             return
         self._store(execution_id, status=ExecutionStatus.RUNNING.value, started_at=utcnow())
+        # The engine masks what the run writes; messages made here are masked too.
+        masked = Masker(secret.value for secret in request.delivered_secrets).text
         try:
             result = self.backend.execute(request, on_output=lambda stream, data: self._publish(execution_id, stream, data),
                                           cancelled=live.cancelled)
@@ -194,10 +212,12 @@ class ExecutionManager:
             if result.dependency_lock and request.dependency_lock != result.dependency_lock:
                 self._save_lock(execution_id, result.dependency_lock)
         except InvalidRequest as error:
-            self._store(execution_id, status=ExecutionStatus.ERROR.value, error=str(error), completed_at=utcnow())
+            self._store(execution_id, status=ExecutionStatus.ERROR.value, error=masked(str(error)), completed_at=utcnow())
         except Exception as error:  # a broken or unavailable backend must not leave a record Running
-            log.exception("execution %s failed in the engine", execution_id)
-            self._store(execution_id, status=ExecutionStatus.ERROR.value, error=f"engine failure: {error}",
+            # The traceback only when no secret value can be in it.
+            log.error("execution %s failed in the engine: %s", execution_id, masked(f"{type(error).__name__}: {error}"),
+                      exc_info=not request.delivered_secrets)
+            self._store(execution_id, status=ExecutionStatus.ERROR.value, error=masked(f"engine failure: {error}"),
                         termination_reason="engine_error", completed_at=utcnow())
         finally:
             self._close_live(execution_id)
@@ -394,6 +414,10 @@ def _view(execution: Execution, level: Access) -> dict:
     return (record if level is Access.FULL else record.summary()).to_json()
 
 
-def _with_arguments(body: Any, arguments: dict[str, str]) -> Any:
-    """The body with its arguments validated and normalized (defaults filled in)."""
-    return body if arguments == body.arguments else body.model_copy(update={"arguments": arguments})
+def _with_parameters(body: Any, declarations: list) -> tuple[Any, tuple[str, ...]]:
+    """The body with its arguments validated against ``declarations`` and
+    normalized (defaults filled in), and the secrets its secret-typed
+    parameters name: delivered to the run as /run/secrets/<name> files."""
+    arguments = validate_arguments(declarations, body.arguments)
+    body = body if arguments == body.arguments else body.model_copy(update={"arguments": arguments})
+    return body, tuple(secret_names(declarations, arguments))

@@ -10,6 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from ..secrets.delivery import DeliveredSecret
 from .fields import (
     Arguments,
     Cpus,
@@ -118,6 +119,14 @@ class ExecutionRequest(BaseModel):
     # saved by an earlier run: when given, exactly its packages are installed.
     dependencies: list[dict] = Field(default_factory=list)
     dependency_lock: dict | None = None
+    # Secrets by reference (a name or owner/name): {ENV_VAR: reference} are
+    # delivered as /run/secrets/<name> and as the variable; secret_files as
+    # the file only (e.g. the values of secret-typed parameters).
+    secret_environment: dict[str, str] = Field(default_factory=dict)
+    secret_files: tuple[str, ...] = ()
+    # The same, resolved and decrypted for the caller (SecretManager.deliver,
+    # by the execution manager): what the engine delivers. Never dumped.
+    delivered_secrets: tuple[DeliveredSecret, ...] = Field(default=(), exclude=True, repr=False)
 
     def __init__(self, **data: Any) -> None:
         try:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from ..secrets.masking import Masker
 from .agent import FRAME_STDERR, FRAME_STDOUT
 
 LiveOutput = Callable[[str, bytes], None]
@@ -40,16 +41,31 @@ class CappedStream:
 
 
 class OutputCollector:
-    def __init__(self, cap_bytes: int, live: LiveOutput | None = None) -> None:
+    """Both streams of a run; with a ``masker``, secret values are masked
+    before anything is kept or streamed (call :meth:`flush` at the end: the
+    masker holds back a stream's last bytes in case a value continues)."""
+
+    def __init__(self, cap_bytes: int, live: LiveOutput | None = None, masker: Masker | None = None) -> None:
         self.stdout = CappedStream(cap_bytes)
         self.stderr = CappedStream(cap_bytes)
         self.live = live
+        self._masks = {FRAME_STDOUT: masker.stream(), FRAME_STDERR: masker.stream()} if masker else {}
 
     def __call__(self, kind: int, data: bytes) -> None:
+        kind = FRAME_STDOUT if kind == FRAME_STDOUT else FRAME_STDERR
+        mask = self._masks.get(kind)
+        self._keep(kind, mask.feed(data) if mask else data)
+
+    def flush(self) -> None:
+        """What the maskers held back, at the end of the run."""
+        for kind, mask in self._masks.items():
+            self._keep(kind, mask.flush())
+
+    def _keep(self, kind: int, data: bytes) -> None:
         stream = self.stdout if kind == FRAME_STDOUT else self.stderr
         kept = stream.add(data)
         if kept and self.live is not None:
-            self.live(STREAM_NAMES.get(kind, "stderr"), kept)
+            self.live(STREAM_NAMES[kind], kept)
 
     def note(self, stream_name: str, message: str) -> None:
         """Add an engine message (e.g. a timeout notice) to a stream."""

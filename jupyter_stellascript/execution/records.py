@@ -32,6 +32,15 @@ class ResourceLimits(BaseModel):
     work_bytes: int | None = Field(default=None, description="The size of /work (at most half the memory; /tmp at most a quarter).")
 
 
+class SecretUsage(BaseModel):
+    """A secret a run was given: which one, which version, and the variable it was also set as."""
+
+    name: str
+    owner: str
+    version: int
+    env: str | None = Field(description="The environment variable (null: the file /run/secrets/<name> only).")
+
+
 class ExecutionRecord(BaseModel):
     id: str = Field(json_schema_extra={"format": "uuid"})
     execution_id: str = Field(json_schema_extra={"format": "uuid"}, description="The same as id.")
@@ -52,6 +61,7 @@ class ExecutionRecord(BaseModel):
     requested_by: str = Field(description="The user, or anonymous.")
     arguments: dict[str, str]
     environment_keys: list[str]
+    secrets: list[SecretUsage] = Field(default_factory=list, description="Which secrets the run was given (never their values).")
     network_mode: NetworkMode
     timeout: float = Field(description="Seconds.")
     limits: ResourceLimits | None = Field(description="The effective limits (the request's memory and cpus, else the language's).")
@@ -63,7 +73,7 @@ class ExecutionRecord(BaseModel):
     completed_at: Timestamp | None
     duration_ms: int | None
     redacted: bool = Field(False, description="True: another user's run of your script, without its arguments, "
-                                               "environment names, output and error (null or empty here).")
+                                               "environment names, secrets used, output and error (null or empty here).")
 
     @classmethod
     def of(cls, execution: Execution) -> "ExecutionRecord":
@@ -76,7 +86,7 @@ class ExecutionRecord(BaseModel):
             compile_cache_hit=execution.compile_cache_hit, peak_memory_bytes=execution.peak_memory_bytes,
             termination_reason=execution.termination_reason, error=execution.error,
             requested_by=execution.requested_by, arguments=execution.arguments or {},
-            environment_keys=execution.environment_keys or [], network_mode=execution.network_mode,
+            environment_keys=execution.environment_keys or [], secrets=execution.secrets or [], network_mode=execution.network_mode,
             timeout=execution.timeout_s, limits=execution.limits, image=execution.image, image_id=execution.image_id,
             dependency_lock_sha256=execution.dependency_lock_sha256,
             queued_at=iso_utc(execution.queued_at), started_at=iso_utc(execution.started_at),
@@ -87,7 +97,7 @@ class ExecutionRecord(BaseModel):
         """What the script's creator sees of someone else's run of it."""
         return self.model_copy(update={
             "stdout": None, "stderr": None, "stdout_truncated": None, "stderr_truncated": None, "error": None,
-            "arguments": {}, "environment_keys": [], "redacted": True,
+            "arguments": {}, "environment_keys": [], "secrets": [], "redacted": True,
         })
 
     def to_json(self) -> dict:

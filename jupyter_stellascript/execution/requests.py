@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from ..secrets.models import MAX_SECRETS_PER_RUN, EnvName, SecretReference
 from .fields import Arguments, Content, Cpus, DiskBytes, Environment, LanguageName, MemoryBytes, Seconds, entry_point_field
 from .models import ExecutionRequest, NetworkMode
 
@@ -34,10 +35,23 @@ class RunOptions(BaseModel):
     network_mode: NetworkMode | None = Field(
         default=None, description="Default: the server's (none unless configured). host is refused unless the server allows host networking.")
 
-    @field_validator("arguments", "environment", mode="before")
+    secrets: dict[EnvName, SecretReference] = Field(
+        default_factory=dict, max_length=MAX_SECRETS_PER_RUN,
+        description="Secrets for the run: {ENV_VAR: secret name or owner/name}. Each is delivered as the file "
+                    "/run/secrets/<name> (read-only, gone after the run) and as the variable; the caller must be "
+                    "allowed to use it. Values are masked (***) in the run's output.")
+
+    @field_validator("arguments", "environment", "secrets", mode="before")
     @classmethod
     def _null_is_empty(cls, value: Any) -> Any:
         return {} if value is None else value
+
+    @model_validator(mode="after")
+    def _secret_variables_are_not_also_environment(self) -> "RunOptions":
+        both = sorted(set(self.secrets) & set(self.environment))
+        if both:
+            raise ValueError(f"{', '.join(both)}: set both in environment and in secrets")
+        return self
 
     def request(self, language: str, source: str, entry_point: str | None, **script: Any) -> ExecutionRequest:
         """The engine's request for this body and a script (language, source, dependencies...)."""
@@ -46,7 +60,7 @@ class RunOptions(BaseModel):
             arguments=self.arguments, environment=self.environment,
             timeout_s=self.timeout, memory_bytes=self.memory, cpus=self.cpus, disk_bytes=self.disk,
             network_mode=self.network_mode,
-            **script,
+            secret_environment=self.secrets, **script,
         )
 
 

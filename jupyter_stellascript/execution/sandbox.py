@@ -18,7 +18,9 @@ socket) is a tiny tmpfs too, which the host reaches through
 ``/proc/<pid>/root``: the only host folders a run sees are its read-only
 /scripts and the agent binary. /var/tmp and /run, which Podman adds as
 unbounded tmpfs to a read-only container, are replaced by 64 KiB ones (the
-script cannot write /run).
+script cannot write /run). /run/secrets is a 1 MiB tmpfs of its own, root's
+(mode 755), into which the engine writes the run's secrets as read-only
+files (secrets/delivery.py); it goes with the container.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from typing import Any
 
 from docker.types import Mount, Ulimit
 
+from ..secrets.delivery import SECRETS_DIR
 from .container_engine import host_bounded_limit
 from .models import NetworkMode, ResourceLimits
 
@@ -62,6 +65,10 @@ _SHARED_NPROC = host_bounded_limit(resource.RLIMIT_NPROC, 4096)
 _SMALL_TMPFS = "rw,nosuid,nodev,noexec,size=64k,mode=0755,notmpcopyup"
 
 MAX_SHM_BYTES = 64 * 1024 * 1024
+
+# A run's secrets: root's folder, which the script can read but not write
+# (the engine writes each file from the host, root:SCRIPT_GID, mode 0440).
+SECRETS_TMPFS = "rw,nosuid,nodev,noexec,size=1m,mode=0755,notmpcopyup"
 
 
 def shm_bytes(memory_bytes: int) -> int:
@@ -111,7 +118,7 @@ class SandboxPolicy:
             user=f"{uid}:{SCRIPT_GID}",
             nproc=limits.pids + NPROC_MARGIN,
             shm_size=shm_bytes(int(limits.memory_bytes)),
-            tmpfs={"/work": work_tmpfs(limits.work_bytes), CONTROL_IN_CONTAINER: CONTROL_TMPFS},
+            tmpfs={"/work": work_tmpfs(limits.work_bytes), CONTROL_IN_CONTAINER: CONTROL_TMPFS, SECRETS_DIR: SECRETS_TMPFS},
             mounts=[
                 Mount("/scripts", str(scripts_dir), type="bind", read_only=True),
                 Mount(AGENT_IN_CONTAINER, str(agent_binary), type="bind", read_only=True),

@@ -6,6 +6,7 @@ from .dependencies import ResolveHandler, SearchHandler
 from .executions import CancelHandler, ExecuteHandler, ExecutionHandler, ExecutionsHandler, LogsHandler, SharingHandler
 from .lsp import FormatHandler, LspStatusHandler
 from .scripts import ScriptHandler, ScriptsHandler, ScriptVersionHandler, ScriptVersionsHandler
+from ..secrets.handlers import SecretHandler, SecretsHandler
 from .service import HealthHandler, LanguagesHandler, MetricsHandler, OpenApiHandler
 from .workspace import CheckoutHandler, SamplesHandler, SaveHandler, TemplatesHandler, WorkspaceHandler
 
@@ -29,6 +30,8 @@ def routes(base_url: str) -> list[tuple[str, type]]:
         (rf"{prefix}/scripts/{script}/versions/?", ScriptVersionsHandler),
         (rf"{prefix}/scripts/{script}/versions/(?P<version>[^/]+)/?", ScriptVersionHandler),
         (rf"{prefix}/scripts/{script}/execute/?", ExecuteHandler),
+        (rf"{prefix}/secrets/?", SecretsHandler),
+        (rf"{prefix}/secrets/(?P<name>[^/]+)/?", SecretHandler),
         (rf"{prefix}/dependencies/resolve/?", ResolveHandler),
         (rf"{prefix}/dependencies/search/?", SearchHandler),
         (rf"{prefix}/health/?", HealthHandler),

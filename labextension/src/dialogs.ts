@@ -18,7 +18,7 @@ export function visibilityOptions(): [string, string][] {
 }
 
 /** A dialog body made of labelled inputs. */
-class FormBody extends Widget {
+export class FormBody extends Widget {
   constructor(fields: [string, HTMLElement][]) {
     super();
     this.addClass('jp-StellaScript-dialog');

@@ -10,6 +10,7 @@ import { describeParameters } from './arguments';
 import { visibilityOptions } from './dialogs';
 import { button, el, select, statusBadge } from './dom';
 import { LibraryModel } from './model';
+import { SecretsSection } from './secrets';
 
 /** What the panel's buttons do (commands.ts has them as commands). */
 export interface ILibraryActions {
@@ -63,6 +64,7 @@ export class LibraryPanel extends Panel {
     this.body.node.append(filters, this.message, this.list);
     this.addWidget(toolbar);
     this.addWidget(this.body);
+    this.addWidget(new SecretsSection());
   }
 
   /** A problem to show in place of the list (the server extension is missing, say). */

@@ -70,8 +70,10 @@ def test_a_run_container_has_every_hardening_option_and_the_runs_limits(tmp_path
     assert options["user"] == "10042:10001"
     # /work is a tmpfs of the run's own size, owned by its user (U); /dev/shm an eighth of the memory.
     # The agent's control folder is a tiny tmpfs of its own (the host reaches it through /proc/<pid>/root).
+    # /run/secrets: root's 1 MiB tmpfs, which the script reads and cannot write (the engine writes its files).
     assert extra == {"/work": f"rw,nosuid,nodev,size={100 * MIB},mode=0700,U",
-                     CONTROL_IN_CONTAINER: "rw,nosuid,nodev,noexec,size=64k,mode=0700,U"}
+                     CONTROL_IN_CONTAINER: "rw,nosuid,nodev,noexec,size=64k,mode=0700,U",
+                     "/run/secrets": "rw,nosuid,nodev,noexec,size=1m,mode=0755,notmpcopyup"}
     assert options["shm_size"] == 32 * MIB
     assert options["network_mode"] == "none"
     assert options["nano_cpus"] == 1_500_000_000

@@ -6,7 +6,7 @@ The browser steps are in labextension/ui-tests/*.spec.ts (library.spec.ts:
 the panel, versions, diffs and runs; lsp-editing.spec.ts: completions and
 diagnostics from the real language servers, formatting; timed-out.spec.ts: a
 run that hits its timeout; parameters.spec.ts: the Run form generated from a
-script's parameters); this test fails when
+script's parameters; secrets.spec.ts: the Secrets section); this test fails when
 any of them fails, and its output is Playwright's report. Screenshots go to
 labextension/ui-tests/test-results/screenshots, or to docs/screenshots with
 STELLASCRIPT_UPDATE_SCREENSHOTS=1.
@@ -140,6 +140,10 @@ def test_timed_out_run_in_chromium(lab: RunningLab) -> None:
 
 def test_parameters_run_form_in_chromium(lab: RunningLab) -> None:
     run_playwright(lab, "parameters.spec.ts")
+
+
+def test_secrets_section_in_chromium(lab: RunningLab) -> None:
+    run_playwright(lab, "secrets.spec.ts")
 
 
 def test_library_panel_with_api_token_identities(tmp_path: Path, runtime_images) -> None:

@@ -476,6 +476,55 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/secrets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The secrets you may use: names and metadata, never values */
+        get: operations["listSecrets"];
+        put?: never;
+        /**
+         * Store a secret (its value encrypted at rest)
+         * @description Visibility: private (you), team (members of one of your teams), organization (any authenticated user). The value is write-only.
+         */
+        post: operations["createSecret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/secrets/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A secret's name, or owner/name (the slash as %2F): among the secrets you may use, your own first. */
+                name: components["parameters"]["SecretName"];
+            };
+            cookie?: never;
+        };
+        /** A secret's metadata (never its value) */
+        get: operations["getSecret"];
+        /**
+         * Replace a secret's value: a new version
+         * @description The owner or an admin only.
+         */
+        put: operations["replaceSecret"];
+        post?: never;
+        /**
+         * Delete a secret and its value
+         * @description The owner or an admin only.
+         */
+        delete: operations["deleteSecret"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -665,6 +714,10 @@ export interface components {
              * @default null
              */
             network_mode?: components["schemas"]["NetworkMode"] | null;
+            /** @description Secrets for the run: {ENV_VAR: secret name or owner/name}. Each is delivered as the file /run/secrets/<name> (read-only, gone after the run) and as the variable; the caller must be allowed to use it. Values are masked (***) in the run's output. */
+            secrets?: {
+                [key: string]: string;
+            };
             /**
              * @description The version to run (default: the latest).
              * @default null
@@ -706,6 +759,10 @@ export interface components {
              * @default null
              */
             network_mode?: components["schemas"]["NetworkMode"] | null;
+            /** @description Secrets for the run: {ENV_VAR: secret name or owner/name}. Each is delivered as the file /run/secrets/<name> (read-only, gone after the run) and as the variable; the caller must be allowed to use it. Values are masked (***) in the run's output. */
+            secrets?: {
+                [key: string]: string;
+            };
             language: components["schemas"]["Language"];
             /** @description The source to run: UTF-8 text without NUL bytes, at most 1 MiB. It is not syntax-checked beforehand: a compile error ends the run Failed with the compiler's output. */
             content: string;
@@ -769,6 +826,8 @@ export interface components {
                 [key: string]: string;
             };
             environment_keys: string[];
+            /** @description Which secrets the run was given (never their values). */
+            secrets?: components["schemas"]["SecretUsage"][];
             network_mode: components["schemas"]["NetworkMode"];
             /** @description Seconds. */
             timeout: number;
@@ -784,7 +843,7 @@ export interface components {
             completed_at: string | null;
             duration_ms: number | null;
             /**
-             * @description True: another user's run of your script, without its arguments, environment names, output and error (null or empty here).
+             * @description True: another user's run of your script, without its arguments, environment names, secrets used, output and error (null or empty here).
              * @default false
              */
             redacted?: boolean;
@@ -1078,6 +1137,71 @@ export interface components {
              */
             maximum?: number | null;
         };
+        SecretCreate: {
+            /** @description Letters, digits, _ . - (at most 100; first a letter or digit); unique per owner. */
+            name: string;
+            /**
+             * Format: password
+             * @description The value (write-only), at most 65536 bytes of UTF-8.
+             */
+            value: string;
+            /** @default private */
+            visibility?: components["schemas"]["SecretVisibility"];
+            /**
+             * @description For team visibility: one of your teams (default: your only team).
+             * @default null
+             */
+            team?: string | null;
+            /** @default  */
+            description?: string;
+        };
+        /** @description A secret as the API shows it: everything but its value. */
+        SecretMetadata: {
+            name: string;
+            owner: string;
+            /** @description owner/name: names this secret for anyone who may use it. */
+            reference: string;
+            description: string;
+            visibility: components["schemas"]["SecretVisibility"];
+            team: string | null;
+            /** @description 1 when created, one more with every PUT; execution records name the version a run used. */
+            version: number;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+            updated_by: string;
+        };
+        /** @description A new value (a new version); left out, the other fields stay as they are. */
+        SecretReplace: {
+            /**
+             * Format: password
+             * @description The value (write-only), at most 65536 bytes of UTF-8.
+             */
+            value: string;
+            /** @default null */
+            visibility?: components["schemas"]["SecretVisibility"] | null;
+            /** @default null */
+            team?: string | null;
+            /** @default null */
+            description?: string | null;
+        };
+        /** @description A secret a run was given: which one, which version, and the variable it was also set as. */
+        SecretUsage: {
+            name: string;
+            owner: string;
+            version: number;
+            /** @description The environment variable (null: the file /run/secrets/<name> only). */
+            env: string | null;
+        };
+        /**
+         * @description Who may use a secret (never read its value through the API: nobody may).
+         *
+         *     private: its owner; team: members of its team; organization: any
+         *     authenticated user. There is no public secret. Admins may use all.
+         * @enum {string}
+         */
+        SecretVisibility: "private" | "team" | "organization";
     };
     responses: {
         /** @description The request is not valid; errors lists every problem. */
@@ -1137,6 +1261,8 @@ export interface components {
         /** @description Page size, 1..500; outside it (or a negative offset) the answer is a 400 naming the field. */
         Limit: number;
         Offset: number;
+        /** @description A secret's name, or owner/name (the slash as %2F): among the secrets you may use, your own first. */
+        SecretName: string;
     };
     requestBodies: never;
     headers: never;
@@ -1941,6 +2067,136 @@ export interface operations {
             404: components["responses"]["NotFound"];
         };
     };
+    listSecrets: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The secrets. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["SecretMetadata"][];
+                    };
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+        };
+    };
+    createSecret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SecretCreate"];
+            };
+        };
+        responses: {
+            /** @description Stored (version 1). */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SecretMetadata"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthenticated"];
+            409: components["responses"]["Conflict"];
+        };
+    };
+    getSecret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A secret's name, or owner/name (the slash as %2F): among the secrets you may use, your own first. */
+                name: components["parameters"]["SecretName"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The secret. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SecretMetadata"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    replaceSecret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A secret's name, or owner/name (the slash as %2F): among the secrets you may use, your own first. */
+                name: components["parameters"]["SecretName"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SecretReplace"];
+            };
+        };
+        responses: {
+            /** @description The new version. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SecretMetadata"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    deleteSecret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A secret's name, or owner/name (the slash as %2F): among the secrets you may use, your own first. */
+                name: components["parameters"]["SecretName"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
 }
 type FlattenedDeepRequired<T> = {
     [K in keyof T]-?: FlattenedDeepRequired<T[K] extends unknown[] | undefined | null ? Extract<T[K], unknown[]>[number] : T[K]>;
@@ -1961,3 +2217,4 @@ export const executionTermination_reasonAnyOf0Values: ReadonlyArray<FlattenedDee
 export const healthStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Health"]["status"]> = ["ok", "degraded"];
 export const healthEngineValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Health"]["engine"]> = ["ready", "starting", "unavailable"];
 export const parameterDeclarationTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ParameterDeclaration"]["type"]> = ["string", "integer", "number", "boolean", "enum", "json", "secret"];
+export const secretVisibilityValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["SecretVisibility"]> = ["private", "team", "organization"];
