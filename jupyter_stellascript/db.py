@@ -180,6 +180,11 @@ class Execution(Base):
     completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     duration_ms: Mapped[int | None] = mapped_column(Integer, nullable=True)
     server_instance: Mapped[str] = mapped_column(String(64))
+    # The JSON object the script wrote to $STELLASCRIPT_OUTPUT (None: none).
+    outputs: Mapped[dict | None] = mapped_column(JSON(none_as_null=True), nullable=True)
+    # A workflow step's execution: its run and step (None: an ordinary run).
+    workflow_run_id: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)
+    step_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
 
 
 class ServerInstance(Base):

@@ -49,6 +49,7 @@ from .models import (
     TerminationReason,
 )
 from .output import LiveOutput, OutputCollector
+from .step_outputs import OUTPUTS_DIR, OUTPUTS_ENV, OUTPUTS_FILE, InvalidOutputs, read_outputs
 from .pool import ContainerPool, ContainerSpec, PooledContainer, PoolError, PoolTarget
 
 from .policy import RunPolicy
@@ -71,6 +72,8 @@ class EngineSettings:
     docker_host: str | None = None
     runtime_images: dict[str, str] = field(default_factory=dict)
     output_cap_bytes: int = MIB
+    # Most bytes of the JSON object a run writes to $STELLASCRIPT_OUTPUT.
+    max_outputs_bytes: int = MIB
     pool_enabled: bool = True
     pool_sizes: dict[str, PoolDefaults] = field(default_factory=dict)
     # What runs may ask for and the defaults they get (None: the engine's own
@@ -92,6 +95,8 @@ class _RunState:
         self.compile_cache_hit: bool | None = None
         self.report: AgentReport | None = None
         self.compile_failed: AgentReport | None = None
+        self.outputs: dict | None = None
+        self.invalid_outputs: str | None = None
 
 
 class ExecutionEngine:
@@ -213,6 +218,8 @@ class ExecutionEngine:
             deadline = time.monotonic() + timeout_s
             self._stage_script(container, language, entry_point, request)
             self._run(language, entry_point, request, container, result.image_id, state, deadline, cancelled)
+            if not request.check_only:
+                self._collect_outputs(container, state, deadline, cancelled)
             self._finish(result, state, limits)
         except AgentTimeout:
             self.pool.kill(container)
@@ -243,6 +250,7 @@ class ExecutionEngine:
         result.stdout_truncated = state.collector.stdout.truncated
         result.stderr_truncated = state.collector.stderr.truncated
         result.compile_cache_hit = state.compile_cache_hit
+        result.outputs = state.outputs
         return result
 
     def _prepare_dependencies(self, language: Language, entry_point: str, request: ExecutionRequest, base_image: str,
@@ -335,12 +343,24 @@ class ExecutionEngine:
             return
         state.report = agent.run(
             language.run_argv(entry_point, request.source),
-            dict(request.environment),
+            {**request.environment, OUTPUTS_ENV: OUTPUTS_FILE},
             WORK_DIR,
             state.collector,
             deadline,
             cancelled,
+            mkdirs=(OUTPUTS_DIR,),
         )
+
+    def _collect_outputs(self, container: PooledContainer, state: _RunState, deadline: float,
+                         cancelled: threading.Event) -> None:
+        """Read what the script wrote to $STELLASCRIPT_OUTPUT (only after a script ran)."""
+        if state.report is None or state.report.start_error or state.compile_failed is not None:
+            return
+        try:
+            state.outputs = read_outputs(container.agent, container.host_folder("outputs"),
+                                         self.settings.max_outputs_bytes, deadline, cancelled)
+        except InvalidOutputs as error:
+            state.invalid_outputs = str(error)
 
     def _finish(self, result: ExecutionResult, state: _RunState, limits: ResourceLimits) -> None:
         if state.compile_failed is not None:
@@ -376,6 +396,10 @@ class ExecutionEngine:
             result.status = ExecutionStatus.FAILED
             result.termination_reason = TerminationReason.DISK_LIMIT
             state.collector.note("stderr", _disk_note(report.full_filesystems, limits))
+        elif state.invalid_outputs is not None:
+            result.status, result.termination_reason = ExecutionStatus.FAILED, TerminationReason.INVALID_OUTPUTS
+            result.error = state.invalid_outputs
+            state.collector.note("stderr", f"\n[stellascript] {state.invalid_outputs}\n")
         else:
             result.status = ExecutionStatus.SUCCEEDED if report.exit_code == 0 else ExecutionStatus.FAILED
 

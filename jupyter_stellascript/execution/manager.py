@@ -267,6 +267,7 @@ class ExecutionManager:
             started_at=result.started_at,
             completed_at=result.completed_at,
             duration_ms=result.duration_ms,
+            outputs=result.outputs,
         )
 
     # -- reading -------------------------------------------------------------------

@@ -705,7 +705,7 @@ export interface components {
             compile_cache_hit: boolean | null;
             peak_memory_bytes: number | null;
             /** @description Why it ended other than by its own exit. */
-            termination_reason: ("timeout" | "cancelled" | "memory_limit" | "disk_limit" | "compile_error" | "engine_error" | "dependency_error" | "server_stopped") | null;
+            termination_reason: ("timeout" | "cancelled" | "memory_limit" | "disk_limit" | "compile_error" | "engine_error" | "dependency_error" | "invalid_outputs" | "server_stopped") | null;
             error: string | null;
             /** @description The user, or anonymous. */
             requested_by: string;
@@ -727,6 +727,23 @@ export interface components {
             started_at: string | null;
             completed_at: string | null;
             duration_ms: number | null;
+            /**
+             * @description The JSON object the script wrote to the file named by $STELLASCRIPT_OUTPUT (null: it wrote none, or has not finished).
+             * @default null
+             */
+            outputs?: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * @description The workflow run this execution is a step of (null: none).
+             * @default null
+             */
+            workflow_run_id?: string | null;
+            /**
+             * @description Its step's id in that workflow run.
+             * @default null
+             */
+            step_id?: string | null;
             /**
              * @description True: another user's run of your script, without its arguments, environment names, output and error (null or empty here).
              * @default false
@@ -1786,6 +1803,6 @@ export const versionBumpValues: ReadonlyArray<FlattenedDeepRequired<components>[
 export const networkModeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["NetworkMode"]> = ["none", "bridge", "host"];
 export const executionStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ExecutionStatus"]> = ["Queued", "Running", "Succeeded", "Failed", "TimedOut", "Cancelled", "Error"];
 export const dependencyScopeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Dependency"]["scope"]> = ["runtime", "test", "build"];
-export const executionTermination_reasonAnyOf0Values: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Execution"]["termination_reason"]> = ["timeout", "cancelled", "memory_limit", "disk_limit", "compile_error", "engine_error", "dependency_error", "server_stopped"];
+export const executionTermination_reasonAnyOf0Values: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Execution"]["termination_reason"]> = ["timeout", "cancelled", "memory_limit", "disk_limit", "compile_error", "engine_error", "dependency_error", "invalid_outputs", "server_stopped"];
 export const healthStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Health"]["status"]> = ["ok", "degraded"];
 export const healthEngineValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Health"]["engine"]> = ["ready", "starting", "unavailable"];
