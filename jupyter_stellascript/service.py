@@ -20,6 +20,7 @@ from .execution.manager import ExecutionManager
 from .gc import GarbageCollector, PeriodicCollection
 from .registry import ScriptRegistry
 from .registry.syntax import SyntaxCheck
+from .workflows import Workflows
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +38,7 @@ class StellaScriptService:
         recovered = self.executions.recover()
         if recovered:
             log.warning("closed %d execution(s) left unfinished by a previous server", recovered)
+        self.workflows = Workflows(self.registry, self.executions)
         self.backend.start()
         self.gc = self._start_gc()
 
@@ -62,5 +64,6 @@ class StellaScriptService:
     def close(self) -> None:
         if self.gc is not None:
             self.gc.close()
+        self.workflows.shutdown()
         self.executions.shutdown()
         self.backend.close()

@@ -109,16 +109,20 @@ class ExecutionManager:
 
     # -- submitting ----------------------------------------------------------------
 
-    def submit(self, caller: Caller, script_id: str, body: ExecuteBody) -> str:
+    def submit(self, caller: Caller, script_id: str, body: ExecuteBody,
+               workflow_step: tuple[str, str] | None = None) -> str:
+        """Queue a run of the script; ``workflow_step`` (run id, step id) marks a workflow step's execution."""
         script = self.registry.get(caller, script_id, version=body.version)
         request = self.policy.resolve(body.request(
             script["language"], script["content"], script["entry_point"],
             dependencies=script.get("dependencies") or [], dependency_lock=script.get("dependency_lock"),
         ))
-        return self._enqueue(caller, script, request)
+        return self._enqueue(caller, script, request, workflow_step)
 
-    def _enqueue(self, caller: Caller, script: dict, request: ExecutionRequest) -> str:
+    def _enqueue(self, caller: Caller, script: dict, request: ExecutionRequest,
+                 workflow_step: tuple[str, str] | None = None) -> str:
         execution_id = str(uuid.uuid4())
+        workflow_run_id, step_id = workflow_step or (None, None)
         with self.sessions() as session, session.begin():
             session.add(Execution(
                 id=execution_id,
@@ -134,6 +138,8 @@ class ExecutionManager:
                 timeout_s=request.timeout_s,
                 queued_at=utcnow(),
                 server_instance=self.instance,
+                workflow_run_id=workflow_run_id,
+                step_id=step_id,
             ))
         with self._live_guard:
             self._live[execution_id] = _Live()

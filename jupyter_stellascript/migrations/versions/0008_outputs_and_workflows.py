@@ -35,6 +35,13 @@ def upgrade() -> None:
         sa.Column('updated_by', sa.String(length=200), nullable=True),
         sa.Column('deleted_at', sa.DateTime(timezone=True), nullable=True),
     )
+    for kind, column in (('workflow_tags', 'tag'), ('workflow_teams', 'team')):
+        op.create_table(
+            kind,
+            sa.Column('workflow_id', sa.String(length=36), sa.ForeignKey('workflows.id'), primary_key=True),
+            sa.Column(column, sa.String(length=200), primary_key=True),
+        )
+        op.create_index(f'ix_{kind}_{column}', kind, [column, 'workflow_id'])
     op.create_table(
         'workflow_versions',
         sa.Column('id', sa.Integer(), primary_key=True, autoincrement=True),
@@ -74,6 +81,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table('workflow_runs')
     op.drop_table('workflow_versions')
+    op.drop_table('workflow_teams')
+    op.drop_table('workflow_tags')
     op.drop_table('workflows')
     with op.batch_alter_table('executions', schema=None) as batch_op:
         batch_op.drop_index('ix_executions_workflow_run_id')
