@@ -177,22 +177,35 @@ def truthy(value: Any) -> bool:
 def render(template: str, context: Context) -> Any:
     """A string with ``${{ }}`` in it: one whole expression keeps its value's
     type (a for_each list, a number); within text, values become text."""
-    whole = TEMPLATE.fullmatch(template.strip())
-    if whole:
-        return evaluate(whole.group(1), context)
+    whole = _whole_expression(template)
+    if whole is not None:
+        return evaluate(whole, context)
     return TEMPLATE.sub(lambda match: as_text(evaluate(match.group(1), context)), template)
 
 
 def condition(template: str, context: Context) -> bool:
     """An ``if:``: with or without ``${{ }}``; a condition without a status function means success() && it."""
-    text = template.strip()
-    whole = TEMPLATE.fullmatch(text)
-    expression = whole.group(1) if whole else text
-    tree = parse(expression)
+    whole = _whole_expression(template)
+    tree = parse(whole if whole is not None else template.strip())
     value = truthy(_Evaluator(context).value(tree))
     if not any(name in ("failure", "always", "cancelled") for name in calls(tree)):
         value = value and context.needs_succeeded and not context.cancelled
     return value
+
+
+def condition_calls(template: str) -> list[str]:
+    """The functions an ``if:`` calls."""
+    whole = _whole_expression(template)
+    return list(calls(parse(whole if whole is not None else template.strip())))
+
+
+def _whole_expression(template: str) -> str | None:
+    """The expression when the text is exactly one ``${{ }}`` (blanks around it aside)."""
+    text = template.strip()
+    matches = list(TEMPLATE.finditer(text))
+    if len(matches) == 1 and matches[0].span() == (0, len(text)):
+        return matches[0].group(1)
+    return None
 
 
 def as_text(value: Any) -> str:

@@ -24,7 +24,7 @@ from ..execution.manager import ExecutionManager
 from ..execution.models import ExecutionStatus
 from ..execution.requests import ExecuteBody
 from ..identity import Caller
-from .expressions import Context, ExpressionError, as_text, calls, condition, parse, render
+from .expressions import Context, ExpressionError, as_text, condition, condition_calls, render
 from .models import Step, WorkflowDefinition
 from .state import ItemState, RunStatus, StepState, StepStatus
 from .validation import upstream_of
@@ -243,10 +243,8 @@ def _runs_after_cancel(step: Step) -> bool:
     """A step whose ``if`` calls always() or cancelled() runs on after a cancel."""
     if step.if_ is None:
         return False
-    text = step.if_.strip()
-    expression = text[3:-2] if text.startswith("${{") and text.endswith("}}") else text
     try:
-        return any(name in ("always", "cancelled") for name in calls(parse(expression)))
+        return any(name in ("always", "cancelled") for name in condition_calls(step.if_))
     except ExpressionError:
         return False
 

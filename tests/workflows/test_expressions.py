@@ -104,3 +104,7 @@ def test_unknown_functions_and_syntax_errors_name_the_problem():
 def test_references_list_what_an_expression_reads():
     assert [str(r) for r in references(parse("steps.smoke.outputs.summary == inputs.x || item"))] == [
         "steps.smoke.outputs.summary", "inputs.x", "item"]
+
+
+def test_two_expressions_side_by_side_are_text():
+    assert render("${{ inputs.threshold }}/${{ steps.smoke.status }}", CONTEXT) == "90/Succeeded"
