@@ -22,6 +22,8 @@ from .execution.records import ExecutionRecord
 from .execution.requests import AdhocBody, ExecuteBody
 from .languages import LANGUAGES
 from .registry.requests import ScriptCreate, ScriptUpdate
+from .workflows.records import WorkflowRecord, WorkflowRunRecord, WorkflowVersionRecord
+from .workflows.requests import LocalRunBody, RerunBody, WorkflowCreate, WorkflowRunBody, WorkflowUpdate
 
 REF = "#/components/schemas/{model}"
 # Component name -> (model, JSON-schema mode). Request bodies are described
@@ -32,6 +34,14 @@ MODELS: dict[str, tuple[type[BaseModel], str]] = {
     "ScriptCreate": (ScriptCreate, "validation"),
     "ScriptUpdate": (ScriptUpdate, "validation"),
     "Execution": (ExecutionRecord, "serialization"),
+    "WorkflowCreate": (WorkflowCreate, "validation"),
+    "WorkflowUpdate": (WorkflowUpdate, "validation"),
+    "WorkflowRunRequest": (WorkflowRunBody, "validation"),
+    "LocalWorkflowRunRequest": (LocalRunBody, "validation"),
+    "WorkflowRerunRequest": (RerunBody, "validation"),
+    "Workflow": (WorkflowRecord, "serialization"),
+    "WorkflowVersion": (WorkflowVersionRecord, "serialization"),
+    "WorkflowRun": (WorkflowRunRecord, "serialization"),
 }
 PATH = Path(__file__).with_name("openapi.json")
 

@@ -27,6 +27,7 @@ from ..execution.manager import ExecutionManager
 from ..identity import Caller
 from ..paging import DEFAULT_LIMIT, Page
 from .models import WorkflowDefinition
+from .records import WorkflowRunRecord, answer
 from .requests import LocalRunBody, RerunBody, WorkflowRunBody
 from .runner import RunDriver
 from .state import RunStatus, StepState, StepStatus
@@ -294,10 +295,10 @@ def run_view(run: WorkflowRun) -> dict:
     duration = None
     if run.started_at and run.completed_at:
         duration = int((as_utc(run.completed_at) - as_utc(run.started_at)).total_seconds() * 1000)
-    return {
+    return answer(WorkflowRunRecord, {
         "id": run.id, "run_id": run.id, "workflow_id": run.workflow_id, "workflow_version": run.workflow_version,
         "status": run.status, "reason": run.reason, "error": run.error, "inputs": run.inputs,
         "requested_by": run.requested_by, "rerun_of": run.rerun_of, "steps": steps,
         "queued_at": iso_utc(run.queued_at), "started_at": iso_utc(run.started_at),
         "completed_at": iso_utc(run.completed_at), "duration_ms": duration,
-    }
+    })

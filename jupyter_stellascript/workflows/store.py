@@ -26,6 +26,7 @@ from ..registry.manager import ScriptRegistry
 from ..registry.semver import FIRST_VERSION, parse_version
 from ..registry.visibility import Visibility, can_read, can_write
 from .models import WorkflowDefinition, load_definition
+from .records import WorkflowRecord, WorkflowVersionRecord, answer
 from .requests import Definition, WorkflowCreate, WorkflowUpdate
 from .scripts import find_script
 from .tables import Workflow, WorkflowTag, WorkflowTeam, WorkflowVersion
@@ -101,7 +102,7 @@ class WorkflowStore:
         if with_content:
             view["definition"] = version.definition
             view["content"] = self.registry._read_blob(session, version.content_sha256)
-        return view
+        return answer(WorkflowRecord, view)
 
     def get(self, caller: Caller, workflow_id: str, version: str | None = None) -> dict:
         with self.sessions() as session:
@@ -113,8 +114,9 @@ class WorkflowStore:
             workflow = self._visible(session, caller, workflow_id)
             rows = session.scalars(select(WorkflowVersion).where(WorkflowVersion.workflow_id == workflow.id).order_by(
                 WorkflowVersion.major.desc(), WorkflowVersion.minor.desc(), WorkflowVersion.patch.desc()))
-            return [{"version": row.version, "content_sha256": row.content_sha256, "pins": row.pins,
-                     "created_at": iso_utc(row.created_at), "created_by": row.created_by} for row in rows]
+            return [answer(WorkflowVersionRecord, {"version": row.version, "content_sha256": row.content_sha256,
+                                                   "pins": row.pins, "created_at": iso_utc(row.created_at),
+                                                   "created_by": row.created_by}) for row in rows]
 
     def search(self, caller: Caller, text: str | None = None, tags: list[str] | None = None,
                visibility: str | None = None, limit: int = 50, offset: int = 0) -> tuple[list[dict], int]:

@@ -15,6 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import requests
 
+from tests.handlers.test_openapi import check
 from tests.servers import RunningServer, json_of
 
 pytestmark = pytest.mark.slow
@@ -199,6 +200,7 @@ def test_fan_out_outputs_are_the_items_outputs_in_order(server, alice, scripts):
     assert [item["host"] for item in ports["outputs"]] == ["alpha", "beta", "gamma", "delta"]
     assert [item["item"] for item in ports["items"]] == ["alpha", "beta", "gamma", "delta"]
     assert len(ports["execution_ids"]) == 4 and steps_of(run)["summary"]["outputs"]["value"] == "delta"
+    check(json_of(server.request("GET", "/openapi.json")), "WorkflowRun", run)
     # max_parallel 2: never more than two items at once.
     spans = []
     for item in ports["items"]:
@@ -287,6 +289,16 @@ def test_saved_workflows_run_their_pinned_versions_and_only_for_who_can_read_the
     assert server.request("POST", f"/workflows/{workflow['id']}/run", json={}).status_code == 401
     bad = server.request("POST", f"/workflows/{workflow['id']}/run", token=alice, json={"inputs": {"nope": 1}})
     assert bad.status_code == 400 and json_of(bad)["errors"][0]["field"] == "inputs.nope"
+    # The answers are what openapi.json says.
+    spec = json_of(server.request("GET", "/openapi.json"))
+    check(spec, "Workflow", workflow)
+    check(spec, "WorkflowRun", run)
+    check(spec, "WorkflowRunList", listed)
+    check(spec, "WorkflowList", json_of(server.request("GET", "/workflows?q=pinned", token=alice)))
+    check(spec, "WorkflowVersionList", json_of(server.request("GET", f"/workflows/{workflow['id']}/versions", token=alice)))
+    check(spec, "Workflow", json_of(server.request("GET", f"/workflows/{workflow['id']}/versions/1.0.0", token=alice)))
+    schema = server.request("GET", "/workflows/schema")
+    assert schema.status_code == 200 and "steps" in json_of(schema)["properties"]
 
 
 def test_events_stream_steps_and_their_output(server, alice, scripts):
