@@ -11,6 +11,7 @@ from .remote import executions, scripts
 from .run import run
 from .runtimes import runtimes
 from .server import serve, token
+from .workflow import workflow
 
 
 @click.group()
@@ -20,7 +21,7 @@ def main(verbose: bool) -> None:
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
 
 
-for command in (run, runtimes, serve, token, scripts, executions, gc):
+for command in (run, runtimes, serve, token, scripts, executions, gc, workflow):
     main.add_command(command)
 
 __all__ = ["main"]

@@ -11,6 +11,7 @@ from .errors import HelpShown, MagicError, complain
 from .frames import _pandas, failure_note, parsed_frame, runs_frame
 from .scripts import describe_client_error, resolve_script, scripts_named
 from .waiting import _cancel, _progress_bar, run_label, wait_for
+from .workflows import run_workflow
 
 
 class StellaScriptSession:
@@ -29,6 +30,8 @@ class StellaScriptSession:
                 return self.connect(command)
             if command.command == "save":
                 return self.save(command, cell or "")
+            if command.command == "workflow":
+                return run_workflow(self.client(), command, cell)
             return self.run(command, cell)
         except HelpShown:
             return None
