@@ -38,7 +38,7 @@ class StellaScriptService:
         recovered = self.executions.recover()
         if recovered:
             log.warning("closed %d execution(s) left unfinished by a previous server", recovered)
-        self.workflows = Workflows(self.registry, self.executions)
+        self.workflows = Workflows(self.registry, self.executions, self.backend)
         self.backend.start()
         self.gc = self._start_gc()
 

@@ -278,6 +278,22 @@ class ExecutionEngine:
                 progress(f"ignoring the saved dependency lock ({error}); resolving again")
         return self.derived_images.prepare(language.name, base_image, requirements, lock, progress, cancelled)
 
+    def prepare_dependencies(self, request: ExecutionRequest) -> Prepared | None:
+        """Build (or find) the derived image of a run's dependencies without running it
+        (a workflow's preloading); None when it has none."""
+        request = self.policy.resolve(request)
+        language = get_language(request.language)
+        return self._prepare_dependencies(language, request.entry_point, request, self.image_for(language),
+                                          lambda line: None, threading.Event())
+
+    def keep_warm_at_least(self, language: Language, count: int) -> None:
+        """Keep at least ``count`` warm containers of the language's default runs (a workflow's preloading)."""
+        if not self.settings.pool_enabled:
+            return
+        sizes = self.settings.pool_sizes.get(language.name, language.pool)
+        self.pool.configure(self.default_spec(language),
+                            PoolTarget(max(sizes.min_containers, count), max(sizes.max_containers, count), sizes.idle_timeout_s))
+
     def _keep_warm(self, language: Language, spec: ContainerSpec) -> None:
         """Warm containers for a derived image while it is in use."""
         if not self.settings.pool_enabled:

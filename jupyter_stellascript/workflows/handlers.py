@@ -83,6 +83,15 @@ class WorkflowRunHandler(_Workflows):
         await self.accepted(self.runs.run_saved(self.caller, workflow_id, self.parse(WorkflowRunBody)))
 
 
+class WorkflowPreloadHandler(_Workflows):
+    async def post(self, workflow_id: str) -> None:
+        """Compiles and image builds take a while: off the event loop."""
+        caller, version = self.caller, self.get_query_argument("version", None)
+        report = await asyncio.get_running_loop().run_in_executor(
+            None, lambda: self.stella.workflows.preload(caller, workflow_id, version=version))
+        self.send_json(report)
+
+
 class RunsHandler(_Workflows):
     def get(self) -> None:
         items, total = self.runs.list(
@@ -158,4 +167,5 @@ def workflow_routes(prefix: str) -> list[tuple[str, type]]:
         (rf"{prefix}/workflows/{workflow}/versions/?", WorkflowVersionsHandler),
         (rf"{prefix}/workflows/{workflow}/versions/(?P<version>[^/]+)/?", WorkflowVersionHandler),
         (rf"{prefix}/workflows/{workflow}/run/?", WorkflowRunHandler),
+        (rf"{prefix}/workflows/{workflow}/preload/?", WorkflowPreloadHandler),
     ]

@@ -13,7 +13,7 @@ import json
 import uuid
 from collections.abc import Callable
 
-from sqlalchemy import false, func, or_, select, true
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -24,7 +24,7 @@ from ..identity import Caller
 from ..paging import Page
 from ..registry.manager import ScriptRegistry
 from ..registry.semver import FIRST_VERSION, parse_version
-from ..registry.visibility import Visibility, can_read, can_write
+from ..registry.visibility import Visibility, can_read, can_write, readable
 from .models import WorkflowDefinition, load_definition
 from .records import WorkflowRecord, WorkflowVersionRecord, answer
 from .requests import Definition, WorkflowCreate, WorkflowUpdate
@@ -38,18 +38,7 @@ OnSaved = Callable[[Caller, WorkflowDefinition, dict], None]
 
 def readable_workflows(caller: Caller):
     """registry.visibility.can_read as a SQL condition on ``workflows``."""
-    if caller.admin:
-        return true()
-    allowed = [Workflow.visibility == Visibility.PUBLIC.value]
-    if caller.authenticated:
-        allowed += [
-            Workflow.created_by == caller.name,
-            Workflow.visibility == Visibility.ORGANIZATION.value,
-            (Workflow.visibility == Visibility.TEAM.value)
-            & Workflow.id.in_(select(WorkflowTeam.workflow_id).where(WorkflowTeam.team.in_(sorted(caller.teams))))
-            if caller.teams else false(),
-        ]
-    return or_(*allowed)
+    return readable(caller, Workflow, WorkflowTeam.workflow_id, WorkflowTeam.team)
 
 
 def pin_of(script: dict) -> dict:

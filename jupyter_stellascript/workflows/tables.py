@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint, event
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..db import Base, search_text_of, utcnow
+from ..db import Base, keep_search_rows, utcnow
 
 
 class Workflow(Base):
@@ -44,20 +44,7 @@ class WorkflowTeam(Base):
     team: Mapped[str] = mapped_column(String(200), primary_key=True)
 
 
-@event.listens_for(Workflow.tags, "set")
-def _tags_set(workflow: Workflow, value, _old, _initiator) -> None:
-    workflow.tag_rows = [WorkflowTag(tag=tag) for tag in sorted(set(value or ()))]
-
-
-@event.listens_for(Workflow.teams, "set")
-def _teams_set(workflow: Workflow, value, _old, _initiator) -> None:
-    workflow.team_rows = [WorkflowTeam(team=team) for team in sorted(set(value or ()))]
-
-
-@event.listens_for(Workflow, "before_insert")
-@event.listens_for(Workflow, "before_update")
-def _fold_search_text(_mapper, _connection, workflow: Workflow) -> None:
-    workflow.search_text = search_text_of(workflow.name, workflow.description)
+keep_search_rows(Workflow, WorkflowTag, WorkflowTeam)
 
 
 class WorkflowVersion(Base):

@@ -5,7 +5,7 @@ dir) with the real server extension, database and containers.
 The browser steps are in labextension/ui-tests/*.spec.ts (library.spec.ts:
 the panel, versions, diffs and runs; lsp-editing.spec.ts: completions and
 diagnostics from the real language servers, formatting; timed-out.spec.ts: a
-run that hits its timeout); this test fails when
+run that hits its timeout; outputs.spec.ts: a run's outputs in the run view); this test fails when
 any of them fails, and its output is Playwright's report. Screenshots go to
 labextension/ui-tests/test-results/screenshots, or to docs/screenshots with
 STELLASCRIPT_UPDATE_SCREENSHOTS=1.
@@ -135,6 +135,10 @@ def test_library_panel_in_chromium(lab: RunningLab) -> None:
 def test_timed_out_run_in_chromium(lab: RunningLab) -> None:
     # Its own JupyterLab: the spec above already takes most of this test timeout.
     run_playwright(lab, "timed-out.spec.ts")
+
+
+def test_run_outputs_in_chromium(lab: RunningLab) -> None:
+    run_playwright(lab, "outputs.spec.ts")
 
 
 def test_library_panel_with_api_token_identities(tmp_path: Path, runtime_images) -> None:

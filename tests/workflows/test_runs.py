@@ -342,3 +342,43 @@ def test_a_server_killed_mid_run_leaves_the_run_terminal_with_a_reason(tmp_path,
         assert execution["termination_reason"] == "server_stopped"
     finally:
         running.stop()
+
+
+def metric(server, name: str, **labels: str) -> float:
+    """The sum of the series of ``name`` that have these labels (among others)."""
+    total = 0.0
+    for line in server.request("GET", "/metrics").text.splitlines():
+        series, _, value = line.rpartition(" ")
+        if series.startswith(name + "{") and all(f'{key}="{wanted}"' in series for key, wanted in labels.items()):
+            total += float(value)
+    return total
+
+
+def test_after_preloading_the_first_run_is_all_compile_cache_hits_and_warm_containers(server, alice, scripts):
+    marker = uuid.uuid4().hex  # content no compile cache has seen
+    go = json_of(server.request("POST", "/scripts", token=alice, json={
+        "name": f"go-{marker[:6]}", "language": "go", "content":
+        f'package main\n\nimport "os"\n\n// {marker}\nfunc main() {{\n\tos.WriteFile(os.Getenv("STELLASCRIPT_OUTPUT"), '
+        f'[]byte(`{{"lang": "go"}}`), 0o644)\n}}\n'}))
+    created = json_of(server.request("POST", "/workflows", token=alice, json={
+        "name": f"preload-{marker[:6]}", "definition": {"steps": [
+            {"id": "compiled", "script": go["name"]},
+            {"id": "again", "script": go["name"], "needs": ["compiled"]},
+            {"id": "shell", "script": scripts["publish"]["name"], "arguments": {"value": "sh"}}]}}))
+    response = server.request("POST", f"/workflows/{created['id']}/preload", token=alice, timeout=300)
+    assert response.status_code == 200, response.text
+    report = json_of(response)
+    outcomes = {item["step"]: item["outcome"] for item in report["scripts"]}
+    # The save's own preload may have compiled it first: then this one finds it cached.
+    assert outcomes[next(s for s in outcomes if s in ("compiled", "again"))] in ("compiled", "cached")
+    assert outcomes["shell"] == "nothing_to_do" and report["warm"] == {"go": 2, "bash": 1}
+    assert metric(server, "stella_workflow_preload_scripts_total", language="go") >= 1
+    assert metric(server, "stella_workflow_preload_duration_seconds_count", trigger="request") >= 1
+    pool_hits = {language: metric(server, "stella_container_pool_hits_total", language=language) for language in ("go", "bash")}
+    run = json_of(server.request("POST", f"/workflows/{created['id']}/run?wait=true", token=alice, json={}))
+    assert run["status"] == "Succeeded", run
+    for step_id in ("compiled", "again"):
+        record = json_of(server.request("GET", f"/scripts/executions/{steps_of(run)[step_id]['execution_ids'][0]}", token=alice))
+        assert record["compile_cache_hit"] is True and record["outputs"] == {"lang": "go"}
+    assert metric(server, "stella_container_pool_hits_total", language="go") == pool_hits["go"] + 2
+    assert metric(server, "stella_container_pool_hits_total", language="bash") == pool_hits["bash"] + 1
