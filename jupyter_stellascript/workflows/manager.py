@@ -50,7 +50,6 @@ class _LiveRun:
     listeners: list[Listener] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     closed: bool = False
-    ended: threading.Event = field(default_factory=threading.Event)
 
 
 class WorkflowRuns:
@@ -161,7 +160,6 @@ class WorkflowRuns:
             live.listeners.clear()
         for listener in listeners:
             listener({"type": "end"})
-        live.ended.set()
 
     def subscribe(self, run_id: str, listener: Listener) -> list[dict] | None:
         """Attach a listener; the events so far, or None when the run has ended."""
@@ -182,13 +180,17 @@ class WorkflowRuns:
                     live.listeners.remove(listener)
 
     async def wait(self, run_id: str) -> None:
-        live = self._live.get(run_id)
-        if live is not None:
-            await asyncio.get_running_loop().run_in_executor(None, live.ended.wait)
+        """Wait (without holding a thread) until the run ends."""
+        loop = asyncio.get_running_loop()
+        done = loop.create_future()
 
-    def wait_blocking(self, run_id: str, timeout: float | None = None) -> bool:
-        live = self._live.get(run_id)
-        return True if live is None else live.ended.wait(timeout)
+        def on_event(event: dict) -> None:
+            if event["type"] == "end":
+                loop.call_soon_threadsafe(lambda: done.done() or done.set_result(None))
+
+        if self.subscribe(run_id, on_event) is None:
+            return
+        await done
 
     # -- reading -----------------------------------------------------------------------
 

@@ -382,3 +382,43 @@ def test_after_preloading_the_first_run_is_all_compile_cache_hits_and_warm_conta
         assert record["compile_cache_hit"] is True and record["outputs"] == {"lang": "go"}
     assert metric(server, "stella_container_pool_hits_total", language="go") == pool_hits["go"] + 2
     assert metric(server, "stella_container_pool_hits_total", language="bash") == pool_hits["bash"] + 1
+
+
+# Each reads the "chain" argument and publishes it with its language appended.
+CHAIN = {
+    "python": "import json, os\nchain = json.load(open('/scripts/args.json'))['chain']\n"
+              "json.dump({'chain': chain + ' python'}, open(os.environ['STELLASCRIPT_OUTPUT'], 'w'))\n",
+    "bash": 'jq -c \'{chain: (.chain + " bash")}\' /scripts/args.json > "$STELLASCRIPT_OUTPUT"\n',
+    "go": 'package main\n\nimport (\n\t"encoding/json"\n\t"os"\n)\n\nfunc main() {\n\tvar args map[string]string\n'
+          '\tdata, _ := os.ReadFile("/scripts/args.json")\n\tjson.Unmarshal(data, &args)\n'
+          '\tout, _ := json.Marshal(map[string]string{"chain": args["chain"] + " go"})\n'
+          '\tos.WriteFile(os.Getenv("STELLASCRIPT_OUTPUT"), out, 0o644)\n}\n',
+    "java": 'import java.nio.file.*;\n\npublic class Main {\n    public static void main(String[] a) throws Exception {\n'
+            '        String json = Files.readString(Path.of("/scripts/args.json"));\n'
+            '        String chain = json.replaceAll("(?s).*\\"chain\\"\\\\s*:\\\\s*\\"([^\\"]*)\\".*", "$1");\n'
+            '        Files.writeString(Path.of(System.getenv("STELLASCRIPT_OUTPUT")), "{\\"chain\\": \\"" + chain + " java\\"}");\n'
+            '    }\n}\n',
+    "typescript": 'import * as fs from "fs";\nconst args = JSON.parse(fs.readFileSync("/scripts/args.json", "utf8"));\n'
+                  'fs.writeFileSync(process.env.STELLASCRIPT_OUTPUT as string, JSON.stringify({chain: args.chain + " typescript"}));\n',
+    "csharp": 'using System;\nusing System.Collections.Generic;\nusing System.IO;\nusing System.Web.Script.Serialization;\n\n'
+              'class Program\n{\n    static void Main()\n    {\n        var serializer = new JavaScriptSerializer();\n'
+              '        var args = serializer.Deserialize<Dictionary<string, string>>(File.ReadAllText("/scripts/args.json"));\n'
+              '        var outputs = new Dictionary<string, string> { { "chain", args["chain"] + " csharp" } };\n'
+              '        File.WriteAllText(Environment.GetEnvironmentVariable("STELLASCRIPT_OUTPUT"), serializer.Serialize(outputs));\n'
+              '    }\n}\n',
+}
+
+
+def test_outputs_flow_between_steps_in_every_language(server, alice):
+    steps, previous = [], None
+    for language, content in CHAIN.items():
+        script = json_of(server.request("POST", "/scripts", token=alice, json={
+            "name": f"chain-{language}-{uuid.uuid4().hex[:6]}", "language": language, "content": content}))
+        assert "id" in script, script
+        chain = "${{ steps.%s.outputs.chain }}" % previous if previous else "start"
+        steps.append({"id": language, "script": script["id"], "arguments": {"chain": chain},
+                      **({"needs": [previous]} if previous else {})})
+        previous = language
+    run = run_local(server, alice, {"definition": {"steps": steps}})
+    assert run["status"] == "Succeeded", [(s["id"], s["status"], s["error"]) for s in run["steps"]]
+    assert steps_of(run)["csharp"]["outputs"] == {"chain": "start python bash go java typescript csharp"}
