@@ -32,6 +32,16 @@ class Workflows:
         closed = self.runs.recover()
         if closed:
             log.warning("closed %d workflow run(s) left unfinished by a previous server", closed)
+        # Runs of a peer that died (sharing a PostgreSQL database) are closed with
+        # every heartbeat too, right after its executions.
+        closes_executions = executions.instances.on_beat
+
+        def on_beat() -> None:
+            if closes_executions is not None:
+                closes_executions()
+            self.runs.recover()
+
+        executions.instances.on_beat = on_beat
 
     def preload(self, caller: Caller, workflow_id: str, version: str | None = None) -> dict:
         """POST workflows/{id}/preload: everything ready, warm containers included, when it answers."""
