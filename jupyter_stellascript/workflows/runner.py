@@ -129,7 +129,8 @@ class RunDriver:
             return
         states = [ItemState(item=value) for value in items]
         self._update(step.id, lambda s: setattr(s, "items", states))
-        with ThreadPoolExecutor(max_workers=step.max_parallel or len(states) or 1,
+        # Items at once: max_parallel, else the run's max_concurrent.
+        with ThreadPoolExecutor(max_workers=step.max_parallel or self.definition.max_concurrent,
                                 thread_name_prefix=f"wf-{step.id[:12]}") as pool:
             for future in [pool.submit(self._run_attempts, step, state, self._context(step, state.item, True))
                            for state in states]:
@@ -155,7 +156,8 @@ class RunDriver:
             item.status, item.error = StepStatus.FAILED.value, str(error)
             return
         for attempt in range(1, step.retries.max + 2):
-            if attempt > 1 and self.cancelled.wait(step.retries.delay_before(attempt)):
+            if attempt > 1 and self.cancelled.wait(step.retries.delay_before(attempt)) and not _runs_after_cancel(step):
+                item.status = StepStatus.CANCELLED.value  # cancelled while waiting to retry
                 break
             if self.cancelled.is_set() and not _runs_after_cancel(step):
                 break
