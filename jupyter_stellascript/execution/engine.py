@@ -49,7 +49,7 @@ from .models import (
     TerminationReason,
 )
 from .output import LiveOutput, OutputCollector
-from .step_outputs import OUTPUTS_DIR, OUTPUTS_ENV, OUTPUTS_FILE, InvalidOutputs, read_outputs
+from .step_outputs import OUTPUTS_ENV, OUTPUTS_FILE, InvalidOutputs, read_outputs
 from .pool import ContainerPool, ContainerSpec, PooledContainer, PoolError, PoolTarget
 
 from .policy import RunPolicy
@@ -364,7 +364,6 @@ class ExecutionEngine:
             state.collector,
             deadline,
             cancelled,
-            mkdirs=(OUTPUTS_DIR,),
         )
 
     def _collect_outputs(self, container: PooledContainer, state: _RunState, deadline: float,

@@ -1,8 +1,8 @@
 """Step outputs: the JSON object a script writes to $STELLASCRIPT_OUTPUT.
 
-Every run gets the variable, naming a file in a folder of its private /work
-(a tmpfs that dies with the container). After the script exits, the agent
-sends that folder over, capped, and the object becomes the execution's
+Every run gets the variable, naming a file in its private /work (a tmpfs
+that dies with the container). After the script exits, the agent sends that
+file over (a regular file only), capped, and the object becomes the execution's
 ``outputs``. A script that writes nothing has no outputs (None); one that
 writes too much, or something other than a JSON object, fails with
 TerminationReason.INVALID_OUTPUTS and a message saying which.
@@ -16,11 +16,10 @@ from pathlib import Path
 
 from .agent import AgentArchiveTooLarge, AgentClient, AgentError
 
-OUTPUTS_DIR = "/work/.stellascript"
-OUTPUTS_NAME = "outputs.json"
-OUTPUTS_FILE = f"{OUTPUTS_DIR}/{OUTPUTS_NAME}"
+OUTPUTS_NAME = ".stellascript-outputs.json"
+OUTPUTS_FILE = f"/work/{OUTPUTS_NAME}"
 OUTPUTS_ENV = "STELLASCRIPT_OUTPUT"
-# Room for the tar headers around the one file (512-byte blocks, a folder entry, the end marker).
+# Room for the tar headers around the one file (512-byte blocks, the end marker).
 _TAR_OVERHEAD = 64 * 1024
 _JSON_KINDS = {list: "an array", str: "a string", int: "a number", float: "a number", bool: "a boolean", type(None): "null"}
 
@@ -33,11 +32,11 @@ def read_outputs(agent: AgentClient, host_folder: Path, cap_bytes: int, deadline
                  cancelled: threading.Event) -> dict | None:
     """The run's outputs object, None when it wrote none; InvalidOutputs when it is unusable."""
     try:
-        agent.fetch_tree(OUTPUTS_DIR, host_folder, deadline, cancelled, max_bytes=cap_bytes + _TAR_OVERHEAD)
+        agent.fetch_file(OUTPUTS_FILE, host_folder, deadline, cancelled, max_bytes=cap_bytes + _TAR_OVERHEAD)
     except AgentArchiveTooLarge:
         raise InvalidOutputs(_too_large(cap_bytes)) from None
-    except AgentError as error:  # the script replaced the folder, or put a link or device in it
-        raise InvalidOutputs(f"the folder of ${OUTPUTS_ENV} ({OUTPUTS_DIR}) could not be read: {error}") from None
+    except AgentError as error:  # the script put a link, a folder or a device there
+        raise InvalidOutputs(f"${OUTPUTS_ENV} ({OUTPUTS_FILE}) could not be read: {error}") from None
     path = host_folder / OUTPUTS_NAME
     if not path.is_file():
         return None

@@ -70,9 +70,10 @@ def test_each_language_publishes_outputs(small_cap_engine, language):
     assert result.outputs == EXPECTED
 
 
-def test_a_run_that_writes_none_has_no_outputs(small_cap_engine):
-    result = run(small_cap_engine, "bash", 'test -d "$(dirname "$STELLASCRIPT_OUTPUT")" && echo there\n')
-    assert result.status is ExecutionStatus.SUCCEEDED and result.stdout == "there\n"
+def test_a_run_that_writes_none_has_no_outputs_and_an_untouched_work(small_cap_engine):
+    result = run(small_cap_engine, "bash", 'echo "$STELLASCRIPT_OUTPUT"; ls -A /work | wc -l\n')
+    assert result.status is ExecutionStatus.SUCCEEDED, (result.stderr, result.error)
+    assert result.stdout == "/work/.stellascript-outputs.json\n0\n"
     assert result.outputs is None
 
 
@@ -86,10 +87,11 @@ def test_a_failed_run_keeps_what_it_published(small_cap_engine):
     (f'head -c {CAP + 1} /dev/zero | tr "\\0" " " > "$STELLASCRIPT_OUTPUT"\n', f"more than the {CAP} bytes"),
     ('echo "{not json" > "$STELLASCRIPT_OUTPUT"\n', "does not hold valid JSON"),
     ('echo "[1, 2]" > "$STELLASCRIPT_OUTPUT"\n', "must hold a JSON object, not an array"),
-    ('ln -s /etc/passwd "$STELLASCRIPT_OUTPUT"\n', "could not be read"),
+    ('ln -s /etc/passwd "$STELLASCRIPT_OUTPUT"\n', "is not a regular file"),
+    ('mkdir "$STELLASCRIPT_OUTPUT"\n', "is not a regular file"),
     # Far over the cap: the host stops reading at the cap instead of copying it all.
     ('head -c 50000000 /dev/zero > "$STELLASCRIPT_OUTPUT"\n', f"more than the {CAP} bytes"),
-], ids=["over-cap", "not-json", "not-object", "symlink", "far-over-cap"])
+], ids=["over-cap", "not-json", "not-object", "symlink", "folder", "far-over-cap"])
 def test_unusable_outputs_fail_the_run_with_a_reason(small_cap_engine, script, message):
     result = run(small_cap_engine, "bash", script)
     assert result.status is ExecutionStatus.FAILED, (result.stderr, result.error)
