@@ -82,6 +82,9 @@ class StellaScript(Configurable):
     output_cap = Unicode("1m", config=True, help="Most stdout (and, separately, stderr) kept per run.")
     log_level = Enum(list(LOG_LEVELS), "INFO", config=True,
                      help="Level of Stella Script's own log (JSON lines on stderr: one per API request at INFO).")
+    max_outputs_bytes = Int(1024 * 1024, config=True,
+                            help="Most bytes of the JSON object a run writes to $STELLASCRIPT_OUTPUT (its outputs); "
+                            "more fails the run.")
     max_timeout = Unicode("1h", config=True, help="Longest timeout a run may ask for.")
     max_memory = Unicode("8g", config=True, help="Most memory a run may ask for (memory in an execute body), e.g. 8g.")
     max_cpus = Float(4.0, config=True, help="Most CPU cores a run may ask for (cpus in an execute body).")
@@ -292,6 +295,7 @@ class StellaScript(Configurable):
             docker_host=self.docker_host or None,
             runtime_images=dict(self.runtime_images),
             output_cap_bytes=parse_size(self.output_cap),
+            max_outputs_bytes=self.max_outputs_bytes,
             pool_enabled=self.pool_enabled,
             pool_sizes=sizes,
             temp_path=Path(self.temp_path),

@@ -105,20 +105,25 @@ def search_text_of(name: str | None, description: str | None) -> str:
     return f"{(name or '').casefold()}\n{(description or '').casefold()}"
 
 
-@event.listens_for(Script.tags, "set")
-def _tags_set(script: Script, value, _old, _initiator) -> None:
-    script.tag_rows = [ScriptTag(tag=tag) for tag in sorted(set(value or ()))]
+def keep_search_rows(model: type, tag_row: type, team_row: type) -> None:
+    """Keep ``model``'s tag and team rows in step with its JSON lists, and its
+    search_text with its name and description (scripts and workflows alike)."""
+
+    @event.listens_for(model.tags, "set")
+    def _tags_set(target, value, _old, _initiator) -> None:
+        target.tag_rows = [tag_row(tag=tag) for tag in sorted(set(value or ()))]
+
+    @event.listens_for(model.teams, "set")
+    def _teams_set(target, value, _old, _initiator) -> None:
+        target.team_rows = [team_row(team=team) for team in sorted(set(value or ()))]
+
+    @event.listens_for(model, "before_insert")
+    @event.listens_for(model, "before_update")
+    def _fold_search_text(_mapper, _connection, target) -> None:
+        target.search_text = search_text_of(target.name, target.description)
 
 
-@event.listens_for(Script.teams, "set")
-def _teams_set(script: Script, value, _old, _initiator) -> None:
-    script.team_rows = [ScriptTeam(team=team) for team in sorted(set(value or ()))]
-
-
-@event.listens_for(Script, "before_insert")
-@event.listens_for(Script, "before_update")
-def _fold_search_text(_mapper, _connection, script: Script) -> None:
-    script.search_text = search_text_of(script.name, script.description)
+keep_search_rows(Script, ScriptTag, ScriptTeam)
 
 
 class ScriptVersion(Base):
@@ -186,6 +191,11 @@ class Execution(Base):
     completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     duration_ms: Mapped[int | None] = mapped_column(Integer, nullable=True)
     server_instance: Mapped[str] = mapped_column(String(64))
+    # The JSON object the script wrote to $STELLASCRIPT_OUTPUT (None: none).
+    outputs: Mapped[dict | None] = mapped_column(JSON(none_as_null=True), nullable=True)
+    # A workflow step's execution: its run and step (None: an ordinary run).
+    workflow_run_id: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)
+    step_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
 
 
 class ExecutionShare(Base):

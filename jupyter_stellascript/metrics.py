@@ -33,3 +33,10 @@ def record_execution(result: ExecutionResult) -> None:
     elif result.compile_cache_hit is False:
         COMPILE_CACHE_MISSES.labels(language).inc()
     (POOL_HITS if result.pooled else POOL_MISSES).labels(language).inc()
+
+# Workflows (the design's WorkflowScriptPreloader).
+WORKFLOW_PRELOAD_DURATION = Histogram(
+    "stella_workflow_preload_duration_seconds", "Preloading a workflow's scripts, images and warm containers", ["trigger"],
+    buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120))
+WORKFLOW_PRELOAD_SCRIPTS = Counter(
+    "stella_workflow_preload_scripts", "Scripts a workflow preload prepared, by what it took", ["language", "outcome"])

@@ -24,6 +24,8 @@ from .execution.sharing import ExecutionSharingRecord, SharingBody
 from .languages import LANGUAGES
 from .registry.requests import ScriptCreate, ScriptUpdate
 from .secrets.models import SecretCreate, SecretMetadata, SecretReplace
+from .workflows.records import WorkflowRecord, WorkflowRunRecord, WorkflowVersionRecord
+from .workflows.requests import LocalRunBody, RerunBody, WorkflowCreate, WorkflowRunBody, WorkflowUpdate
 
 REF = "#/components/schemas/{model}"
 # Component name -> (model, JSON-schema mode). Request bodies are described
@@ -39,6 +41,14 @@ MODELS: dict[str, tuple[type[BaseModel], str]] = {
     "SecretCreate": (SecretCreate, "validation"),
     "SecretReplace": (SecretReplace, "validation"),
     "SecretMetadata": (SecretMetadata, "serialization"),
+    "WorkflowCreate": (WorkflowCreate, "validation"),
+    "WorkflowUpdate": (WorkflowUpdate, "validation"),
+    "WorkflowRunRequest": (WorkflowRunBody, "validation"),
+    "LocalWorkflowRunRequest": (LocalRunBody, "validation"),
+    "WorkflowRerunRequest": (RerunBody, "validation"),
+    "Workflow": (WorkflowRecord, "serialization"),
+    "WorkflowVersion": (WorkflowVersionRecord, "serialization"),
+    "WorkflowRun": (WorkflowRunRecord, "serialization"),
 }
 PATH = Path(__file__).with_name("openapi.json")
 

@@ -22,6 +22,7 @@ from .registry import ScriptRegistry
 from .registry.syntax import SyntaxCheck
 from .secrets.crypto import open_cipher
 from .secrets.manager import SecretManager
+from .workflows import Workflows
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +42,7 @@ class StellaScriptService:
         recovered = self.executions.recover()
         if recovered:
             log.warning("closed %d execution(s) left unfinished by a previous server", recovered)
+        self.workflows = Workflows(self.registry, self.executions, self.backend)
         self.backend.start()
         self.gc = self._start_gc()
 
@@ -66,5 +68,6 @@ class StellaScriptService:
     def close(self) -> None:
         if self.gc is not None:
             self.gc.close()
+        self.workflows.shutdown()
         self.executions.shutdown()
         self.backend.close()

@@ -158,6 +158,22 @@ def test_run_a_registry_script_by_name_and_by_id(api, env):
     assert shown and "text/html" in shown[0]["data"] and "hi nobody" in shown[0]["data"]["text/plain"]
 
 
+PUBLISH = ("import json, os\nargs = json.load(open('/scripts/args.json'))\n"
+           "json.dump({'summary': 'checked ' + args['who'], 'count': len(args['who'])}, open(os.environ['STELLASCRIPT_OUTPUT'], 'w'))\n")
+
+
+def test_published_outputs_become_columns(api, env):
+    name = unique("publish")
+    api.create_script(name=name, language="python", content=PUBLISH)
+    cells = run_notebook([f"df = %stellascript run {name} --arg who=disk", frame_json("df")], env)
+    clean(cells[0])
+    result = data_of(cells[1])
+    assert result["columns"] == [*RESULT_COLUMNS, "outputs.summary", "outputs.count"]
+    [row] = result["rows"]
+    assert (row["status"], row["outputs.summary"], row["outputs.count"]) == ("Succeeded", "checked disk", 4)
+    assert api.get_execution(row["execution_id"])["outputs"] == {"summary": "checked disk", "count": 4}
+
+
 BATCH = """import json, time
 args = json.load(open('/scripts/args.json'))
 n = int(args['n'])
@@ -499,6 +515,9 @@ def test_the_runs_dataframe_shape():
     assert batch["who"].tolist() == ["a", "b"]
     assert batch.loc[0, "arg_status"] == "x" and pd.isna(batch.loc[1, "arg_status"])
     assert batch["execution_id"].tolist() == ["e1", "e2"]
+    published = runs_frame([record(1, outputs={"ok": True, "n": 1}), record(2), record(3, outputs={"n": 3})], "r")
+    assert list(published.columns) == [*RESULT_COLUMNS, "outputs.ok", "outputs.n"]
+    assert published["outputs.n"].tolist()[0::2] == [1, 3] and pd.isna(published.loc[1, "outputs.n"])
 
 
 def test_parsing_stdout():

@@ -12,6 +12,7 @@ from .run import run
 from .secrets import secret, secrets
 from .runtimes import runtimes
 from .server import serve, token
+from .workflow import workflow
 
 
 @click.group()
@@ -21,7 +22,7 @@ def main(verbose: bool) -> None:
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
 
 
-for command in (run, runtimes, serve, token, scripts, executions, gc, secret, secrets):
+for command in (run, runtimes, serve, token, scripts, executions, gc, secret, secrets, workflow):
     main.add_command(command)
 
 __all__ = ["main"]

@@ -49,6 +49,10 @@ class AgentCancelled(RuntimeError):
     pass
 
 
+class AgentArchiveTooLarge(AgentError):
+    """A folder the agent sends is larger than the caller takes."""
+
+
 @dataclass
 class AgentReport:
     exit_code: int
@@ -142,11 +146,25 @@ class AgentClient:
         """Copy the container's folder ``path`` into the existing host folder
         ``target`` (regular files and folders only; names that would leave
         ``target`` are refused by tarfile's data filter)."""
+        self._fetch({"archive": path}, path, target, deadline, cancelled)
+
+    def fetch_file(self, path: str, target: Path, deadline: float, cancelled: threading.Event,
+                   max_bytes: int | None = None) -> None:
+        """Copy the container's regular file ``path`` into the host folder
+        ``target`` under its own name; nothing when there is no such file.
+        An archive past ``max_bytes`` raises AgentArchiveTooLarge before more
+        of it is written on the host."""
+        self._fetch({"archive_file": path}, path, target, deadline, cancelled, max_bytes)
+
+    def _fetch(self, request: dict, path: str, target: Path, deadline: float, cancelled: threading.Event,
+               max_bytes: int | None = None) -> None:
         with tempfile.TemporaryFile() as archive:
             def keep(kind: int, payload: bytes) -> None:
                 if kind == FRAME_STDOUT:
                     archive.write(payload)
-            report = self._exchange({"archive": path}, keep, deadline, cancelled)
+                    if max_bytes is not None and archive.tell() > max_bytes:
+                        raise AgentArchiveTooLarge(f"{path} is larger than {max_bytes} bytes")
+            report = self._exchange(request, keep, deadline, cancelled)
             if report.start_error:
                 raise AgentError(f"the agent could not send {path}: {report.start_error}")
             archive.seek(0)

@@ -51,6 +51,7 @@ from .models import (
 from ..secrets.masking import Masker
 from .output import LiveOutput, OutputCollector
 from .secret_files import remove_secret_files, write_secret_files
+from .step_outputs import OUTPUTS_ENV, OUTPUTS_FILE, InvalidOutputs, read_outputs
 from .pool import ContainerPool, ContainerSpec, PooledContainer, PoolError, PoolTarget
 
 from .policy import RunPolicy
@@ -73,6 +74,8 @@ class EngineSettings:
     docker_host: str | None = None
     runtime_images: dict[str, str] = field(default_factory=dict)
     output_cap_bytes: int = MIB
+    # Most bytes of the JSON object a run writes to $STELLASCRIPT_OUTPUT.
+    max_outputs_bytes: int = MIB
     pool_enabled: bool = True
     pool_sizes: dict[str, PoolDefaults] = field(default_factory=dict)
     # What runs may ask for and the defaults they get (None: the engine's own
@@ -94,6 +97,8 @@ class _RunState:
         self.compile_cache_hit: bool | None = None
         self.report: AgentReport | None = None
         self.compile_failed: AgentReport | None = None
+        self.outputs: dict | None = None
+        self.invalid_outputs: str | None = None
 
 
 class ExecutionEngine:
@@ -220,6 +225,8 @@ class ExecutionEngine:
             self._stage_script(container, language, entry_point, request)
             write_secret_files(container.host_pid, request.delivered_secrets)
             self._run(language, entry_point, request, container, result.image_id, state, deadline, cancelled)
+            if not request.check_only:
+                self._collect_outputs(container, state, deadline, cancelled)
             self._finish(result, state, limits)
         except AgentTimeout:
             self.pool.kill(container)
@@ -254,6 +261,7 @@ class ExecutionEngine:
         result.stdout_truncated = state.collector.stdout.truncated
         result.stderr_truncated = state.collector.stderr.truncated
         result.compile_cache_hit = state.compile_cache_hit
+        result.outputs = masker.json(state.outputs)  # secrets never reach a stored output
         return result
 
     def _prepare_dependencies(self, language: Language, entry_point: str, request: ExecutionRequest, base_image: str,
@@ -280,6 +288,22 @@ class ExecutionEngine:
             except (ValueError, KeyError, TypeError) as error:
                 progress(f"ignoring the saved dependency lock ({error}); resolving again")
         return self.derived_images.prepare(language.name, base_image, requirements, lock, progress, cancelled)
+
+    def prepare_dependencies(self, request: ExecutionRequest) -> Prepared | None:
+        """Build (or find) the derived image of a run's dependencies without running it
+        (a workflow's preloading); None when it has none."""
+        request = self.policy.resolve(request)
+        language = get_language(request.language)
+        return self._prepare_dependencies(language, request.entry_point, request, self.image_for(language),
+                                          lambda line: None, threading.Event())
+
+    def keep_warm_at_least(self, language: Language, count: int) -> None:
+        """Keep at least ``count`` warm containers of the language's default runs (a workflow's preloading)."""
+        if not self.settings.pool_enabled:
+            return
+        sizes = self.settings.pool_sizes.get(language.name, language.pool)
+        self.pool.configure(self.default_spec(language),
+                            PoolTarget(max(sizes.min_containers, count), max(sizes.max_containers, count), sizes.idle_timeout_s))
 
     def _keep_warm(self, language: Language, spec: ContainerSpec) -> None:
         """Warm containers for a derived image while it is in use."""
@@ -346,12 +370,24 @@ class ExecutionEngine:
             return
         state.report = agent.run(
             language.run_argv(entry_point, request.source),
-            {**request.environment, **{secret.env: secret.value for secret in request.delivered_secrets if secret.env}},
+            {**request.environment, **{secret.env: secret.value for secret in request.delivered_secrets if secret.env},
+             OUTPUTS_ENV: OUTPUTS_FILE},
             WORK_DIR,
             state.collector,
             deadline,
             cancelled,
         )
+
+    def _collect_outputs(self, container: PooledContainer, state: _RunState, deadline: float,
+                         cancelled: threading.Event) -> None:
+        """Read what the script wrote to $STELLASCRIPT_OUTPUT (only after a script ran)."""
+        if state.report is None or state.report.start_error or state.compile_failed is not None:
+            return
+        try:
+            state.outputs = read_outputs(container.agent, container.host_folder("outputs"),
+                                         self.settings.max_outputs_bytes, deadline, cancelled)
+        except InvalidOutputs as error:
+            state.invalid_outputs = str(error)
 
     def _finish(self, result: ExecutionResult, state: _RunState, limits: ResourceLimits) -> None:
         if state.compile_failed is not None:
@@ -387,6 +423,10 @@ class ExecutionEngine:
             result.status = ExecutionStatus.FAILED
             result.termination_reason = TerminationReason.DISK_LIMIT
             state.collector.note("stderr", _disk_note(report.full_filesystems, limits))
+        elif state.invalid_outputs is not None:
+            result.status, result.termination_reason = ExecutionStatus.FAILED, TerminationReason.INVALID_OUTPUTS
+            result.error = state.invalid_outputs
+            state.collector.note("stderr", f"\n[stellascript] {state.invalid_outputs}\n")
         else:
             result.status = ExecutionStatus.SUCCEEDED if report.exit_code == 0 else ExecutionStatus.FAILED
 

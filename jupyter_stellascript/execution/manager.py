@@ -118,7 +118,9 @@ class ExecutionManager:
 
     # -- submitting ----------------------------------------------------------------
 
-    def submit(self, caller: Caller, script_id: str, body: ExecuteBody) -> str:
+    def submit(self, caller: Caller, script_id: str, body: ExecuteBody,
+               workflow_step: tuple[str, str] | None = None) -> str:
+        """Queue a run of the script; ``workflow_step`` (run id, step id) marks a workflow step's execution."""
         script = self.registry.get(caller, script_id, version=body.version)
         # Before anything is queued: a refused argument is a 400 naming its parameter.
         body, secret_files = _with_parameters(body, declarations_of(script.get("parameters")))
@@ -126,7 +128,7 @@ class ExecutionManager:
             script["language"], script["content"], script["entry_point"], secret_files=secret_files,
             dependencies=script.get("dependencies") or [], dependency_lock=script.get("dependency_lock"),
         ))
-        return self._enqueue(caller, script, self._with_secrets(caller, request))
+        return self._enqueue(caller, script, self._with_secrets(caller, request), workflow_step)
 
     def _with_secrets(self, caller: Caller, request: ExecutionRequest) -> ExecutionRequest:
         """The request with the secrets it names resolved for ``caller`` (who
@@ -138,8 +140,10 @@ class ExecutionManager:
         delivered = self.secrets.deliver(caller, request.secret_environment, request.secret_files)
         return request.model_copy(update={"delivered_secrets": delivered})
 
-    def _enqueue(self, caller: Caller, script: dict, request: ExecutionRequest) -> str:
+    def _enqueue(self, caller: Caller, script: dict, request: ExecutionRequest,
+                 workflow_step: tuple[str, str] | None = None) -> str:
         execution_id = str(uuid.uuid4())
+        workflow_run_id, step_id = workflow_step or (None, None)
         with self.sessions() as session, session.begin():
             session.add(Execution(
                 id=execution_id,
@@ -156,6 +160,8 @@ class ExecutionManager:
                 timeout_s=request.timeout_s,
                 queued_at=utcnow(),
                 server_instance=self.instance,
+                workflow_run_id=workflow_run_id,
+                step_id=step_id,
             ))
         with self._live_guard:
             self._live[execution_id] = _Live()
@@ -297,6 +303,7 @@ class ExecutionManager:
             started_at=result.started_at,
             completed_at=result.completed_at,
             duration_ms=result.duration_ms,
+            outputs=result.outputs,
         )
 
     # -- reading -------------------------------------------------------------------

@@ -91,6 +91,8 @@ class TerminationReason(str, enum.Enum):
     COMPILE_ERROR = "compile_error"
     ENGINE_ERROR = "engine_error"
     DEPENDENCY_ERROR = "dependency_error"
+    # What the script wrote to $STELLASCRIPT_OUTPUT: over the cap, not JSON or not an object.
+    INVALID_OUTPUTS = "invalid_outputs"
 
 
 class ExecutionRequest(BaseModel):
@@ -161,6 +163,8 @@ class ExecutionResult:
     # The lock the run's derived image installs (None: no dependencies).
     dependency_lock: dict | None = None
     dependency_lock_sha256: str | None = None
+    # The JSON object the script wrote to $STELLASCRIPT_OUTPUT (None: it wrote none).
+    outputs: dict | None = None
 
     def to_dict(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)

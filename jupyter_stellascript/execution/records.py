@@ -6,7 +6,7 @@ openapi.json's Execution schema is generated from it, so the two agree.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, WithJsonSchema
 
@@ -72,6 +72,10 @@ class ExecutionRecord(BaseModel):
     started_at: Timestamp | None
     completed_at: Timestamp | None
     duration_ms: int | None
+    outputs: dict[str, Any] | None = Field(None, description="The JSON object the script wrote to the file named by "
+                                           "$STELLASCRIPT_OUTPUT (null: it wrote none, or has not finished).")
+    workflow_run_id: str | None = Field(None, description="The workflow run this execution is a step of (null: none).")
+    step_id: str | None = Field(None, description="Its step's id in that workflow run.")
     redacted: bool = Field(False, description="True: another user's run of your script, without its arguments, "
                                                "environment names, secrets used, output and error (null or empty here).")
 
@@ -91,13 +95,14 @@ class ExecutionRecord(BaseModel):
             dependency_lock_sha256=execution.dependency_lock_sha256,
             queued_at=iso_utc(execution.queued_at), started_at=iso_utc(execution.started_at),
             completed_at=iso_utc(execution.completed_at), duration_ms=execution.duration_ms,
+            outputs=execution.outputs, workflow_run_id=execution.workflow_run_id, step_id=execution.step_id,
         )
 
     def summary(self) -> "ExecutionRecord":
         """What the script's creator sees of someone else's run of it."""
         return self.model_copy(update={
             "stdout": None, "stderr": None, "stdout_truncated": None, "stderr_truncated": None, "error": None,
-            "arguments": {}, "environment_keys": [], "secrets": [], "redacted": True,
+            "arguments": {}, "environment_keys": [], "secrets": [], "outputs": None, "redacted": True,
         })
 
     def to_json(self) -> dict:

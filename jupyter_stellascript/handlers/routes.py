@@ -8,6 +8,7 @@ from .lsp import FormatHandler, LspStatusHandler
 from .scripts import ScriptHandler, ScriptsHandler, ScriptVersionHandler, ScriptVersionsHandler
 from ..secrets.handlers import SecretHandler, SecretsHandler
 from .service import HealthHandler, LanguagesHandler, MetricsHandler, OpenApiHandler
+from ..workflows.handlers import workflow_routes
 from .workspace import CheckoutHandler, SamplesHandler, SaveHandler, TemplatesHandler, WorkspaceHandler
 
 API = "stellascript/api/v1"
@@ -45,4 +46,5 @@ def routes(base_url: str) -> list[tuple[str, type]]:
         (rf"{prefix}/templates/?", TemplatesHandler),
         (rf"{prefix}/lsp/status/?", LspStatusHandler),
         (rf"{prefix}/format/?", FormatHandler),
+        *workflow_routes(prefix),
     ]

@@ -31,7 +31,7 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> _Parser:
     parser = _Parser(prog="%stellascript", description="Stella Script from a notebook: run registry scripts or the cell, "
                                                        "save the cell as a script, connect to a server.")
-    commands = parser.add_subparsers(dest="command", metavar="{run,params,save,connect}", parser_class=_Parser)
+    commands = parser.add_subparsers(dest="command", metavar="{run,params,save,connect,workflow}", parser_class=_Parser)
 
     run = commands.add_parser("run", help="run a registry script (line) or the cell (cell magic); returns a DataFrame",
                               usage="%%stellascript run NAME_OR_ID [options] | %%%%stellascript run --language L [options]")
@@ -65,6 +65,15 @@ def build_parser() -> _Parser:
     save.add_argument("--bump", choices=("major", "minor", "patch"), default="patch",
                       help="which part of the version grows when the script exists (default: patch)")
 
+    workflow = commands.add_parser("workflow", help="run a saved workflow (line) or the cell's YAML definition (cell magic); "
+                                                    "returns a DataFrame with one row per step",
+                                   usage="%%stellascript workflow run NAME_OR_ID [--input k=v]... | %%%%stellascript workflow run [--input k=v]...")
+    workflow.add_argument("action", choices=("run",))
+    workflow.add_argument("target", nargs="?", metavar="NAME_OR_ID", help="the workflow's name or id (line magic only)")
+    workflow.add_argument("--input", dest="inputs", action="append", default=[], metavar="KEY=VALUE",
+                          help="an input (JSON for non-string inputs; repeatable)")
+    workflow.add_argument("--version", help="the saved workflow's version (default: the latest)")
+
     connect = commands.add_parser("connect", help="connect to a server, or (no URL) say where this notebook is connected",
                                   usage="%%stellascript connect [URL [--token T]]")
     connect.add_argument("url", nargs="?", metavar="URL")
@@ -94,6 +103,7 @@ class Command:
     bump: str = "patch"
     url: str | None = None
     token: str | None = None
+    inputs: dict[str, str] | None = None
 
 
 def parse_pairs(values: list[str], option: str) -> dict[str, str]:
@@ -143,6 +153,14 @@ def parse_command(line: str, cell: str | None) -> Command:
             raise MagicError("the cell's language is needed: %%stellascript save NAME --language L")
         return Command("save", target=options.name, language=canonical_language(options.language),
                        visibility=options.visibility, tags=options.tags, description=options.description, bump=options.bump)
+    if options.command == "workflow":
+        if is_cell and options.target:
+            raise MagicError(f"%%stellascript workflow run runs the cell's definition; to run {options.target!r}, "
+                             f"use the line magic %stellascript workflow run {options.target}")
+        if not is_cell and not options.target:
+            raise MagicError("which workflow? %stellascript workflow run NAME_OR_ID (or %%stellascript workflow run "
+                             "with the YAML definition in the cell)")
+        return Command("workflow", target=options.target, version=options.version, inputs=parse_pairs(options.inputs, "input"))
     # run
     if is_cell:
         if options.target:

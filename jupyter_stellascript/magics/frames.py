@@ -43,14 +43,23 @@ def _argument_columns(argument_sets: list[dict[str, str]], taken: list[str]) -> 
     return {key: (f"arg_{key}" if key in taken else key) for key in keys}
 
 
+def add_outputs_columns(frame, outputs: list[dict | None]) -> None:
+    """An ``outputs.<key>`` column per key any row's outputs has (None where a row has not it)."""
+    keys = list(dict.fromkeys(key for published in outputs for key in (published or {})))
+    for key in keys:
+        frame[f"outputs.{key}"] = [(published or {}).get(key) for published in outputs]
+
+
 def runs_frame(records: list[dict], name: str, argument_sets: list[dict[str, str]] | None = None):
-    """One row per run, in order: the argument columns (for a batch), then RESULT_COLUMNS."""
+    """One row per run, in order: the argument columns (for a batch), then
+    RESULT_COLUMNS, then an ``outputs.<key>`` column per published key."""
     pd = _pandas()
     frame = pd.DataFrame([result_row(record, name) for record in records], columns=RESULT_COLUMNS)
     frame["exit_code"] = frame["exit_code"].astype("Int64")
     frame["duration_ms"] = frame["duration_ms"].astype("Int64")
     for column in ("started_at", "completed_at"):
         frame[column] = pd.to_datetime(frame[column], utc=True, format="ISO8601")
+    add_outputs_columns(frame, [record.get("outputs") for record in records])
     if argument_sets:
         columns = _argument_columns(argument_sets, RESULT_COLUMNS)
         for position, (key, column) in enumerate(columns.items()):

@@ -11,6 +11,7 @@ from .errors import HelpShown, MagicError, complain
 from .frames import _pandas, failure_note, parameters_frame, parsed_frame, runs_frame
 from .scripts import describe_argument_problems, describe_client_error, resolve_script, scripts_named
 from .waiting import _cancel, _progress_bar, run_label, wait_for
+from .workflows import run_workflow
 
 
 class StellaScriptSession:
@@ -31,6 +32,8 @@ class StellaScriptSession:
                 return self.save(command, cell or "")
             if command.command == "params":
                 return self.params(command)
+            if command.command == "workflow":
+                return run_workflow(self.client(), command, cell)
             return self.run(command, cell)
         except HelpShown:
             return None

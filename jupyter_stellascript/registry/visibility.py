@@ -39,15 +39,21 @@ def can_read(caller: Caller, script: Script) -> bool:
 
 def readable_scripts(caller: Caller) -> ColumnElement[bool]:
     """:func:`can_read` as a SQL condition on ``scripts``, for searching and paging in the database."""
+    return readable(caller, Script, ScriptTeam.script_id, ScriptTeam.team)
+
+
+def readable(caller: Caller, table, team_owner, team) -> ColumnElement[bool]:
+    """:func:`can_read` as a SQL condition on a table with id, visibility and created_by, whose
+    team rows (``team_owner`` naming its id, ``team``) list its creator's teams."""
     if caller.admin:
         return true()
-    allowed = [Script.visibility == Visibility.PUBLIC.value]
+    allowed = [table.visibility == Visibility.PUBLIC.value]
     if caller.authenticated:
         allowed += [
-            Script.created_by == caller.name,
-            Script.visibility == Visibility.ORGANIZATION.value,
-            (Script.visibility == Visibility.TEAM.value)
-            & Script.id.in_(select(ScriptTeam.script_id).where(ScriptTeam.team.in_(sorted(caller.teams))))
+            table.created_by == caller.name,
+            table.visibility == Visibility.ORGANIZATION.value,
+            (table.visibility == Visibility.TEAM.value)
+            & table.id.in_(select(team_owner).where(team.in_(sorted(caller.teams))))
             if caller.teams else false(),
         ]
     return or_(*allowed)

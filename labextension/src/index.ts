@@ -20,6 +20,7 @@ import { lspProgressPlugin } from './lsp-progress';
 import { LibraryModel } from './model';
 import { LibraryPanel } from './panel';
 import { CommandIDs, PLUGIN_ID } from './tokens';
+import { addWorkflowsCommand } from './workflows';
 
 const ICON_SVG = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24"><path class="jp-icon3" fill="#616161" d="M12 2l2.9 6.3 6.9.7-5.2 4.6 1.5 6.8L12 17l-6.1 3.4 1.5-6.8L2.2 9l6.9-.7z"/></svg>`;
 export const stellaIcon = new LabIcon({ name: 'stellascript:icon', svgstr: ICON_SVG });
@@ -89,6 +90,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
     const editorExtension = new ScriptEditorExtension(model, (scriptId, version) => void app.commands.execute(CommandIDs.runScript, { scriptId, ...(version ? { version } : {}) }));
     app.docRegistry.addWidgetExtension('Editor', editorExtension);
     addCommands({ app, docManager, model, editorExtension, libraryId: panel.id, icon: stellaIcon, palette });
+    addWorkflowsCommand(app, palette);
 
     try {
       await model.load();

@@ -9,6 +9,7 @@ import { ApiError, errorText, IExecuteRequest, IExecution, IExecutionAccepted, I
 import { button, el, select, statusBadge, when } from './dom';
 import { IArgumentsForm, KeyValueRows, ParameterForm } from './arguments';
 import { LibraryModel } from './model';
+import { outputsTable } from './outputs';
 
 /** How each network mode is offered (a Record: a mode the API adds cannot be forgotten here). */
 const NETWORK_LABELS: Record<NetworkMode, string> = { none: 'none (no network)', bridge: 'bridge', host: 'host' };
@@ -26,6 +27,7 @@ export class RunView extends Widget {
   private readonly cancelButton = button('Cancel', () => void this.cancel(), 'jp-mod-warn jp-StellaScript-cancel');
   private readonly summary = el('div', { className: 'jp-StellaScript-summary' });
   private readonly output = el('pre', { className: 'jp-StellaScript-output', attrs: { 'aria-label': 'output' } });
+  private readonly outputs = el('div', { className: 'jp-StellaScript-outputs-slot' });
   private readonly history = el('tbody');
   private readonly problem = el('div', { className: 'jp-StellaScript-problem', attrs: { role: 'alert' } });
   private current: string | null = null;
@@ -68,6 +70,7 @@ export class RunView extends Widget {
       this.problem,
       this.summary,
       this.output,
+      this.outputs,
       el('h3', { text: 'Past executions' }),
       table
     );
@@ -253,6 +256,8 @@ export class RunView extends Widget {
   }
 
   private renderSummary(record: IExecution): void {
+    const published = outputsTable(record.outputs);
+    this.outputs.replaceChildren(...(published ? [published] : []));
     this.summary.replaceChildren(
       statusBadge(record.status),
       el('span', { className: 'jp-StellaScript-exit', text: `exit code ${record.exit_code ?? '—'}` }),

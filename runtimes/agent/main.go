@@ -8,7 +8,7 @@
 //
 //	host  -> agent: one JSON line {"argv": [...], "env": {...}, "cwd": "...",
 //	                "mkdirs": [...]}, or {"archive": "/work/build"},
-//	                or {"ping": true}
+//	                or {"archive_file": "/work/x.json"}, or {"ping": true}
 //	agent -> host:  frames of [kind byte][uint32 big-endian length][payload]
 //	                kind 1 = stdout bytes, 2 = stderr bytes,
 //	                kind 3 = final JSON report (exit code, signal, peak memory,
@@ -16,7 +16,8 @@
 //
 // An archive request sends the folder as a tar stream in stdout frames: /work
 // is a tmpfs inside the container, so a compile step's output reaches the
-// host's compile cache this way.
+// host's compile cache this way. An archive_file request sends one regular
+// file the same way (a run's outputs), or an empty tar when there is none.
 //
 // The script, not the agent, is what the kernel kills when the container runs
 // out of memory: its oom_score_adj is raised to the maximum, and the agent
@@ -64,6 +65,8 @@ type request struct {
 	Cwd     string            `json:"cwd"`
 	Mkdirs  []string          `json:"mkdirs"`
 	Archive string            `json:"archive"`
+	// One regular file, e.g. the run's $STELLASCRIPT_OUTPUT.
+	ArchiveFile string `json:"archive_file"`
 }
 
 // writablePaths are the run's own size-limited filesystems: one that is full
@@ -349,38 +352,46 @@ func (s frameStream) Write(p []byte) (int, error) {
 // sendArchive streams root as a tar of its regular files and folders (names
 // relative to root) in stdout frames.
 func sendArchive(root string, w *frameWriter) report {
-	buffered := bufio.NewWriterSize(frameStream{w}, 256*1024)
-	archive := tar.NewWriter(buffered)
-	err := filepath.Walk(root, func(path string, info os.FileInfo, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, err := filepath.Rel(root, path)
-		if err != nil || rel == "." {
-			return err
-		}
-		if !info.Mode().IsRegular() && !info.IsDir() {
-			return fmt.Errorf("%s: only files and folders can be sent, not %s", rel, info.Mode().Type())
-		}
-		header, err := tar.FileInfoHeader(info, "")
-		if err != nil {
-			return err
-		}
-		header.Name = filepath.ToSlash(rel)
-		if err := archive.WriteHeader(header); err != nil {
-			return err
-		}
-		if info.IsDir() {
+	return sendTar(w, func(archive *tar.Writer) error {
+		return filepath.Walk(root, func(path string, info os.FileInfo, err error) error {
+			if err != nil {
+				return err
+			}
+			rel, err := filepath.Rel(root, path)
+			if err != nil || rel == "." {
+				return err
+			}
+			if !info.Mode().IsRegular() && !info.IsDir() {
+				return fmt.Errorf("%s: only files and folders can be sent, not %s", rel, info.Mode().Type())
+			}
+			return writeEntry(archive, path, rel, info)
+		})
+	})
+}
+
+// sendFile streams one regular file as a tar of that one entry (its base
+// name); a missing file sends an empty tar, anything else (a link, a folder)
+// an error.
+func sendFile(path string, w *frameWriter) report {
+	return sendTar(w, func(archive *tar.Writer) error {
+		info, err := os.Lstat(path)
+		if os.IsNotExist(err) {
 			return nil
 		}
-		file, err := os.Open(path)
 		if err != nil {
 			return err
 		}
-		defer file.Close()
-		_, err = io.Copy(archive, file)
-		return err
+		if !info.Mode().IsRegular() {
+			return fmt.Errorf("%s is not a regular file (%s)", filepath.Base(path), info.Mode().Type())
+		}
+		return writeEntry(archive, path, filepath.Base(path), info)
 	})
+}
+
+func sendTar(w *frameWriter, fill func(*tar.Writer) error) report {
+	buffered := bufio.NewWriterSize(frameStream{w}, 256*1024)
+	archive := tar.NewWriter(buffered)
+	err := fill(archive)
 	if err == nil {
 		err = archive.Close()
 	}
@@ -391,6 +402,27 @@ func sendArchive(root string, w *frameWriter) report {
 		return report{ExitCode: 1, StartError: "archive: " + err.Error()}
 	}
 	return report{}
+}
+
+func writeEntry(archive *tar.Writer, path, name string, info os.FileInfo) error {
+	header, err := tar.FileInfoHeader(info, "")
+	if err != nil {
+		return err
+	}
+	header.Name = filepath.ToSlash(name)
+	if err := archive.WriteHeader(header); err != nil {
+		return err
+	}
+	if info.IsDir() {
+		return nil
+	}
+	file, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer file.Close()
+	_, err = io.Copy(archive, file)
+	return err
 }
 
 func serve(conn net.Conn) {
@@ -412,6 +444,10 @@ func serve(conn net.Conn) {
 	}
 	if req.Archive != "" {
 		sendReport(w, sendArchive(req.Archive, w))
+		return
+	}
+	if req.ArchiveFile != "" {
+		sendReport(w, sendFile(req.ArchiveFile, w))
 		return
 	}
 	if len(req.Argv) == 0 {

@@ -6,7 +6,8 @@ The browser steps are in labextension/ui-tests/*.spec.ts (library.spec.ts:
 the panel, versions, diffs and runs; lsp-editing.spec.ts: completions and
 diagnostics from the real language servers, formatting; timed-out.spec.ts: a
 run that hits its timeout; parameters.spec.ts: the Run form generated from a
-script's parameters; secrets.spec.ts: the Secrets section); this test fails when
+script's parameters; secrets.spec.ts: the Secrets section;
+outputs.spec.ts: a run's outputs in the run view; workflows.spec.ts: a workflow run); this test fails when
 any of them fails, and its output is Playwright's report. Screenshots go to
 labextension/ui-tests/test-results/screenshots, or to docs/screenshots with
 STELLASCRIPT_UPDATE_SCREENSHOTS=1.
@@ -144,6 +145,10 @@ def test_parameters_run_form_in_chromium(lab: RunningLab) -> None:
 
 def test_secrets_section_in_chromium(lab: RunningLab) -> None:
     run_playwright(lab, "secrets.spec.ts")
+
+
+def test_run_outputs_and_workflows_in_chromium(lab: RunningLab) -> None:
+    run_playwright(lab, "outputs.spec.ts", "workflows.spec.ts")
 
 
 def test_library_panel_with_api_token_identities(tmp_path: Path, runtime_images) -> None:

@@ -133,6 +133,7 @@ name=$(jq -r .db_password /scripts/args.json)
 echo "named:$name"
 echo "value:$(cat "/run/secrets/$name")"
 env | grep -c "$(cat "/run/secrets/$name")" || true
+jq -n --arg v "$(cat "/run/secrets/$name")" '{leaked: $v, ("k-" + $v): [$v]}' > "$STELLASCRIPT_OUTPUT"
 '''
 
 
@@ -148,6 +149,9 @@ def test_a_secret_typed_parameter_delivers_its_secret_as_a_file_and_only_the_nam
     assert lines[:3] == ["named:deliv-db", "value:***", "0"], result["stdout"]
     assert result["secrets"] == [{"name": "deliv-db", "owner": "sec-owner", "version": 1, "env": None}]
     assert result["arguments"] == {"db_password": "deliv-db"}
+    # The outputs a script publishes are masked too, keys and values.
+    assert result["outputs"] == {"leaked": "***", "k-***": ["***"]}
+    assert VALUE not in response.text
     # A secret the caller may not use is refused before anything runs, naming the parameter's secret.
     refused = secret_server.request("POST", "/scripts/executions", token=token, json={
         "language": "bash", "content": SECRET_PARAMETER, "arguments": {"db_password": "no-such-secret"}})

@@ -525,6 +525,257 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/workflows": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Search the workflows the caller may read */
+        get: operations["searchWorkflows"];
+        put?: never;
+        /**
+         * Create a workflow (version 1.0.0)
+         * @description The whole definition is checked first: every problem comes back with its path (definition.steps[2].needs, ...) and nothing is stored. Every step's script version is pinned.
+         */
+        post: operations["createWorkflow"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/workflows/schema": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The JSON Schema of a workflow definition */
+        get: operations["workflowSchema"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/workflows/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's workflow runs, newest first */
+        get: operations["listWorkflowRuns"];
+        put?: never;
+        /**
+         * Run a definition sent with the request
+         * @description The definition is checked and pinned as a save would be, and kept with the run only (the CLI's local file).
+         */
+        post: operations["runLocalWorkflow"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/workflows/runs/{run_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: components["parameters"]["RunId"];
+            };
+            cookie?: never;
+        };
+        /** A run, with every step's state */
+        get: operations["getWorkflowRun"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/workflows/runs/{run_id}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: components["parameters"]["RunId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Server-sent events as steps start and end, with their live output
+         * @description Events step (a step's state), execution (an attempt started), output (its live output: stream, text), run (the run's status), then end with the whole run. A finished run sends end at once.
+         */
+        get: operations["followWorkflowRun"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/workflows/runs/{run_id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: components["parameters"]["RunId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel a run
+         * @description Running steps are cancelled, the rest Skipped (steps whose if calls always() or cancelled() still run).
+         */
+        post: operations["cancelWorkflowRun"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/workflows/runs/{run_id}/rerun": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: components["parameters"]["RunId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Run again from the failed steps
+         * @description A new run of the same definition, pins and inputs: the steps that did not succeed (and from_step) run again with every step that depends on them; the others keep their outputs.
+         */
+        post: operations["rerunWorkflowRun"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/workflows/{workflow_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workflow_id: components["parameters"]["WorkflowId"];
+            };
+            cookie?: never;
+        };
+        /** The latest version of a workflow */
+        get: operations["getWorkflow"];
+        /**
+         * Save a new version
+         * @description Checked like a create; steps without a version are pinned to their script's newest version again.
+         */
+        put: operations["updateWorkflow"];
+        post?: never;
+        /** Delete a workflow (its runs stay) */
+        delete: operations["deleteWorkflow"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/workflows/{workflow_id}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workflow_id: components["parameters"]["WorkflowId"];
+            };
+            cookie?: never;
+        };
+        /** Every version, newest first */
+        get: operations["listWorkflowVersions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/workflows/{workflow_id}/versions/{version}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workflow_id: components["parameters"]["WorkflowId"];
+                version: components["parameters"]["Version"];
+            };
+            cookie?: never;
+        };
+        /** One version of a workflow */
+        get: operations["getWorkflowVersion"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/workflows/{workflow_id}/run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workflow_id: components["parameters"]["WorkflowId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Run a saved workflow
+         * @description Its latest version unless version is given. Every step is an ordinary execution (listed with its workflow_run_id and step_id). The caller must be able to read every pinned script.
+         */
+        post: operations["runWorkflow"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/workflows/{workflow_id}/preload": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workflow_id: components["parameters"]["WorkflowId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Get a workflow's steps ready
+         * @description Compiles every compiled step's script into the compile cache, builds every dependency image and fills the warm pool (up to min(steps in a language, 3)), all in parallel; answers when done. Saving a version and starting a run do the same.
+         */
+        post: operations["preloadWorkflow"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -818,7 +1069,7 @@ export interface components {
             compile_cache_hit: boolean | null;
             peak_memory_bytes: number | null;
             /** @description Why it ended other than by its own exit. */
-            termination_reason: ("timeout" | "cancelled" | "memory_limit" | "disk_limit" | "compile_error" | "engine_error" | "dependency_error" | "server_stopped") | null;
+            termination_reason: ("timeout" | "cancelled" | "memory_limit" | "disk_limit" | "compile_error" | "engine_error" | "dependency_error" | "invalid_outputs" | "server_stopped") | null;
             error: string | null;
             /** @description The user, or anonymous. */
             requested_by: string;
@@ -842,6 +1093,23 @@ export interface components {
             started_at: string | null;
             completed_at: string | null;
             duration_ms: number | null;
+            /**
+             * @description The JSON object the script wrote to the file named by $STELLASCRIPT_OUTPUT (null: it wrote none, or has not finished).
+             * @default null
+             */
+            outputs?: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * @description The workflow run this execution is a step of (null: none).
+             * @default null
+             */
+            workflow_run_id?: string | null;
+            /**
+             * @description Its step's id in that workflow run.
+             * @default null
+             */
+            step_id?: string | null;
             /**
              * @description True: another user's run of your script, without its arguments, environment names, secrets used, output and error (null or empty here).
              * @default false
@@ -1202,6 +1470,225 @@ export interface components {
          * @enum {string}
          */
         SecretVisibility: "private" | "team" | "organization";
+        WorkflowRunAccepted: {
+            run_id: string;
+            /** @constant */
+            status: "Queued";
+        };
+        WorkflowList: {
+            items: components["schemas"]["Workflow"][];
+            total: number;
+        };
+        WorkflowVersionList: {
+            items: components["schemas"]["WorkflowVersion"][];
+            total: number;
+        };
+        WorkflowRunList: {
+            items: components["schemas"]["WorkflowRun"][];
+            total: number;
+        };
+        /** @description Run a definition sent with the request (the CLI's local file); steps name registry scripts. */
+        LocalWorkflowRunRequest: {
+            /** @description The definition: YAML or JSON text (kept as written), or a JSON object (workflow.schema.json at GET workflows/schema). */
+            definition: string | {
+                [key: string]: unknown;
+            };
+            inputs?: {
+                [key: string]: unknown;
+            };
+        };
+        /** @description The script version a step runs, fixed when the workflow version was saved. */
+        PinnedScript: {
+            script_id: string;
+            name: string;
+            version: string;
+            language: string;
+        };
+        /** @description Run again: failed (and skipped) steps and what depends on them; succeeded ones keep their outputs. */
+        WorkflowRerunRequest: {
+            /**
+             * @description Also run this step (and its dependants) again, even if it succeeded.
+             * @default null
+             */
+            from_step?: string | null;
+        };
+        /** @enum {string} */
+        RunStatus: "Queued" | "Running" | "Succeeded" | "Failed" | "Cancelled" | "Error";
+        /** @enum {string} */
+        StepStatus: "Pending" | "Running" | "Succeeded" | "Failed" | "Skipped" | "Cancelled";
+        /** @description A new workflow: its first version, 1.0.0 (every step's script version pinned). */
+        WorkflowCreate: {
+            /**
+             * @description Default: the definition's name.
+             * @default null
+             */
+            name?: string | null;
+            /** @description The definition: YAML or JSON text (kept as written), or a JSON object (workflow.schema.json at GET workflows/schema). */
+            definition: string | {
+                [key: string]: unknown;
+            };
+            /** @default null */
+            description?: string | null;
+            /** @default private */
+            visibility?: components["schemas"]["Visibility"];
+            tags?: string[];
+        };
+        Workflow: {
+            id: string;
+            name: string;
+            description: string;
+            visibility: components["schemas"]["Visibility"];
+            tags: string[];
+            version: string;
+            latest_version: string;
+            /** @description SHA-256 of the definition's text as written. */
+            content_sha256: string;
+            /** @description Each step's script version, by step id. */
+            pins: {
+                [key: string]: components["schemas"]["PinnedScript"];
+            };
+            /** Format: date-time */
+            created_at: string;
+            created_by: string;
+            updated_at: string | null;
+            updated_by: string | null;
+            /**
+             * @description The parsed definition (not in lists).
+             * @default null
+             */
+            definition?: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * @description The definition's text as written (not in lists).
+             * @default null
+             */
+            content?: string | null;
+        };
+        /** @description Run a saved workflow (default: its latest version). */
+        WorkflowRunRequest: {
+            inputs?: {
+                [key: string]: unknown;
+            };
+            /** @default null */
+            version?: string | null;
+        };
+        WorkflowRun: {
+            id: string;
+            /** @description The same as id. */
+            run_id: string;
+            /** @description null: a definition sent with the run. */
+            workflow_id: string | null;
+            workflow_version: string | null;
+            status: components["schemas"]["RunStatus"];
+            /** @description cancelled, or server_stopped: a server stopped mid-run. */
+            reason: string | null;
+            error: string | null;
+            inputs: {
+                [key: string]: unknown;
+            };
+            requested_by: string;
+            rerun_of: string | null;
+            /** @description In the definition's order. */
+            steps: components["schemas"]["WorkflowStep"][];
+            /** Format: date-time */
+            queued_at: string;
+            started_at: string | null;
+            completed_at: string | null;
+            duration_ms: number | null;
+        };
+        WorkflowStep: {
+            id: string;
+            script: components["schemas"]["PinnedScript"] | null;
+            needs: string[];
+            status: components["schemas"]["StepStatus"];
+            /** @description Executions started (for a for_each step: the most of any item). */
+            attempts: number;
+            /** @description Every attempt's execution, in order. */
+            execution_ids: string[];
+            /** @description What the script published; a for_each step's: the list of its items' outputs. */
+            outputs: {
+                [key: string]: unknown;
+            } | unknown[] | null;
+            exit_code: number | null;
+            error: string | null;
+            started_at: string | null;
+            completed_at: string | null;
+            duration_ms: number | null;
+            /** @description Failed, and continue_on_error let the run go on. */
+            continued: boolean;
+            /** @description Taken over from the run this one re-runs. */
+            reused: boolean;
+            items: components["schemas"]["WorkflowStepItem"][] | null;
+        };
+        /** @description One item of a for_each step. */
+        WorkflowStepItem: {
+            item: unknown;
+            status: components["schemas"]["StepStatus"];
+            attempts: number;
+            execution_ids: string[];
+            outputs: {
+                [key: string]: unknown;
+            } | null;
+            exit_code: number | null;
+            error: string | null;
+        };
+        /**
+         * @description A new immutable version (the latest bumped by version_bump); fields left out keep their values.
+         *     Saving again re-pins every step without a version to its script's newest version.
+         */
+        WorkflowUpdate: {
+            /** @default null */
+            name?: string | null;
+            /**
+             * @description The definition: YAML or JSON text (kept as written), or a JSON object (workflow.schema.json at GET workflows/schema). Default: the latest version's.
+             * @default null
+             */
+            definition?: string | {
+                [key: string]: unknown;
+            } | null;
+            /** @default null */
+            description?: string | null;
+            /** @default null */
+            visibility?: components["schemas"]["Visibility"] | null;
+            /** @default null */
+            tags?: string[] | null;
+            /** @default minor */
+            version_bump?: components["schemas"]["VersionBump"];
+            /**
+             * @description Refuse (409) unless the latest version is this one.
+             * @default null
+             */
+            expected_version?: string | null;
+        };
+        WorkflowVersion: {
+            version: string;
+            content_sha256: string;
+            pins: {
+                [key: string]: components["schemas"]["PinnedScript"];
+            };
+            /** Format: date-time */
+            created_at: string;
+            created_by: string;
+        };
+        WorkflowPreload: {
+            workflow_id: string;
+            version: string;
+            scripts: {
+                step: string;
+                script_id: string;
+                version: string;
+                language: string | null;
+                /** @enum {string} */
+                outcome: "compiled" | "cached" | "image_built" | "image_ready" | "nothing_to_do" | "failed" | "unreadable";
+                error?: string;
+            }[];
+            /** @description Warm containers kept per language: min(steps in it, 3). */
+            warm: {
+                [key: string]: number;
+            };
+            duration_ms: number;
+        };
     };
     responses: {
         /** @description The request is not valid; errors lists every problem. */
@@ -1263,6 +1750,8 @@ export interface components {
         Offset: number;
         /** @description A secret's name, or owner/name (the slash as %2F): among the secrets you may use, your own first. */
         SecretName: string;
+        WorkflowId: string;
+        RunId: string;
     };
     requestBodies: never;
     headers: never;
@@ -2197,6 +2686,456 @@ export interface operations {
             404: components["responses"]["NotFound"];
         };
     };
+    searchWorkflows: {
+        parameters: {
+            query?: {
+                /** @description Text in the name or description. */
+                q?: string;
+                tag?: string[];
+                visibility?: components["schemas"]["Visibility"];
+                /** @description Page size, 1..500; outside it (or a negative offset) the answer is a 400 naming the field. */
+                limit?: components["parameters"]["Limit"];
+                offset?: components["parameters"]["Offset"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page, and how many there are in all. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkflowList"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+        };
+    };
+    createWorkflow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WorkflowCreate"];
+            };
+        };
+        responses: {
+            /** @description The workflow. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Workflow"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthenticated"];
+        };
+    };
+    workflowSchema: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A JSON Schema (draft 2020-12). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/schema+json": Record<string, never>;
+                };
+            };
+        };
+    };
+    listWorkflowRuns: {
+        parameters: {
+            query?: {
+                workflow_id?: string;
+                status?: components["schemas"]["RunStatus"];
+                /** @description Page size, 1..500; outside it (or a negative offset) the answer is a 400 naming the field. */
+                limit?: components["parameters"]["Limit"];
+                offset?: components["parameters"]["Offset"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page, and how many there are in all. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkflowRunList"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+        };
+    };
+    runLocalWorkflow: {
+        parameters: {
+            query?: {
+                /** @description Wait until the run ends (true, 1 or yes). */
+                wait?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["LocalWorkflowRunRequest"];
+            };
+        };
+        responses: {
+            /** @description With ?wait=true: the finished run. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkflowRun"];
+                };
+            };
+            /** @description Queued. */
+            202: {
+                headers: {
+                    /** @description The run's URL. */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkflowRunAccepted"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthenticated"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    getWorkflowRun: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: components["parameters"]["RunId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The run. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkflowRun"];
+                };
+            };
+            404: components["responses"]["NotFound"];
+        };
+    };
+    followWorkflowRun: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: components["parameters"]["RunId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description An event stream. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            404: components["responses"]["NotFound"];
+        };
+    };
+    cancelWorkflowRun: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: components["parameters"]["RunId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The run as it is now. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkflowRun"];
+                };
+            };
+            404: components["responses"]["NotFound"];
+        };
+    };
+    rerunWorkflowRun: {
+        parameters: {
+            query?: {
+                /** @description Wait until the run ends (true, 1 or yes). */
+                wait?: boolean;
+            };
+            header?: never;
+            path: {
+                run_id: components["parameters"]["RunId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["WorkflowRerunRequest"];
+            };
+        };
+        responses: {
+            /** @description With ?wait=true: the finished run. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkflowRun"];
+                };
+            };
+            /** @description Queued. */
+            202: {
+                headers: {
+                    /** @description The run's URL. */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkflowRunAccepted"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    getWorkflow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workflow_id: components["parameters"]["WorkflowId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The workflow. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Workflow"];
+                };
+            };
+            404: components["responses"]["NotFound"];
+        };
+    };
+    updateWorkflow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workflow_id: components["parameters"]["WorkflowId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WorkflowUpdate"];
+            };
+        };
+        responses: {
+            /** @description The workflow. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Workflow"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+        };
+    };
+    deleteWorkflow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workflow_id: components["parameters"]["WorkflowId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    listWorkflowVersions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workflow_id: components["parameters"]["WorkflowId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The versions. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkflowVersionList"];
+                };
+            };
+            404: components["responses"]["NotFound"];
+        };
+    };
+    getWorkflowVersion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workflow_id: components["parameters"]["WorkflowId"];
+                version: components["parameters"]["Version"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The workflow at that version. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Workflow"];
+                };
+            };
+            404: components["responses"]["NotFound"];
+        };
+    };
+    runWorkflow: {
+        parameters: {
+            query?: {
+                /** @description Wait until the run ends (true, 1 or yes). */
+                wait?: boolean;
+            };
+            header?: never;
+            path: {
+                workflow_id: components["parameters"]["WorkflowId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["WorkflowRunRequest"];
+            };
+        };
+        responses: {
+            /** @description With ?wait=true: the finished run. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkflowRun"];
+                };
+            };
+            /** @description Queued. */
+            202: {
+                headers: {
+                    /** @description The run's URL. */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkflowRunAccepted"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    preloadWorkflow: {
+        parameters: {
+            query?: {
+                /** @description Default: the latest. */
+                version?: string;
+            };
+            header?: never;
+            path: {
+                workflow_id: components["parameters"]["WorkflowId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description What was done. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkflowPreload"];
+                };
+            };
+            404: components["responses"]["NotFound"];
+        };
+    };
 }
 type FlattenedDeepRequired<T> = {
     [K in keyof T]-?: FlattenedDeepRequired<T[K] extends unknown[] | undefined | null ? Extract<T[K], unknown[]>[number] : T[K]>;
@@ -2213,8 +3152,11 @@ export const versionBumpValues: ReadonlyArray<FlattenedDeepRequired<components>[
 export const networkModeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["NetworkMode"]> = ["none", "bridge", "host"];
 export const executionStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ExecutionStatus"]> = ["Queued", "Running", "Succeeded", "Failed", "TimedOut", "Cancelled", "Error"];
 export const dependencyScopeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Dependency"]["scope"]> = ["runtime", "test", "build"];
-export const executionTermination_reasonAnyOf0Values: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Execution"]["termination_reason"]> = ["timeout", "cancelled", "memory_limit", "disk_limit", "compile_error", "engine_error", "dependency_error", "server_stopped"];
+export const executionTermination_reasonAnyOf0Values: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Execution"]["termination_reason"]> = ["timeout", "cancelled", "memory_limit", "disk_limit", "compile_error", "engine_error", "dependency_error", "invalid_outputs", "server_stopped"];
 export const healthStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Health"]["status"]> = ["ok", "degraded"];
 export const healthEngineValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Health"]["engine"]> = ["ready", "starting", "unavailable"];
 export const parameterDeclarationTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ParameterDeclaration"]["type"]> = ["string", "integer", "number", "boolean", "enum", "json", "secret"];
 export const secretVisibilityValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["SecretVisibility"]> = ["private", "team", "organization"];
+export const runStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["RunStatus"]> = ["Queued", "Running", "Succeeded", "Failed", "Cancelled", "Error"];
+export const stepStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["StepStatus"]> = ["Pending", "Running", "Succeeded", "Failed", "Skipped", "Cancelled"];
+export const workflowPreloadScriptsOutcomeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["WorkflowPreload"]["scripts"]["outcome"]> = ["compiled", "cached", "image_built", "image_ready", "nothing_to_do", "failed", "unreadable"];
