@@ -37,6 +37,8 @@ from .models import ExecutionRequest, ExecutionResult, ExecutionStatus
 from .policy import RunPolicy
 from .records import ExecutionRecord
 from .requests import AdhocBody, ExecuteBody
+from .filters import DEFAULT_TRIGGER, ExecutionFilters
+from .output_log import PLATFORM, OutputLog
 from .visibility import Access, access, listed_executions
 
 log = logging.getLogger(__name__)
@@ -55,6 +57,8 @@ class _Live:
     closed: bool = False  # set under lock once "end" has gone out; no listener may join after
     # Output arrives in pieces that may end inside a UTF-8 character.
     decoders: dict[str, codecs.IncrementalDecoder] = field(default_factory=dict)
+    # The order stdout and stderr came in, and the platform's messages (stored with the record).
+    log: OutputLog = field(default_factory=OutputLog)
 
     def decode(self, stream: str, data: bytes, final: bool = False) -> str:
         decoder = self.decoders.get(stream)
@@ -109,15 +113,15 @@ class ExecutionManager:
 
     # -- submitting ----------------------------------------------------------------
 
-    def submit(self, caller: Caller, script_id: str, body: ExecuteBody) -> str:
+    def submit(self, caller: Caller, script_id: str, body: ExecuteBody, trigger: str = DEFAULT_TRIGGER) -> str:
         script = self.registry.get(caller, script_id, version=body.version)
         request = self.policy.resolve(body.request(
             script["language"], script["content"], script["entry_point"],
             dependencies=script.get("dependencies") or [], dependency_lock=script.get("dependency_lock"),
         ))
-        return self._enqueue(caller, script, request)
+        return self._enqueue(caller, script, request, trigger)
 
-    def _enqueue(self, caller: Caller, script: dict, request: ExecutionRequest) -> str:
+    def _enqueue(self, caller: Caller, script: dict, request: ExecutionRequest, trigger: str = DEFAULT_TRIGGER) -> str:
         execution_id = str(uuid.uuid4())
         with self.sessions() as session, session.begin():
             session.add(Execution(
@@ -128,6 +132,7 @@ class ExecutionManager:
                 language=script["language"],
                 status=ExecutionStatus.QUEUED.value,
                 requested_by=caller.label,
+                trigger=trigger,
                 arguments=request.arguments,
                 environment_keys=sorted(request.environment),
                 network_mode=request.network_mode.value,
@@ -149,7 +154,7 @@ class ExecutionManager:
         if not caller.authenticated:
             raise Unauthenticated("running ad-hoc code needs an authenticated user")
 
-    def submit_adhoc(self, caller: Caller, body: AdhocBody) -> str:
+    def submit_adhoc(self, caller: Caller, body: AdhocBody, trigger: str = DEFAULT_TRIGGER) -> str:
         """Run content sent with the request, not a registry script.
 
         The content is stored as a blob and the record has no script, so only
@@ -158,7 +163,7 @@ class ExecutionManager:
         request = self.policy.resolve(body.request(body.language, body.content, body.entry_point))
         script = {"id": None, "version": None, "language": request.language,
                   "content_sha256": self.registry.store_content(body.content)}
-        return self._enqueue(caller, script, request)
+        return self._enqueue(caller, script, request, trigger)
 
     # -- running -------------------------------------------------------------------
 
@@ -179,7 +184,8 @@ class ExecutionManager:
         self._store(execution_id, status=ExecutionStatus.RUNNING.value, started_at=utcnow())
         try:
             result = self.backend.execute(request, on_output=lambda stream, data: self._publish(execution_id, stream, data),
-                                          cancelled=live.cancelled)
+                                          cancelled=live.cancelled,
+                                          on_progress=lambda line: self._publish(execution_id, PLATFORM, f"{line}\n".encode()))
             self._store_result(execution_id, result)
             if result.dependency_lock and request.dependency_lock != result.dependency_lock:
                 self._save_lock(execution_id, result.dependency_lock)
@@ -198,7 +204,7 @@ class ExecutionManager:
             return
         with live.lock:
             text = live.decode(stream, data)
-            if not text:
+            if not text or not live.log.add(stream, text):
                 return
             live.chunks.append((stream, text))
             listeners = list(live.listeners)
@@ -248,8 +254,10 @@ class ExecutionManager:
             "pooled": result.pooled, "compile_cache_hit": result.compile_cache_hit,
             "termination_reason": result.termination_reason.value if result.termination_reason else None,
         }))
+        live = self._live.get(execution_id)
         self._store(
             execution_id,
+            **(live.log.stored() if live is not None else {}),
             status=result.status.value,
             exit_code=result.exit_code,
             stdout=result.stdout,
@@ -297,13 +305,13 @@ class ExecutionManager:
             return _view(execution, level)
 
     def list(self, caller: Caller, script_id: str | None = None, status: str | None = None,
-             limit: int = DEFAULT_LIMIT, offset: int = 0) -> tuple[list[dict], int]:
+             limit: int = DEFAULT_LIMIT, offset: int = 0, filters: ExecutionFilters | None = None) -> tuple[list[dict], int]:
         """One page of the executions the caller may see, newest first, and how many there are in all.
 
         Filtered, counted and paged in the database (indexes on requested_by
         and script_id with queued_at): two queries whatever the table holds."""
         page = Page.of(limit, offset)
-        conditions = [listed_executions(caller)]
+        conditions = [listed_executions(caller), *(filters or ExecutionFilters()).conditions()]
         if script_id:
             conditions.append(Execution.script_id == script_id)
         if status:
