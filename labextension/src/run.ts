@@ -3,11 +3,14 @@
  * mode and timeout; live output while the script runs; status, exit code and
  * duration; the script's past executions, each of which can be opened.
  */
+import { Notification } from '@jupyterlab/apputils';
+import { Signal } from '@lumino/signaling';
 import { Widget } from '@lumino/widgets';
 
 import { errorText, IExecuteRequest, IExecution, IExecutionAccepted, IExecutionList, IScript, isFinished, IVersionList, NetworkMode, networkModeValues, followLogs, formatDuration, post, request } from './api';
 import { button, el, select, statusBadge, when } from './dom';
 import { LibraryModel } from './model';
+import { LiveOutput } from './output';
 
 /** How each network mode is offered (a Record: a mode the API adds cannot be forgotten here). */
 const NETWORK_LABELS: Record<NetworkMode, string> = { none: 'none (no network)', bridge: 'bridge', host: 'host' };
@@ -61,11 +64,14 @@ export class RunView extends Widget {
   private readonly runButton = button('Run', () => void this.run(), 'jp-mod-accept jp-StellaScript-start');
   private readonly cancelButton = button('Cancel', () => void this.cancel(), 'jp-mod-warn jp-StellaScript-cancel');
   private readonly summary = el('div', { className: 'jp-StellaScript-summary' });
-  private readonly output = el('pre', { className: 'jp-StellaScript-output', attrs: { 'aria-label': 'output' } });
+  private readonly live = new LiveOutput();
   private readonly history = el('tbody');
   private readonly problem = el('div', { className: 'jp-StellaScript-problem', attrs: { role: 'alert' } });
   private current: string | null = null;
   private following: AbortController | null = null;
+  private scriptName = '';
+  // Runs started here, whose end is announced when this view is not visible then.
+  private readonly startedHere = new Set<string>();
 
   constructor(
     private readonly model: LibraryModel,
@@ -102,7 +108,7 @@ export class RunView extends Widget {
       el('div', { className: 'jp-StellaScript-actions' }, this.runButton, this.cancelButton),
       this.problem,
       this.summary,
-      this.output,
+      this.live.node,
       el('h3', { text: 'Past executions' }),
       table
     );
@@ -115,6 +121,7 @@ export class RunView extends Widget {
         request<IScript>(`scripts/${this.scriptId}`),
         request<IVersionList>(`scripts/${this.scriptId}/versions`)
       ]);
+      this.scriptName = script.name;
       this.title.label = `Run ${script.name}`;
       (this.node.querySelector('.jp-StellaScript-title') as HTMLElement).textContent = `${script.name} (${script.language})`;
       for (const item of versions.items) {
@@ -123,7 +130,7 @@ export class RunView extends Widget {
         this.version.append(option);
       }
       this.version.value = this.initialVersion ?? script.latest_version;
-      this.timeout.value = String(this.model.defaultTimeout(script.language) ?? 300);
+      this.timeout.value ||= String(this.model.defaultTimeout(script.language) ?? 300); // unless prefilled meanwhile
       await this.loadHistory();
     } catch (error) {
       this.problem.textContent = errorText(error);
@@ -164,6 +171,8 @@ export class RunView extends Widget {
     try {
       this.runButton.disabled = true;
       const accepted = await post<IExecutionAccepted>(`scripts/${this.scriptId}/execute`, body);
+      this.startedHere.add(accepted.execution_id);
+      this.model.notifyScriptsChanged(); // the library shows it queued, then running
       await this.showExecution(accepted.execution_id);
     } catch (error) {
       this.problem.textContent = errorText(error);
@@ -176,11 +185,12 @@ export class RunView extends Widget {
   async showExecution(executionId: string): Promise<void> {
     this.following?.abort();
     this.current = executionId;
-    this.output.replaceChildren();
+    this.live.reset();
     let record = await request<IExecution>(`scripts/executions/${executionId}`);
     this.renderSummary(record);
     if (!isFinished(record.status)) {
       this.cancelButton.disabled = false;
+      this.live.startClock(record.started_at ?? record.queued_at);
       const following = new AbortController();
       this.following = following;
       try {
@@ -188,8 +198,8 @@ export class RunView extends Widget {
         await followLogs(
           executionId,
           (stream, text) => {
-            this.append(stream, text);
-            if (first) {
+            this.live.append(stream, text);
+            if (first && stream !== 'platform') {
               // Output means it runs: show that rather than the Queued it was submitted as.
               first = false;
               void request<IExecution>(`scripts/executions/${executionId}`).then(latest => {
@@ -211,28 +221,53 @@ export class RunView extends Widget {
       if (this.current !== executionId) {
         return;
       }
+      this.live.stopClock();
+      this.live.preparingDone();
       record = await request<IExecution>(`scripts/executions/${executionId}`);
       this.renderSummary(record);
       this.model.notifyScriptsChanged();
+      this.announce(record);
       await this.loadHistory();
     } else {
-      this.append('stdout', record.stdout ?? '');
-      this.append('stderr', record.stderr ?? '');
+      this.live.showRecord(record);
     }
     if (record.error) {
-      this.append('stderr', `\n${record.error}\n`);
+      this.live.append('stderr', `\n${record.error}\n`);
     }
   }
 
-  private append(stream: 'stdout' | 'stderr', text: string): void {
-    if (text) {
-      this.output.append(el('span', { className: `jp-StellaScript-${stream}`, text }));
+  /** A run started here that ends while this view is hidden (another tab in front): say so. */
+  private announce(record: IExecution): void {
+    if (!this.startedHere.delete(record.id) || this.isVisible) {
+      return;
+    }
+    const text = `${this.scriptName || 'The script'} finished: ${record.status}${record.exit_code === null ? '' : ` (exit code ${record.exit_code})`}`;
+    const kind = record.status === 'Succeeded' ? 'success' : record.status === 'Cancelled' ? 'info' : 'error';
+    Notification.emit(text, kind, { autoClose: 10000, actions: [{ label: 'Show', callback: () => this.activated.emit() }] });
+  }
+
+  /** Asks whoever holds this view (the script's main-area view) to bring it to the front. */
+  readonly activated = new Signal<this, void>(this);
+
+  /** The form with a past execution's values (the execution centre's "Edit and run"); environment values are not stored. */
+  prefill(record: IExecution): void {
+    this.selectVersion(record.script_version ?? undefined);
+    this.args.set(record.arguments ?? {});
+    this.network.value = record.network_mode;
+    this.timeout.value = String(record.timeout);
+  }
+
+  /** Select a version in the form (the script's view was opened again for another one). */
+  selectVersion(version: string | undefined): void {
+    if (version && Array.from(this.version.options).some(option => option.value === version)) {
+      this.version.value = version;
     }
   }
 
   private renderSummary(record: IExecution): void {
     this.summary.replaceChildren(
       statusBadge(record.status),
+      this.live.clock,
       el('span', { className: 'jp-StellaScript-exit', text: `exit code ${record.exit_code ?? '—'}` }),
       el('span', { className: 'jp-StellaScript-duration', text: formatDuration(record.duration_ms) }),
       el('span', { className: 'jp-StellaScript-execution-meta', text: `v${record.script_version ?? '?'} · network ${record.network_mode} · ${when(record.started_at ?? record.queued_at)}` })
