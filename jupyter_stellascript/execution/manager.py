@@ -82,6 +82,7 @@ class ExecutionManager:
         self.policy = policy
         self.instance = uuid.uuid4().hex
         self.instances = ServerInstances(sessions, self.instance, on_beat=self.recover)
+        self.max_concurrent = max_concurrent
         self._workers = ThreadPoolExecutor(max_workers=max_concurrent, thread_name_prefix="stellascript-run")
         self._live: dict[str, _Live] = {}
         self._live_guard = threading.Lock()
@@ -142,6 +143,10 @@ class ExecutionManager:
             ))
         with self._live_guard:
             self._live[execution_id] = _Live()
+            ahead = len(self._live) - self.max_concurrent
+        if ahead > 0:  # a platform message: why nothing happens yet
+            self._publish(execution_id, PLATFORM, f"waiting for a free run slot: {ahead} run(s) ahead, "
+                                                  f"{self.max_concurrent} at once on this server\n".encode())
         metrics.EXECUTIONS_QUEUED.inc()
         self._workers.submit(self._run, execution_id, request)
         log.info(json.dumps({"event": "execution_queued", "execution_id": execution_id, "script_id": script["id"],

@@ -5,13 +5,12 @@ a real container, a real script numbering its lines."""
 from __future__ import annotations
 
 import threading
-import time
 
 import pytest
 
 from jupyter_stellascript.client import StellaScriptClient
 from jupyter_stellascript.execution.output_log import OutputLog, interleave
-from tests.servers import json_of
+from tests.servers import RunningServer
 
 LINES = 60
 # Line i goes to stderr when i % 3 == 0, else to stdout; each is flushed on
@@ -87,3 +86,21 @@ def test_interleave_without_an_order_puts_stdout_first_and_keeps_what_the_order_
     for stream, text in [("stdout", "a"), ("stdout", "b"), ("platform", "resolving\n"), ("stderr", "c")]:
         log.add(stream, text)
     assert log.stored() == {"platform": "resolving\n", "output_order": [["stdout", 2], ["stderr", 1]]}
+
+
+def test_a_run_waiting_for_a_slot_says_so_on_the_platform_stream(tmp_path, runtime_images):
+    server = RunningServer(tmp_path / "one-slot", settings={"max_concurrent": 1}).start()
+    try:
+        token = server.token("slot-user")
+        client = StellaScriptClient(server.url.removesuffix("/stellascript/api/v1"), token=token)
+        slow = client.create_script(name="holds-the-slot", language="bash", content="sleep 3\necho first\n")
+        first = client.execute(slow["id"])["execution_id"]
+        second = client.execute(slow["id"])["execution_id"]
+        events = list(client.stream_logs(second))
+        assert events[0] == ("platform", "waiting for a free run slot: 1 run(s) ahead, 1 at once on this server\n"), events
+        assert ("stdout", "first\n") in events and events[-1][0] == "end"
+        records = {execution_id: client.get_execution(execution_id) for execution_id in (first, second)}
+        assert records[first]["platform"] == "" and records[first]["stdout"] == "first\n"
+        assert records[second]["platform"].startswith("waiting for a free run slot") and records[second]["stderr"] == ""
+    finally:
+        server.stop()
