@@ -1530,8 +1530,8 @@ export interface operations {
                         /** @enum {string} */
                         event: "stdout" | "stderr" | "platform" | "end";
                         data: string;
-                        /** @description The event's place in the stream, the same on every replay of a finished run. */
-                        id?: number;
+                        /** @description The event's place in the stream (1, 2, ...), the same on every replay of a finished run. */
+                        id?: string;
                     };
                     "application/json": components["schemas"]["Logs"];
                 };
