@@ -70,6 +70,7 @@ export class RunView extends Widget {
   private current: string | null = null;
   private following: AbortController | null = null;
   private scriptName = '';
+  private latestVersion = '';
   // Runs started here, whose end is announced when this view is not visible then.
   private readonly startedHere = new Set<string>();
 
@@ -115,7 +116,14 @@ export class RunView extends Widget {
     void this.load();
   }
 
-  private async load(): Promise<void> {
+  /**
+   * The script's versions (again: the view is shown again after a save made
+   * a new one), selecting ``version`` if given, else the new latest one when
+   * the latest was selected, else what was selected.
+   */
+  async load(version: string | undefined = this.initialVersion): Promise<void> {
+    const wasLatest = !this.version.value || this.version.value === this.latestVersion;
+    const selected = this.version.value;
     try {
       const [script, versions] = await Promise.all([
         request<IScript>(`scripts/${this.scriptId}`),
@@ -124,12 +132,14 @@ export class RunView extends Widget {
       this.scriptName = script.name;
       this.title.label = `Run ${script.name}`;
       (this.node.querySelector('.jp-StellaScript-title') as HTMLElement).textContent = `${script.name} (${script.language})`;
+      this.version.replaceChildren();
       for (const item of versions.items) {
         const option = el('option', { text: item.version === script.latest_version ? `${item.version} (latest)` : item.version });
         option.value = item.version;
         this.version.append(option);
       }
-      this.version.value = this.initialVersion ?? script.latest_version;
+      this.latestVersion = script.latest_version;
+      this.version.value = version ?? (wasLatest ? script.latest_version : selected);
       this.timeout.value ||= String(this.model.defaultTimeout(script.language) ?? 300); // unless prefilled meanwhile
       await this.loadHistory();
     } catch (error) {

@@ -59,9 +59,9 @@ export class ScriptView extends Panel {
     }
     const existed = Boolean(this.views[section]);
     const view = section === 'run' ? this.runView() : this.historyView();
-    if (section === 'run') {
-      (view as RunView).selectVersion(version);
-    } else if (existed) {
+    if (section === 'run' && existed) {
+      void (view as RunView).load(version); // a save may have made a new version meanwhile
+    } else if (section === 'history' && existed) {
       void (view as HistoryView).refresh();
     }
     for (const widget of Array.from(this.sections.widgets)) {

@@ -241,10 +241,12 @@ test('Stella Script commands are in the command palette; an empty library says h
   }
   await page.keyboard.press('Escape');
   // The Launcher's card makes a new script.
-  await page.keyboard.press('Control+Shift+L');
-  const card = page.locator('.jp-LauncherCard:visible', { hasText: /^Stella Script$/ }).first();
+  const card = page.locator('.jp-LauncherCard[data-category="Other"]', { hasText: 'Stella Script' }).first();
+  if (!(await card.isVisible())) {
+    await page.locator('#jp-main-dock-panel .lm-TabBar-addButton').first().click({ timeout: 10_000 });
+  }
   await expect(card).toBeVisible();
-  await card.click();
+  await card.click({ timeout: 10_000 });
   await expect(page.locator('.jp-Dialog', { hasText: 'New script' })).toBeVisible();
   await page.locator('.jp-Dialog .jp-mod-reject').click();
   await panel.locator('.jp-StellaScript-search').fill('no-such-script-anywhere');
