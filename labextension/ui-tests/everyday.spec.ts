@@ -233,22 +233,24 @@ test('Stella Script commands are in the command palette; an empty library says h
   await expect(page.locator('.jp-Dialog', { hasText: 'New script from a sample' })).toBeVisible();
   await page.screenshot({ path: path.join(SCREENSHOTS, 'empty-library.png') });
   await page.locator('.jp-Dialog .jp-mod-reject').click();
-  await page.keyboard.press('Control+Shift+c');
+  // The palette from the View menu (a key press depends on where the focus is after the dialog).
+  await page.locator('.lm-MenuBar-itemLabel', { hasText: /^View$/ }).click({ timeout: 30_000 });
+  await page.locator('.lm-Menu-itemLabel', { hasText: 'Activate Command Palette' }).click({ timeout: 30_000 });
   const palette = page.locator('#command-palette');
-  await palette.locator('input').fill('Stella Script');
+  await palette.locator('input').fill('Stella Script', { timeout: 30_000 });
   for (const label of ['Stella Script: New Script…', 'Stella Script: New Script from a Sample…', 'Stella Script: Show Script Library', 'Stella Script: Open Execution Centre', 'Stella Script: Run Current Script…']) {
     await expect(palette.locator('.lm-CommandPalette-itemLabel', { hasText: label })).toHaveCount(1);
   }
   await page.keyboard.press('Escape');
   // The Launcher's card makes a new script.
-  const card = page.locator('.jp-LauncherCard[data-category="Other"]', { hasText: 'Stella Script' }).first();
+  const card = page.locator('.jp-LauncherCard[data-category="Other"]:visible', { hasText: 'Stella Script' }).first();
   if (!(await card.isVisible())) {
     await page.locator('#jp-main-dock-panel .lm-TabBar-addButton').first().click({ timeout: 10_000 });
   }
   await expect(card).toBeVisible();
   await card.click({ timeout: 10_000 });
   await expect(page.locator('.jp-Dialog', { hasText: 'New script' })).toBeVisible();
-  await page.locator('.jp-Dialog .jp-mod-reject').click();
-  await panel.locator('.jp-StellaScript-search').fill('no-such-script-anywhere');
+  await page.locator('.jp-Dialog .jp-mod-reject').click({ timeout: 30_000 });
+  await panel.locator('.jp-StellaScript-search').fill('no-such-script-anywhere', { timeout: 30_000 });
   await expect(panel.locator('.jp-StellaScript-empty')).toHaveText('No scripts match.');
 });
