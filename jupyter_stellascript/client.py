@@ -67,8 +67,10 @@ def _reason(error: requests.RequestException) -> str:
 
 class StellaScriptClient:
     def __init__(self, url: str = DEFAULT_URL, token: str | None = None, timeout: float | tuple[float, float] = DEFAULT_TIMEOUT,
-                 session: requests.Session | None = None) -> None:
+                 session: requests.Session | None = None, trigger: str | None = None) -> None:
         self.url = url
+        # Sent with every request as X-StellaScript-Trigger: runs say where they were started from.
+        self.trigger = trigger
         self.api = api_url(url)
         self.token = token or None
         self.timeout = timeout
@@ -78,6 +80,8 @@ class StellaScriptClient:
 
     def _headers(self, extra: dict[str, str] | None = None) -> dict[str, str]:
         headers = {"Accept": "application/json"}
+        if self.trigger:
+            headers["X-StellaScript-Trigger"] = self.trigger
         if self.token:
             headers["Authorization"] = f"token {self.token}"
         return {**headers, **(extra or {})}
@@ -152,6 +156,10 @@ class StellaScriptClient:
                 "dependencies": dependencies, "entry_point": entry_point, "parameters": parameters}
         return self._json("POST", "scripts", json_body={k: v for k, v in body.items() if v is not None})
 
+    def resolve_script(self, reference: str) -> dict:
+        """The script (metadata) an id, a name or owner/name names: 404 none, 409 ambiguous (candidates)."""
+        return self._json("GET", "scripts/resolve", params={"ref": reference})
+
     def get_script(self, script_id: str, version: str | None = None) -> dict:
         if version:
             return self._json("GET", f"scripts/{_segment(script_id)}/versions/{_segment(version)}")
@@ -223,9 +231,10 @@ class StellaScriptClient:
     # -- executions ------------------------------------------------------------------
 
     def list_executions(self, script_id: str | None = None, status: str | None = None,
-                        limit: int | None = None, offset: int | None = None) -> dict:
+                        limit: int | None = None, offset: int | None = None, **filters: str | None) -> dict:
+        """One page, newest first; filters: requested_by, trigger, since, until (ISO 8601)."""
         return self._json("GET", "scripts/executions",
-                          params={"script_id": script_id, "status": status, "limit": limit, "offset": offset})
+                          params={"script_id": script_id, "status": status, "limit": limit, "offset": offset, **filters})
 
     def get_execution(self, execution_id: str) -> dict:
         return self._json("GET", f"scripts/executions/{_segment(execution_id)}")

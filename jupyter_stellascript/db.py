@@ -26,6 +26,7 @@ from sqlalchemy import (
     UniqueConstraint,
     create_engine,
     event,
+    text,
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, sessionmaker
@@ -64,6 +65,10 @@ class Script(Base):
         Index("ix_scripts_listing", "deleted_at", "name", "id"),
         # Counting what a caller may read reads this, not the rows.
         Index("ix_scripts_readable", "deleted_at", "visibility", "created_by", "id"),
+        # A name is unique per owner among the scripts not deleted (a deleted
+        # script's name is free again; its row stays for the execution records).
+        Index("ux_scripts_owner_name", "created_by", "name", unique=True,
+              sqlite_where=text("deleted_at IS NULL"), postgresql_where=text("deleted_at IS NULL")),
     )
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     name: Mapped[str] = mapped_column(String(200), index=True)
@@ -79,10 +84,12 @@ class Script(Base):
     updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     updated_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
     deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    # Search works in SQL: the name and description casefolded (SQL's lower()
-    # folds ASCII only), and one row per tag and per team, kept in step with
-    # the JSON lists by the events below.
+    # Search works in SQL: the name, description and tags casefolded (SQL's
+    # lower() folds ASCII only), the name alone casefolded (for ranking name
+    # matches first), and one row per tag and per team, kept in step with the
+    # JSON lists by the events below.
     search_text: Mapped[str] = mapped_column(Text, default="")
+    name_folded: Mapped[str] = mapped_column(String(200), default="")
     tag_rows: Mapped[list["ScriptTag"]] = relationship(cascade="all, delete-orphan")
     team_rows: Mapped[list["ScriptTeam"]] = relationship(cascade="all, delete-orphan")
 
@@ -101,13 +108,15 @@ class ScriptTeam(Base):
     team: Mapped[str] = mapped_column(String(200), primary_key=True)
 
 
-def search_text_of(name: str | None, description: str | None) -> str:
-    return f"{(name or '').casefold()}\n{(description or '').casefold()}"
+def search_text_of(name: str | None, description: str | None, tags: list[str] | None = None) -> str:
+    """What text search looks in: the name's line first (so a prefix of it is a prefix of the name)."""
+    return "\n".join([(name or "").casefold(), (description or "").casefold(), *(tag.casefold() for tag in tags or ())])
 
 
 def keep_search_rows(model: type, tag_row: type, team_row: type) -> None:
     """Keep ``model``'s tag and team rows in step with its JSON lists, and its
-    search_text with its name and description (scripts and workflows alike)."""
+    search_text with its name, description and tags (scripts and workflows
+    alike), and a script's case-folded name (names are unique per owner)."""
 
     @event.listens_for(model.tags, "set")
     def _tags_set(target, value, _old, _initiator) -> None:
@@ -120,7 +129,9 @@ def keep_search_rows(model: type, tag_row: type, team_row: type) -> None:
     @event.listens_for(model, "before_insert")
     @event.listens_for(model, "before_update")
     def _fold_search_text(_mapper, _connection, target) -> None:
-        target.search_text = search_text_of(target.name, target.description)
+        target.search_text = search_text_of(target.name, target.description, target.tags)
+        if hasattr(target, "name_folded"):
+            target.name_folded = (target.name or "").casefold()
 
 
 keep_search_rows(Script, ScriptTag, ScriptTeam)
@@ -157,6 +168,7 @@ class Execution(Base):
         Index("ix_executions_script_queued", "script_id", "queued_at", "id"),
         # Counting what a caller sees reads this, not the rows (and their output).
         Index("ix_executions_visibility", "script_id", "requested_by"),
+        Index("ix_executions_trigger_queued", "trigger", "queued_at"),
     )
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     # None for an ad-hoc run (content sent with the request, stored as a blob).
@@ -166,6 +178,8 @@ class Execution(Base):
     language: Mapped[str] = mapped_column(String(20))
     status: Mapped[str] = mapped_column(String(20), index=True)
     requested_by: Mapped[str] = mapped_column(String(200))
+    # Where it was started from (execution/filters.py: api, ui, notebook, cli...).
+    trigger: Mapped[str] = mapped_column(String(20), default="api")
     arguments: Mapped[dict] = mapped_column(JSON, default=dict)
     environment_keys: Mapped[list] = mapped_column(JSON, default=list)
     # Which secrets the run was given: [{name, owner, version, env}], never a value.
@@ -180,6 +194,11 @@ class Execution(Base):
     exit_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
     stdout: Mapped[str] = mapped_column(Text, default="")
     stderr: Mapped[str] = mapped_column(Text, default="")
+    # The runs of [stream, characters] stdout and stderr were written in
+    # (execution/output_log.py), and the platform's messages (dependency
+    # resolution, image builds), kept apart from the script's stderr.
+    output_order: Mapped[list | None] = mapped_column(JSON(none_as_null=True), nullable=True)
+    platform: Mapped[str] = mapped_column(Text, default="")
     stdout_truncated: Mapped[bool] = mapped_column(Boolean, default=False)
     stderr_truncated: Mapped[bool] = mapped_column(Boolean, default=False)
     compile_cache_hit: Mapped[bool | None] = mapped_column(Boolean, nullable=True)

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 class RegistryError(Exception):
     status = 400
+    # Fields a 4xx answer carries beside status and message (e.g. the id of
+    # the script a duplicate name belongs to, an ambiguous name's candidates).
+    details: dict = {}
 
 
 class ValidationFailed(RegistryError):
@@ -31,3 +34,7 @@ class Unauthenticated(RegistryError):
 
 class Conflict(RegistryError):
     status = 409
+
+    def __init__(self, message: str, **details) -> None:
+        super().__init__(message)
+        self.details = details

@@ -33,8 +33,10 @@ def list_samples() -> list[dict]:
         if language.name != path.parent.name:
             continue
         content = path.read_text(encoding="utf-8")
+        # A clone keeps description and tags (the panel creates it with them).
         items.append({"language": language.name, "file": path.name, "name": path.stem,
-                      "summary": _summary(content), "content": content})
+                      "summary": _summary(content), "description": _description(content),
+                      "tags": ["sample", language.name], "content": content})
     return items
 
 
@@ -51,6 +53,21 @@ def list_templates() -> list[dict]:
             raise FileNotFoundError(f"the {language} template is missing from {templates_dir() / language}")
         items.append({"language": language, "file": files[0].name, "content": files[0].read_text(encoding="utf-8")})
     return items
+
+
+def _description(content: str) -> str:
+    """The first paragraph of the sample's leading comment or docstring, as one line."""
+    lines = []
+    for line in content.splitlines():
+        text = line.strip().lstrip("#/*\"'").strip()
+        if text.startswith(("!", "usr/bin", "package ", "using ", "import ")):
+            continue
+        if not text:
+            if lines:
+                break
+            continue
+        lines.append(text)
+    return " ".join(lines)[:1000]
 
 
 def _summary(content: str) -> str:

@@ -328,3 +328,27 @@ def test_server_sent_events_keep_text_exactly():
         ("stderr", " indented"),
         ("end", '{"status": "Succeeded", "exit_code": 0}'),
     ]
+
+
+def test_scripts_are_taken_by_name_or_owner_slash_name(sqlite_server, alice, tmp_path):  # noqa: F811
+    path = tmp_path / "named.sh"
+    path.write_text("echo named\n")
+    name = f"cli-named-{uuid.uuid4().hex[:8]}"
+    bob = sqlite_server.token("cli-bob")
+    ids = {}
+    for user, token in (("cli-alice", alice), ("cli-bob", bob)):
+        made = cli(sqlite_server, "scripts", "create", str(path), "--name", name, "--visibility", "organization", token=token)
+        assert made.returncode == 0, made.stderr
+        ids[user] = made.stdout.strip()
+    again = cli(sqlite_server, "scripts", "create", str(path), "--name", name, token=alice)
+    assert again.returncode == 1 and f"already has a script named {name!r} (id {ids['cli-alice']})" in again.stderr, again.stderr
+    # A bare name is the caller's own; owner/name anyone's they can read.
+    assert json.loads(cli(sqlite_server, "scripts", "show", name, token=alice).stdout)["id"] == ids["cli-alice"]
+    assert json.loads(cli(sqlite_server, "scripts", "show", f"cli-bob/{name}", token=alice).stdout)["id"] == ids["cli-bob"]
+    ran = cli(sqlite_server, "scripts", "run", f"cli-bob/{name}", token=alice)
+    assert ran.returncode == 0 and ran.stdout == "named\n", ran.stderr
+    carol = sqlite_server.token("cli-carol")
+    ambiguous = cli(sqlite_server, "scripts", "show", name, token=carol)
+    assert ambiguous.returncode == 1, ambiguous.stderr
+    assert f"409 2 scripts are named {name!r}: cli-alice/{name}, cli-bob/{name}" in ambiguous.stderr
+    no_traceback(ambiguous)

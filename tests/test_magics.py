@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -315,9 +316,11 @@ def test_save_the_cell_then_run_it_by_name(api, env):
 
 
 def test_errors_are_one_line_without_a_traceback(api, server, token, env):
+    # Names are unique per owner: an ambiguous name is two owners' scripts that nb-user (who has none) can read.
     twice = unique("twice")
-    api.create_script(name=twice, language="python", content="print(1)\n")
-    api.create_script(name=twice, language="python", content="print(2)\n")
+    for owner in ("nb-owner-a", "nb-owner-b"):
+        StellaScriptClient(f"http://127.0.0.1:{server.port}", token=server.token(owner)).create_script(
+            name=twice, language="python", content="print(1)\n", visibility="organization")
     cells = run_notebook([
         "%stellascript run no-such-script-anywhere",
         f"%stellascript run {twice}",
@@ -336,7 +339,7 @@ def test_errors_are_one_line_without_a_traceback(api, server, token, env):
         "%%stellascript run --language bash\necho anonymous",
     ], env)
     assert "no script named 'no-such-script-anywhere'" in one_error_line(cells[0])
-    assert f"2 scripts are named {twice!r}" in one_error_line(cells[1])
+    assert f"2 scripts are named {twice!r}: nb-owner-a/{twice}, nb-owner-b/{twice}" in one_error_line(cells[1])
     assert "--arg takes KEY=VALUE, not 'novalue'" in one_error_line(cells[2])
     assert "invalid choice: 'sideways'" in one_error_line(cells[3])
     assert "no script 00000000-0000-0000-0000-000000000000" in one_error_line(cells[4])
@@ -574,3 +577,18 @@ def test_choosing_among_running_jupyter_servers(tmp_path):
     assert rank_servers(servers, str(tmp_path)) == []
     assert rank_servers(servers[1:2], str(tmp_path)) == servers[1:2]  # the only one
     assert rank_servers([{"pid": 4, "notebook_dir": str(outer)}], str(outer)) == [{"pid": 4, "notebook_dir": str(outer)}]
+
+
+def test_a_long_run_shows_a_progress_line_and_its_frame_reads_well(api, env):
+    name = unique("slow")
+    api.create_script(name=name, language="python", content="import time\nprint('first line')\ntime.sleep(3)\nprint('second line')\n")
+    [cell] = run_notebook([f"%stellascript run {name}"], env)
+    clean(cell)
+    lines = [output["data"]["text/plain"] for output in cell.outputs if output["output_type"] == "display_data"]
+    # One line, updated in place while it ran (nbclient applies the updates), saying how it ended.
+    assert len(lines) == 1 and re.fullmatch(rf"'{name}' Succeeded in \d+\.\d s", lines[0]), lines
+    [result] = [output for output in cell.outputs if output["output_type"] == "execute_result"]
+    html = result["data"]["text/html"]
+    headers = re.findall(r'<th id="T_\w+_level0_col\d+" class="col_heading level0 col\d+" >(\w+)</th>', html)
+    assert headers[:4] == ["status", "exit_code", "duration_ms", "stdout"], headers
+    assert "white-space: pre-wrap" in html and "first line\nsecond line\n" in html

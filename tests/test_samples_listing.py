@@ -20,3 +20,12 @@ def test_there_is_one_template_per_language() -> None:
     templates = {t["language"]: t for t in list_templates()}
     assert set(templates) == set(LANGUAGES)
     assert templates["java"]["file"] == "Main.java" and "public class Main" in templates["java"]["content"]
+
+
+def test_samples_carry_the_description_and_tags_a_clone_keeps() -> None:
+    samples = {s["file"]: s for s in list_samples()}
+    gate = samples["LogErrorRate.java"]
+    assert gate["description"] == ("Log error rate: count ERROR and WARN lines in a log and fail when errors "
+                                   "make up too large a share of it.")
+    assert gate["tags"] == ["sample", "java"]
+    assert all(s["description"].startswith(s["summary"]) and s["tags"] == ["sample", s["language"]] for s in samples.values())

@@ -4,6 +4,7 @@ server (--url, $STELLASCRIPT_URL) from the command line."""
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 from typing import NoReturn
@@ -37,7 +38,7 @@ def _with_client(command):
     @functools.wraps(command)
     def wrapper(*args, url: str, token: str | None, **kwargs):
         try:
-            return command(StellaScriptClient(url, token=token), *args, **kwargs)
+            return command(StellaScriptClient(url, token=token, trigger="cli"), *args, **kwargs)
         except ClientError as error:
             api_fail(error)
 
@@ -59,6 +60,14 @@ def api_fail(error, source: str | None = None, code: int = EXIT_API_ERROR) -> No
     if error.status == 401:
         click.echo("  (pass an API token with --token or STELLASCRIPT_TOKEN; `stellascript token create` makes one)", err=True)
     sys.exit(code)
+
+
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
+
+
+def script_by_reference(client, reference: str) -> str:
+    """SCRIPT is an id, a name or owner/name; the server's resolver turns a name into an id."""
+    return reference if _UUID.match(reference) else client.resolve_script(reference)["id"]
 
 
 def _echo_json(data) -> None:
@@ -92,6 +101,8 @@ def _follow(client, execution_id: str) -> dict | None:
     for event, data in client.stream_logs(execution_id):
         if event in ("stdout", "stderr"):
             _write(event, data)
+        elif event == "platform":  # dependency resolution, image builds: not the script's output
+            _write("stderr", "".join(f"stellascript: {line}\n" for line in data.splitlines()))
         elif event == "end":
             end = json.loads(data)
     return end
@@ -158,12 +169,13 @@ def scripts_list(client, text: str | None, language: str | None, tags: tuple[str
 
 
 @scripts.command("show")
-@click.argument("script_id")
+@click.argument("script_id", metavar="SCRIPT")
 @click.option("--version", help="A version such as 1.2.0 (default: the latest).")
 @click.option("--content", "show_content", is_flag=True, help="Print the source instead of the metadata.")
 @_with_client
 def scripts_show(client, script_id: str, version: str | None, show_content: bool) -> None:
     """A script's metadata as JSON, or its source with --content."""
+    script_id = script_by_reference(client, script_id)
     script = client.get_script(script_id, version=version)
     if show_content:
         _write("stdout", script["content"])  # exactly: click.echo would strip escape sequences when piped
@@ -172,7 +184,7 @@ def scripts_show(client, script_id: str, version: str | None, show_content: bool
 
 
 @scripts.command("update")
-@click.argument("script_id")
+@click.argument("script_id", metavar="SCRIPT")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--bump", type=click.Choice(["major", "minor", "patch"]), default="patch", show_default=True, help="Which part of the version grows.")
 @click.option("--expected-version", help="Refuse (409) unless the script is still at this version.")
@@ -185,6 +197,7 @@ def scripts_show(client, script_id: str, version: str | None, show_content: bool
 def scripts_update(client, script_id: str, file: Path, bump: str, expected_version: str | None, name: str | None,
                    description: str | None, visibility: str | None, tags: tuple[str, ...], as_json: bool) -> None:
     """A new version of a script from FILE; prints the new version."""
+    script_id = script_by_reference(client, script_id)
     from ..client import ClientError
 
     content = read_script_file(file)
@@ -202,20 +215,22 @@ def scripts_update(client, script_id: str, file: Path, bump: str, expected_versi
 
 
 @scripts.command("delete")
-@click.argument("script_id")
+@click.argument("script_id", metavar="SCRIPT")
 @_with_client
 def scripts_delete(client, script_id: str) -> None:
     """Delete a script (its versions stay for the execution records)."""
+    script_id = script_by_reference(client, script_id)
     client.delete_script(script_id)
     click.echo(f"deleted {script_id}", err=True)
 
 
 @scripts.command("versions")
-@click.argument("script_id")
+@click.argument("script_id", metavar="SCRIPT")
 @click.option("--json", "as_json", is_flag=True, help="Print the server's answer as JSON.")
 @_with_client
 def scripts_versions(client, script_id: str, as_json: bool) -> None:
     """Every version of a script, newest first."""
+    script_id = script_by_reference(client, script_id)
     versions = client.versions(script_id)
     if as_json:
         _echo_json(versions)
@@ -225,7 +240,7 @@ def scripts_versions(client, script_id: str, as_json: bool) -> None:
 
 
 @scripts.command("run")
-@click.argument("script_id")
+@click.argument("script_id", metavar="SCRIPT")
 @click.option("--version", help="The version to run (default: the latest).")
 @click.option("--arg", "args", multiple=True, metavar="KEY=VALUE", help="An argument for /scripts/args.json (repeatable).")
 @click.option("--env", "envs", multiple=True, metavar="KEY=VALUE", help="An environment variable (repeatable).")
@@ -240,6 +255,7 @@ def scripts_run(client, script_id: str, version: str | None, args: tuple[str, ..
     """Run a script on the server, streaming its output; exits with the
     script's exit code (124 timed out, 125 engine or server failure, 130
     cancelled, 2 refused by the server: nothing ran)."""
+    script_id = script_by_reference(client, script_id)
     from ..client import ClientError
 
     try:
@@ -290,7 +306,7 @@ def executions() -> None:
 
 
 @executions.command("list")
-@click.option("--script", "script_id", help="Only executions of this script.")
+@click.option("--script", "script_id", help="Only executions of this script (id, name or owner/name).")
 @click.option("--status", type=click.Choice([s.value for s in ExecutionStatus]), help="Only executions in this status.")
 @click.option("--limit", type=click.IntRange(1, 500), help="Page size (server default 50).")
 @click.option("--offset", type=click.IntRange(0), help="Skip this many.")
@@ -298,6 +314,7 @@ def executions() -> None:
 @_with_client
 def executions_list(client, script_id: str | None, status: str | None, limit: int | None, offset: int | None, as_json: bool) -> None:
     """Executions you may see, newest first."""
+    script_id = script_by_reference(client, script_id) if script_id else None
     page = client.list_executions(script_id=script_id, status=status, limit=limit, offset=offset)
     if as_json:
         _echo_json(page)

@@ -74,8 +74,8 @@ def agent_binary() -> Path:
     """
     source_dir = repository_runtimes_dir() / "agent"
     digest = hashlib.sha256()
-    for name in ("go.mod", "main.go"):
-        digest.update((source_dir / name).read_bytes())
+    for path in sorted([source_dir / "go.mod", *source_dir.glob("*.go")]):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
     target = data_dir() / "agent" / f"stellascript-agent-{digest.hexdigest()[:12]}"
     if target.exists():
         return target

@@ -42,6 +42,8 @@ from .models import ExecutionRequest, ExecutionResult, ExecutionStatus
 from .policy import RunPolicy
 from .records import ExecutionRecord
 from .requests import AdhocBody, ExecuteBody
+from .filters import DEFAULT_TRIGGER, ExecutionFilters
+from .output_log import PLATFORM, OutputLog
 from .sharing import ExecutionSharing
 from .visibility import Access, access, listed_executions, shared_with
 
@@ -61,6 +63,8 @@ class _Live:
     closed: bool = False  # set under lock once "end" has gone out; no listener may join after
     # Output arrives in pieces that may end inside a UTF-8 character.
     decoders: dict[str, codecs.IncrementalDecoder] = field(default_factory=dict)
+    # The order stdout and stderr came in, and the platform's messages (stored with the record).
+    log: OutputLog = field(default_factory=OutputLog)
 
     def decode(self, stream: str, data: bytes, final: bool = False) -> str:
         decoder = self.decoders.get(stream)
@@ -87,6 +91,7 @@ class ExecutionManager:
         self.instance = uuid.uuid4().hex
         self.instances = ServerInstances(sessions, self.instance, on_beat=self.recover)
         self.sharing = ExecutionSharing(sessions)
+        self.max_concurrent = max_concurrent
         self._workers = ThreadPoolExecutor(max_workers=max_concurrent, thread_name_prefix="stellascript-run")
         self._live: dict[str, _Live] = {}
         self._live_guard = threading.Lock()
@@ -118,7 +123,7 @@ class ExecutionManager:
 
     # -- submitting ----------------------------------------------------------------
 
-    def submit(self, caller: Caller, script_id: str, body: ExecuteBody,
+    def submit(self, caller: Caller, script_id: str, body: ExecuteBody, trigger: str = DEFAULT_TRIGGER,
                workflow_step: tuple[str, str] | None = None) -> str:
         """Queue a run of the script; ``workflow_step`` (run id, step id) marks a workflow step's execution."""
         script = self.registry.get(caller, script_id, version=body.version)
@@ -128,7 +133,7 @@ class ExecutionManager:
             script["language"], script["content"], script["entry_point"], secret_files=secret_files,
             dependencies=script.get("dependencies") or [], dependency_lock=script.get("dependency_lock"),
         ))
-        return self._enqueue(caller, script, self._with_secrets(caller, request), workflow_step)
+        return self._enqueue(caller, script, self._with_secrets(caller, request), trigger, workflow_step)
 
     def _with_secrets(self, caller: Caller, request: ExecutionRequest) -> ExecutionRequest:
         """The request with the secrets it names resolved for ``caller`` (who
@@ -140,7 +145,7 @@ class ExecutionManager:
         delivered = self.secrets.deliver(caller, request.secret_environment, request.secret_files)
         return request.model_copy(update={"delivered_secrets": delivered})
 
-    def _enqueue(self, caller: Caller, script: dict, request: ExecutionRequest,
+    def _enqueue(self, caller: Caller, script: dict, request: ExecutionRequest, trigger: str = DEFAULT_TRIGGER,
                  workflow_step: tuple[str, str] | None = None) -> str:
         execution_id = str(uuid.uuid4())
         workflow_run_id, step_id = workflow_step or (None, None)
@@ -153,6 +158,7 @@ class ExecutionManager:
                 language=script["language"],
                 status=ExecutionStatus.QUEUED.value,
                 requested_by=caller.label,
+                trigger=trigger,
                 arguments=request.arguments,
                 environment_keys=sorted(request.environment),
                 secrets=[secret.usage() for secret in request.delivered_secrets],
@@ -165,6 +171,10 @@ class ExecutionManager:
             ))
         with self._live_guard:
             self._live[execution_id] = _Live()
+            ahead = len(self._live) - self.max_concurrent
+        if ahead > 0:  # a platform message: why nothing happens yet
+            self._publish(execution_id, PLATFORM, f"waiting for a free run slot: {ahead} run(s) ahead, "
+                                                  f"{self.max_concurrent} at once on this server\n".encode())
         metrics.EXECUTIONS_QUEUED.inc()
         self._workers.submit(self._run, execution_id, request)
         log.info(json.dumps({"event": "execution_queued", "execution_id": execution_id, "script_id": script["id"],
@@ -177,7 +187,7 @@ class ExecutionManager:
         if not caller.authenticated:
             raise Unauthenticated("running ad-hoc code needs an authenticated user")
 
-    def submit_adhoc(self, caller: Caller, body: AdhocBody) -> str:
+    def submit_adhoc(self, caller: Caller, body: AdhocBody, trigger: str = DEFAULT_TRIGGER) -> str:
         """Run content sent with the request, not a registry script.
 
         The content is stored as a blob and the record has no script, so only
@@ -190,7 +200,7 @@ class ExecutionManager:
             body.request(body.language, body.content, body.entry_point, secret_files=secret_files)))
         script = {"id": None, "version": None, "language": request.language,
                   "content_sha256": self.registry.store_content(body.content)}
-        return self._enqueue(caller, script, request)
+        return self._enqueue(caller, script, request, trigger)
 
     # -- running -------------------------------------------------------------------
 
@@ -213,7 +223,8 @@ class ExecutionManager:
         masked = Masker(secret.value for secret in request.delivered_secrets).text
         try:
             result = self.backend.execute(request, on_output=lambda stream, data: self._publish(execution_id, stream, data),
-                                          cancelled=live.cancelled)
+                                          cancelled=live.cancelled,
+                                          on_progress=lambda line: self._publish(execution_id, PLATFORM, f"{line}\n".encode()))
             self._store_result(execution_id, result)
             if result.dependency_lock and request.dependency_lock != result.dependency_lock:
                 self._save_lock(execution_id, result.dependency_lock)
@@ -234,7 +245,7 @@ class ExecutionManager:
             return
         with live.lock:
             text = live.decode(stream, data)
-            if not text:
+            if not text or not live.log.add(stream, text):
                 return
             live.chunks.append((stream, text))
             listeners = list(live.listeners)
@@ -284,8 +295,10 @@ class ExecutionManager:
             "pooled": result.pooled, "compile_cache_hit": result.compile_cache_hit,
             "termination_reason": result.termination_reason.value if result.termination_reason else None,
         }))
+        live = self._live.get(execution_id)
         self._store(
             execution_id,
+            **(live.log.stored() if live is not None else {}),
             status=result.status.value,
             exit_code=result.exit_code,
             stdout=result.stdout,
@@ -334,13 +347,13 @@ class ExecutionManager:
             return _view(execution, level)
 
     def list(self, caller: Caller, script_id: str | None = None, status: str | None = None,
-             limit: int = DEFAULT_LIMIT, offset: int = 0) -> tuple[list[dict], int]:
+             limit: int = DEFAULT_LIMIT, offset: int = 0, filters: ExecutionFilters | None = None) -> tuple[list[dict], int]:
         """One page of the executions the caller may see, newest first, and how many there are in all.
 
         Filtered, counted and paged in the database (indexes on requested_by
         and script_id with queued_at): two queries whatever the table holds."""
         page = Page.of(limit, offset)
-        conditions = [listed_executions(caller)]
+        conditions = [listed_executions(caller), *(filters or ExecutionFilters()).conditions()]
         if script_id:
             conditions.append(Execution.script_id == script_id)
         if status:

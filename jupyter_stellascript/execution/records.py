@@ -15,6 +15,8 @@ from .models import ExecutionStatus, NetworkMode, TerminationReason
 
 Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
 LanguageName = Annotated[str, WithJsonSchema({"type": "string", "x-component": "Language"})]
+# stdout or stderr (openapi.json keeps the ScriptStream schema by hand).
+ScriptStream = Annotated[Literal["stdout", "stderr"], WithJsonSchema({"type": "string", "x-component": "ScriptStream"})]
 Timestamp = Annotated[str, Field(json_schema_extra={"format": "date-time"})]
 # The server's own reason on top of the engine's: a server stopped mid-run.
 Reason = Literal[tuple(reason.value for reason in TerminationReason) + ("server_stopped",)]
@@ -52,6 +54,11 @@ class ExecutionRecord(BaseModel):
     exit_code: int | None = Field(description="The script's exit code; null until it ends, or when it never ran.")
     stdout: str | None = Field(description="Stored when the execution ends; stream it live from /logs.")
     stderr: str | None
+    platform: str | None = Field(default=None, description="Messages of the platform, not the script: dependency resolution, "
+                                                          "image builds, waits. Stored apart from stderr.")
+    output_order: list[tuple[ScriptStream, int]] | None = Field(
+        default=None, description="The order stdout and stderr were written in: runs of [stream, characters]; "
+                                  "null for records from before it was kept.")
     stdout_truncated: bool | None
     stderr_truncated: bool | None
     compile_cache_hit: bool | None
@@ -59,6 +66,8 @@ class ExecutionRecord(BaseModel):
     termination_reason: Reason | None = Field(description="Why it ended other than by its own exit.")
     error: str | None
     requested_by: str = Field(description="The user, or anonymous.")
+    trigger: str = Field(default="api", description="Where it was started from: api, ui, notebook, cli, workflow, schedule "
+                                                    "(the X-StellaScript-Trigger header of the request).")
     arguments: dict[str, str]
     environment_keys: list[str]
     secrets: list[SecretUsage] = Field(default_factory=list, description="Which secrets the run was given (never their values).")
@@ -86,10 +95,11 @@ class ExecutionRecord(BaseModel):
             script_id=execution.script_id, script_version=execution.script_version,
             content_sha256=execution.content_sha256, language=execution.language, status=execution.status,
             exit_code=execution.exit_code, stdout=execution.stdout, stderr=execution.stderr,
+            platform=execution.platform, output_order=execution.output_order,
             stdout_truncated=execution.stdout_truncated, stderr_truncated=execution.stderr_truncated,
             compile_cache_hit=execution.compile_cache_hit, peak_memory_bytes=execution.peak_memory_bytes,
             termination_reason=execution.termination_reason, error=execution.error,
-            requested_by=execution.requested_by, arguments=execution.arguments or {},
+            requested_by=execution.requested_by, trigger=execution.trigger or "api", arguments=execution.arguments or {},
             environment_keys=execution.environment_keys or [], secrets=execution.secrets or [], network_mode=execution.network_mode,
             timeout=execution.timeout_s, limits=execution.limits, image=execution.image, image_id=execution.image_id,
             dependency_lock_sha256=execution.dependency_lock_sha256,
@@ -101,7 +111,7 @@ class ExecutionRecord(BaseModel):
     def summary(self) -> "ExecutionRecord":
         """What the script's creator sees of someone else's run of it."""
         return self.model_copy(update={
-            "stdout": None, "stderr": None, "stdout_truncated": None, "stderr_truncated": None, "error": None,
+            "stdout": None, "stderr": None, "platform": None, "output_order": None, "stdout_truncated": None, "stderr_truncated": None, "error": None,
             "arguments": {}, "environment_keys": [], "secrets": [], "outputs": None, "redacted": True,
         })
 

@@ -89,7 +89,7 @@ class StellaHandler(APIHandler):
 
     def _handle_request_exception(self, error: BaseException) -> None:
         if isinstance(error, RegistryError):
-            body: dict[str, Any] = {"status": error.status, "message": str(error)}
+            body: dict[str, Any] = {**error.details, "status": error.status, "message": str(error)}
             if isinstance(error, ValidationFailed):
                 body["errors"] = error.errors
             if isinstance(error, Unauthenticated):

@@ -7,12 +7,17 @@ import json
 
 from tornado.iostream import StreamClosedError
 
+from ..execution.filters import ExecutionFilters, trigger_of
+from ..execution.output_log import PLATFORM, interleave
 from ..execution.requests import AdhocBody, ExecuteBody
 from ..execution.sharing import SharingBody
 from .base import StellaHandler
 
 
 class _Submitting(StellaHandler):
+    @property
+    def trigger(self) -> str:
+        return trigger_of(self.request.headers.get("X-StellaScript-Trigger"))
     async def accepted(self, execution_id: str) -> None:
         """202 with the new execution's id, or with ?wait=true its finished record."""
         manager = self.stella.executions
@@ -26,7 +31,7 @@ class _Submitting(StellaHandler):
 
 class ExecuteHandler(_Submitting):
     async def post(self, script_id: str) -> None:
-        await self.accepted(self.stella.executions.submit(self.caller, script_id, self.parse(ExecuteBody)))
+        await self.accepted(self.stella.executions.submit(self.caller, script_id, self.parse(ExecuteBody), self.trigger))
 
 
 class ExecutionsHandler(_Submitting):
@@ -34,15 +39,15 @@ class ExecutionsHandler(_Submitting):
         """An ad-hoc run (AdhocBody)."""
         manager, caller = self.stella.executions, self.caller
         manager.require_adhoc_caller(caller)  # 401 before the body is looked at
-        await self.accepted(manager.submit_adhoc(caller, self.parse(AdhocBody)))
+        await self.accepted(manager.submit_adhoc(caller, self.parse(AdhocBody), self.trigger))
 
     def get(self) -> None:
+        query = {name: self.get_query_argument(name, None) for name in ("script_id", "status", "requested_by", "trigger", "since", "until")}
         items, total = self.stella.executions.list(
             self.caller,
-            script_id=self.get_query_argument("script_id", None),
-            status=self.get_query_argument("status", None),
             limit=self.query_int("limit", 50),
             offset=self.query_int("offset", 0),
+            filters=ExecutionFilters.parse(**query),
         )
         self.send_json({"items": items, "total": total})
 
@@ -79,7 +84,8 @@ class LogsHandler(StellaHandler):
         manager = self.stella.executions
         record = manager.output(self.caller, execution_id)  # only who may read the run's output
         if self.get_query_argument("follow", "true").lower() in ("0", "false", "no"):
-            self.send_json({"stdout": record["stdout"], "stderr": record["stderr"], "status": record["status"]})
+            self.send_json({"stdout": record["stdout"], "stderr": record["stderr"], "status": record["status"],
+                            "platform": record["platform"], "output_order": record["output_order"]})
             return
         self.set_header("Content-Type", "text/event-stream")
         self.set_header("Cache-Control", "no-cache")
@@ -94,9 +100,10 @@ class LogsHandler(StellaHandler):
             if backlog is None:
                 # Finished: read it again, it may have ended after the visibility check.
                 record = manager.output(self.caller, execution_id)
-                for stream in ("stdout", "stderr"):
-                    if record[stream]:
-                        await self._event(stream, record[stream])
+                if record["platform"]:
+                    await self._event(PLATFORM, record["platform"])
+                for stream, text in interleave(record["stdout"], record["stderr"], record["output_order"]):
+                    await self._event(stream, text)
             else:
                 for stream, text in backlog:
                     await self._event(stream, text)
@@ -114,6 +121,9 @@ class LogsHandler(StellaHandler):
         self.finish()
 
     async def _event(self, name: str, data: str) -> None:
+        # id: the event's place in the run's output (stdout, stderr and
+        # platform events share one sequence), the same on every replay.
+        self._sequence = getattr(self, "_sequence", 0) + 1
         lines = "".join(f"data: {line}\n" for line in data.split("\n"))
-        self.write(f"event: {name}\n{lines}\n")
+        self.write(f"id: {self._sequence}\nevent: {name}\n{lines}\n")
         await self.flush()

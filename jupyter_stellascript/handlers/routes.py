@@ -5,7 +5,7 @@ from __future__ import annotations
 from .dependencies import ResolveHandler, SearchHandler
 from .executions import CancelHandler, ExecuteHandler, ExecutionHandler, ExecutionsHandler, LogsHandler, SharingHandler
 from .lsp import FormatHandler, LspStatusHandler
-from .scripts import ScriptHandler, ScriptsHandler, ScriptVersionHandler, ScriptVersionsHandler
+from .scripts import ScriptHandler, ScriptResolveHandler, ScriptsHandler, ScriptVersionHandler, ScriptVersionsHandler
 from ..secrets.handlers import SecretHandler, SecretsHandler
 from .service import HealthHandler, LanguagesHandler, MetricsHandler, OpenApiHandler
 from ..workflows.handlers import workflow_routes
@@ -27,6 +27,7 @@ def routes(base_url: str) -> list[tuple[str, type]]:
         (rf"{prefix}/scripts/executions/{execution}/logs/?", LogsHandler),
         (rf"{prefix}/scripts/executions/{execution}/cancel/?", CancelHandler),
         (rf"{prefix}/scripts/executions/{execution}/sharing/?", SharingHandler),
+        (rf"{prefix}/scripts/resolve/?", ScriptResolveHandler),
         (rf"{prefix}/scripts/{script}/?", ScriptHandler),
         (rf"{prefix}/scripts/{script}/versions/?", ScriptVersionsHandler),
         (rf"{prefix}/scripts/{script}/versions/(?P<version>[^/]+)/?", ScriptVersionHandler),

@@ -27,6 +27,12 @@ class ScriptsHandler(StellaHandler):
         self.send_json(script, status=201)
 
 
+class ScriptResolveHandler(StellaHandler):
+    def get(self) -> None:
+        """GET scripts/resolve?ref=<id | name | owner/name>: the one script it names (registry/references.py)."""
+        self.send_json(self.stella.registry.resolve(self.caller, self.get_query_argument("ref", "")))
+
+
 class ScriptHandler(StellaHandler):
     def get(self, script_id: str) -> None:
         script = self.stella.registry.get(self.caller, script_id)

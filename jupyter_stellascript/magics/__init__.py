@@ -22,10 +22,12 @@ one), if it has the Stella Script extension.
 
 from __future__ import annotations
 
+import importlib.util
+
 from .command import Command, argument_sets, parse_command
 from .connection import rank_servers
 from .errors import MagicError
-from .frames import RESULT_COLUMNS, failure_note, parse_output, parsed_frame, runs_frame
+from .frames import RESULT_COLUMNS, failure_note, parse_output, parsed_frame, register_readable_frames, runs_frame
 from .scripts import describe_client_error
 from .session import StellaScriptSession
 
@@ -47,6 +49,8 @@ def load_ipython_extension(ipython) -> None:
             return self.session(line, cell)
 
     ipython.register_magics(StellaScriptMagics)
+    if importlib.util.find_spec("pandas") is not None:  # without pandas the magics say so when they run
+        register_readable_frames(ipython)
 
 
 __all__ = ["Command", "MagicError", "RESULT_COLUMNS", "StellaScriptSession", "argument_sets", "load_ipython_extension",

@@ -30,7 +30,7 @@ class Connection:
 
 def open_connection(url: str, token: str | None, source: str) -> Connection:
     """A client for url whose health answers as Stella Script's; MagicError otherwise."""
-    client = StellaScriptClient(url, token=token, timeout=(5.0, 300.0))
+    client = StellaScriptClient(url, token=token, timeout=(5.0, 300.0), trigger="notebook")
     try:
         health = client.health()
     except ServerUnreachable as error:

@@ -9,8 +9,12 @@ from typing import Any
 from .command import PARSE_FORMATS
 from .errors import MagicError
 
-RESULT_COLUMNS = ["name", "script_id", "version", "status", "exit_code", "duration_ms", "stdout", "stderr",
+# What a reader looks at first (how it ended, how long it took, what it printed), then the rest.
+RESULT_COLUMNS = ["status", "exit_code", "duration_ms", "stdout", "name", "script_id", "version", "stderr",
                   "started_at", "completed_at", "execution_id"]
+# DataFrames of runs carry this in .attrs: the notebook shows their output readably (readable_html).
+RUNS_MARK = "stellascript_runs"
+_OUTPUT_COLUMNS = ("stdout", "stderr")
 
 
 def _pandas():
@@ -64,7 +68,28 @@ def runs_frame(records: list[dict], name: str, argument_sets: list[dict[str, str
         columns = _argument_columns(argument_sets, RESULT_COLUMNS)
         for position, (key, column) in enumerate(columns.items()):
             frame.insert(position, column, [arguments.get(key) for arguments in argument_sets])
+    frame.attrs[RUNS_MARK] = True
     return frame
+
+
+def readable_html(frame) -> str | None:
+    """The notebook's HTML for a DataFrame: for runs, stdout and stderr as
+    the script wrote them (line breaks kept, not cut), the timestamps
+    short; any other DataFrame as pandas shows it."""
+    if not frame.attrs.get(RUNS_MARK):
+        return frame._repr_html_()
+    shown = [column for column in _OUTPUT_COLUMNS if column in frame.columns]
+    styler = frame.style.set_properties(subset=shown, **{"white-space": "pre-wrap", "text-align": "left",
+                                                            "font-family": "monospace", "vertical-align": "top"})
+    styler = styler.format(na_rep="—").format(lambda moment: moment.strftime("%Y-%m-%d %H:%M:%S"), subset=[
+        column for column in ("started_at", "completed_at") if column in frame.columns], na_rep="—")
+    return styler.to_html()
+
+
+def register_readable_frames(ipython) -> None:
+    """Show run DataFrames readably in this IPython (every other DataFrame as before)."""
+    pd = _pandas()
+    ipython.display_formatter.formatters["text/html"].for_type(pd.DataFrame, readable_html)
 
 
 def _frame_of(data: Any):

@@ -1,4 +1,4 @@
-"""Talking to the server about scripts: errors as one line, names resolved to scripts."""
+"""Talking to the server about scripts: errors as one line, references (id, name, owner/name) resolved to scripts."""
 
 from __future__ import annotations
 
@@ -43,32 +43,24 @@ def describe_argument_problems(error: ClientError) -> str | None:
     return "; ".join(parts)
 
 
-def scripts_named(client: StellaScriptClient, name: str) -> list[dict]:
-    """Every script the caller may see whose name is exactly name."""
-    matches, offset = [], 0
-    while True:
-        page = client.list_scripts(q=name, limit=500, offset=offset)
-        matches += [script for script in page["items"] if script["name"] == name]
-        offset += len(page["items"])
-        if not page["items"] or offset >= page["total"]:
-            return matches
+def own_script(client: StellaScriptClient, owner: str, name: str) -> dict | None:
+    """``owner``'s script called ``name`` (names are unique per owner), or None."""
+    try:
+        return client.resolve_script(f"{owner}/{name}")
+    except ClientError as error:
+        if error.status == 404:
+            return None
+        raise
 
 
 def resolve_script(client: StellaScriptClient, target: str) -> dict:
-    """A script's metadata from its id or its (unambiguous) name."""
-    if _UUID.match(target):
-        try:
-            return client.get_script(target)
-        except ClientError as error:
-            if error.status == 404:
-                raise MagicError(f"no script {target} (or you may not see it)") from None
-            raise
-    matches = scripts_named(client, target)
-    if not matches:
-        raise MagicError(f"no script named {target!r} that you can see (%stellascript connect shows who you are)")
-    if len(matches) > 1:
-        listed = ", ".join(f"{s['id']} by {s['created_by']}" for s in matches[:5])
-        raise MagicError(f"{len(matches)} scripts are named {target!r} ({listed}): run one by its id")
-    return matches[0]
-
-
+    """A script's metadata from its id, its name or owner/name (the server's resolver decides)."""
+    try:
+        return client.resolve_script(target)
+    except ClientError as error:
+        if error.status == 404:
+            what = f"no script {target}" if _UUID.match(target) else f"no script named {target!r}"
+            raise MagicError(f"{what} that you can see (%stellascript connect shows who you are)") from None
+        if error.status == 409:
+            raise MagicError(f"{' '.join(error.message.split())}, e.g. %stellascript run OWNER/{target}") from None
+        raise

@@ -9,8 +9,8 @@ from .command import CELL_NAME, Command, argument_sets, parse_command
 from .connection import Connection, connect_from_environment, open_connection
 from .errors import HelpShown, MagicError, complain
 from .frames import _pandas, failure_note, parameters_frame, parsed_frame, runs_frame
-from .scripts import describe_argument_problems, describe_client_error, resolve_script, scripts_named
-from .waiting import _cancel, _progress_bar, run_label, wait_for
+from .scripts import describe_argument_problems, describe_client_error, own_script, resolve_script
+from .waiting import ProgressLine, _cancel, _progress_bar, run_label, wait_for
 from .workflows import run_workflow
 
 
@@ -70,12 +70,9 @@ class StellaScriptSession:
         if not me:
             raise MagicError("saving a script needs an authenticated user: set STELLASCRIPT_TOKEN or "
                              "%stellascript connect URL --token T")
-        mine = [script for script in scripts_named(client, command.target) if script.get("created_by") == me]
-        if len(mine) > 1:
-            raise MagicError(f"you have {len(mine)} scripts named {command.target!r} "
-                             f"({', '.join(s['id'] for s in mine)}): rename one, or update it by id with the CLI")
+        existing = own_script(client, me, command.target)
         source = f"{command.target!r}"
-        if not mine:
+        if existing is None:
             try:
                 script = client.create_script(name=command.target, language=command.language, content=content,
                                               description=command.description, visibility=command.visibility, tags=command.tags)
@@ -84,7 +81,6 @@ class StellaScriptSession:
             print(f"saved {script['name']!r} {script['version']} ({script['language']}, {script['visibility']}) "
                   f"as a new script, id {script['id']}")
             return None
-        existing = mine[0]
         if existing["language"] != command.language:
             raise MagicError(f"your script {command.target!r} is {existing['language']}, not {command.language}: "
                              "a script keeps its language (save under another name)")
@@ -152,8 +148,9 @@ class StellaScriptSession:
             cancelled = _cancel(client, execution_ids)
             raise MagicError(f"interrupted: cancelled {cancelled} execution(s)") from None
         bar = _progress_bar(len(runs), name) if batch and command.progress else None
+        line = ProgressLine(labels[0]) if len(runs) == 1 else None
         try:
-            records = wait_for(client, execution_ids, bar)
+            records = wait_for(client, execution_ids, bar, line)
         finally:
             if bar is not None:
                 bar.close()

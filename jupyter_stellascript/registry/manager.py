@@ -18,16 +18,18 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from .. import metrics
-from ..db import Blob, Script, ScriptTag, ScriptVersion, iso_utc, utcnow
+from ..db import Blob, Script, ScriptVersion, iso_utc, utcnow
 from ..identity import Caller
 from ..languages import LANGUAGES, get_language
 from ..execution.fields import parse, resolve_entry_point
 from ..parameters import ParameterDeclaration, declarations_of, effective_parameters, parameters_schema
 from .errors import Conflict, Forbidden, NotFound, Unauthenticated, ValidationFailed
+from . import search as script_search
+from .references import duplicate_name, qualified, resolve_script, same_name_of_owner
 from .requests import Dependency, ScriptCreate, ScriptUpdate
 from .semver import FIRST_VERSION, Version, parse_version
 from ..paging import Page
-from .visibility import Visibility, can_read, can_write, readable_scripts
+from .visibility import Visibility, can_read, can_write
 
 # (language, entry point, content, declared dependencies) -> diagnostics [{line, column, message}]
 SyntaxChecker = Callable[[str, str, str, list], list[dict]]
@@ -163,28 +165,29 @@ class ScriptRegistry:
             problems += error.errors
         if problems:
             raise ValidationFailed(problems)
-        conditions = [Script.deleted_at.is_(None), readable_scripts(caller)]
-        if language:
-            conditions.append(Script.language == language)
-        if visibility:
-            conditions.append(Script.visibility == visibility)
-        if text:
-            # Literal text (autoescape: % and _ are not wildcards), against the
-            # casefolded name and description, so "Überprüfung" finds itself.
-            conditions.append(Script.search_text.contains(text.casefold(), autoescape=True))
-        for tag in sorted(set(tags or ())):
-            conditions.append(Script.id.in_(select(ScriptTag.script_id).where(ScriptTag.tag == tag)))
+        where = script_search.conditions(caller, text, language, tags, visibility)
         rows = (
-            select(Script, ScriptVersion)
+            select(Script, ScriptVersion, script_search.LastRun)
             .join(ScriptVersion, (ScriptVersion.script_id == Script.id) & (ScriptVersion.version == Script.latest_version))
-            .where(*conditions)
-            .order_by(Script.name, Script.id)
+            .outerjoin(script_search.LastRun, script_search.last_run_clause(caller))
+            .where(*where)
+            .order_by(*script_search.order(text))
             .limit(page.limit).offset(page.offset)
         )
         with self.sessions() as session:
-            total = session.scalar(select(func.count()).select_from(Script).where(*conditions))
-            items = [self._view(session, script, version, with_content=False) for script, version in session.execute(rows)]
+            total = session.scalar(select(func.count()).select_from(Script).where(*where))
+            items = [{**self._view(session, script, version, with_content=False), "last_run": script_search.last_run_view(run)}
+                     for script, version, run in session.execute(rows)]
             return items, total
+
+    def resolve(self, caller: Caller, reference: str) -> dict:
+        """The script (metadata, no content) an id, ``name`` or ``owner/name`` names
+        for ``caller`` (references.py says how); NotFound or AmbiguousName otherwise."""
+        with self.sessions() as session:
+            script = resolve_script(session, caller, reference)
+            view = self._view(session, script, self._version_row(session, script, None), with_content=False)
+            view["reference"] = qualified(script)
+            return view
 
     # -- writes --------------------------------------------------------------------
 
@@ -210,9 +213,10 @@ class ScriptRegistry:
             created_by=caller.name,
         )
         with self.sessions() as session, session.begin():
+            self._refuse_duplicate_name(session, caller.name, body.name)
             digest = self._store_blob(session, body.content)
             session.add(script)
-            session.flush()
+            self._flush_name(session, caller.name, body.name)
             session.add(self._new_version(script, parse_version(FIRST_VERSION), digest, body.entry_point,
                                           _stored(body.dependencies), parameters, caller, now))
         metrics.SCRIPTS.labels(script.language, script.visibility).inc()
@@ -280,16 +284,37 @@ class ScriptRegistry:
             version = parse_version(base_version).bump(body.version_bump.value)
             digest = self._store_blob(session, content)
             session.add(self._new_version(script, version, digest, entry_point, dependencies, parameters, caller, now))
-            for field, value in body.changes().items():
+            changes = body.changes()
+            if changes.get("name", script.name) != script.name:
+                self._refuse_duplicate_name(session, script.created_by, changes["name"], script.id)
+            for field, value in changes.items():
                 setattr(script, field, value.value if isinstance(value, Visibility) else value)
             script.latest_version = str(version)
             script.updated_at, script.updated_by = now, caller.name
             try:
-                session.flush()
-            except IntegrityError as error:  # a concurrent update took this version number
+                with session.begin_nested():
+                    session.flush()
+            except IntegrityError as error:  # a concurrent update took this version number, or the name
+                self._refuse_duplicate_name(session, script.created_by, script.name, script.id)
                 raise Conflict(f"version {version} was just created by another update; reload and try again") from error
         metrics.SCRIPT_VERSIONS.labels(script_id).inc()
         return self.get(caller, script_id)
+
+    @staticmethod
+    def _refuse_duplicate_name(session: Session, owner: str, name: str, other_than: str | None = None) -> None:
+        existing = same_name_of_owner(session, owner, name, other_than)
+        if existing is not None:
+            raise duplicate_name(existing)
+
+    @classmethod
+    def _flush_name(cls, session: Session, owner: str, name: str) -> None:
+        """Flush a new script; another server creating the same name meanwhile is the same 409."""
+        try:
+            with session.begin_nested():
+                session.flush()
+        except IntegrityError:
+            cls._refuse_duplicate_name(session, owner, name)
+            raise
 
     @staticmethod
     def _require_authenticated(caller: Caller, action: str) -> None:

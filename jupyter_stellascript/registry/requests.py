@@ -9,6 +9,8 @@ check) is the registry's.
 from __future__ import annotations
 
 import enum
+import re
+import unicodedata
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, WrapValidator
@@ -17,7 +19,13 @@ from ..execution.fields import Content, LanguageName, entry_point_field, field_e
 from ..parameters.models import ParameterDeclaration
 from .visibility import Visibility
 
-MAX_NAME = 200
+MAX_NAME = 100
+# The one rule of a script's name: letters, digits, ".", "_" and "-", 1 to
+# MAX_NAME characters, kept in Unicode NFC (so "é" typed either way is one
+# name). No blanks and no "/": a name is one word on a command line and the
+# part after the owner in an ``owner/name`` reference.
+NAME_CHARACTERS = re.compile(r"[\w.-]+")
+NAME_RULE = f"letters, digits, '.', '_' and '-' only, 1 to {MAX_NAME} characters"
 MAX_DESCRIPTION = 10_000
 MAX_TAGS = 50
 MAX_TAG = 50
@@ -57,12 +65,16 @@ def _one_error_per_dependency(value: Any, handler: Any) -> Dependency:
         raise ValueError("; ".join(f"{problem['field']}: {problem['message']}" for problem in problems)) from None
 
 
-def _name(text: str) -> str:
-    name = text.strip()
+def check_name(text: str) -> str:
+    """``text`` as a script name (blanks around it dropped, NFC), or ValueError saying the rule."""
+    name = unicodedata.normalize("NFC", text.strip())
     if not name:
         raise ValueError("name is required")
     if len(name) > MAX_NAME:
         raise ValueError(f"name is longer than {MAX_NAME} characters")
+    if not NAME_CHARACTERS.fullmatch(name):
+        bad = sorted({character for character in name if not NAME_CHARACTERS.fullmatch(character)})
+        raise ValueError(f"name may hold {NAME_RULE}; not {' '.join(repr(c) for c in bad)}")
     return name
 
 
@@ -78,8 +90,9 @@ def _description(value: Any) -> Any:
     return value
 
 
-Name = Annotated[str, Field(strict=True, description=f"Leading and trailing blanks are dropped; 1 to {MAX_NAME} characters."),
-                 AfterValidator(_name)]
+Name = Annotated[str, Field(strict=True, description=f"Unique per owner; {NAME_RULE} (leading and trailing blanks "
+                                                    "are dropped, Unicode NFC)."),
+                 AfterValidator(check_name)]
 Description = Annotated[str, BeforeValidator(_description), Field(max_length=MAX_DESCRIPTION)]
 Tags = Annotated[list[Annotated[str, Field(min_length=1, max_length=MAX_TAG)]], BeforeValidator(_tags), Field(max_length=MAX_TAGS)]
 def _dependency_count(value: Any) -> Any:

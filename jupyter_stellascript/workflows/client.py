@@ -109,8 +109,9 @@ def upload_local_scripts(client: StellaScriptClient, definition: dict, folder: P
     pointing at a private registry script of that file's content: created the first
     time, a new version when the file changed, reused when it did not."""
     from ..languages import language_for_file
-    from ..magics.scripts import scripts_named
+    from ..magics.scripts import own_script
 
+    me = (client.health().get("caller") or {}).get("name")
     uploaded: dict[Path, str] = {}
     steps = []
     for step in definition.get("steps") or []:
@@ -121,11 +122,11 @@ def upload_local_scripts(client: StellaScriptClient, definition: dict, folder: P
             continue
         if path not in uploaded:
             content = path.read_text(encoding="utf-8")
-            mine = [script for script in scripts_named(client, path.stem) if script.get("visibility") == "private"]
-            if not mine:
+            mine = own_script(client, me, path.stem) if me else None  # names are unique per owner
+            if mine is None:
                 script = client.create_script(name=path.stem, language=language_for_file(path).name, content=content)
             else:
-                script = client.get_script(mine[0]["id"])
+                script = client.get_script(mine["id"])
                 if script["content"] != content:
                     script = client.update_script(script["id"], content=content)
             uploaded[path] = script["id"]

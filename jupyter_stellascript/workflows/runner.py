@@ -194,7 +194,7 @@ class RunDriver:
         """Run one attempt to its end; its record, or None when it could not be submitted (item failed)."""
         try:
             execution_id = self.executions.submit(self.caller, self.pins[step.id]["script_id"], body,
-                                                  workflow_step=(self.run_id, step.id))
+                                                  trigger="workflow", workflow_step=(self.run_id, step.id))
         except RegistryError as error:
             item.status, item.error = StepStatus.FAILED.value, str(error)
             return None

@@ -68,6 +68,8 @@ export async function request<T>(endpoint: string, init: RequestInit = {}): Prom
   if (init.body && !(init.headers as any)?.['Content-Type']) {
     init.headers = { ...(init.headers as any), 'Content-Type': 'application/json' };
   }
+  // Runs started from here are recorded as started from the UI (the execution centre filters by it).
+  init.headers = { ...(init.headers as any), 'X-StellaScript-Trigger': 'ui' };
   let response: Response;
   try {
     response = await ServerConnection.makeRequest(apiUrl(endpoint), init, connection);
@@ -94,13 +96,41 @@ export function post<T>(endpoint: string, body: unknown): Promise<T> {
   return request<T>(endpoint, { method: 'POST', body: JSON.stringify(body) });
 }
 
+/** What a log stream carries: the script's two streams, and the platform's messages (dependency builds, waits). */
+export type OutputStream = 'stdout' | 'stderr' | 'platform';
+
+/**
+ * A finished record's stdout and stderr in the order written (its
+ * output_order: runs of [stream, characters]); without one, stdout first.
+ */
+export function interleave(record: Pick<IExecution, 'stdout' | 'stderr' | 'output_order'>): [OutputStream, string][] {
+  const texts = { stdout: record.stdout ?? '', stderr: record.stderr ?? '' };
+  const taken = { stdout: 0, stderr: 0 };
+  const pieces: [OutputStream, string][] = [];
+  for (const [stream, length] of record.output_order ?? []) {
+    const piece = texts[stream].slice(taken[stream], taken[stream] + length);
+    taken[stream] += piece.length;
+    if (piece) {
+      pieces.push([stream, piece]);
+    }
+  }
+  for (const stream of ['stdout', 'stderr'] as const) {
+    const rest = texts[stream].slice(taken[stream]);
+    if (rest) {
+      pieces.push([stream, rest]);
+    }
+  }
+  return pieces;
+}
+
 /**
  * Follow an execution's output (server-sent events). `onOutput` gets each
- * stdout/stderr chunk as it is written; resolves with the `end` event's data.
+ * stdout/stderr chunk as it is written, and the platform's messages;
+ * resolves with the `end` event's data.
  */
 export async function followLogs(
   executionId: string,
-  onOutput: (stream: 'stdout' | 'stderr', text: string) => void,
+  onOutput: (stream: OutputStream, text: string) => void,
   signal?: AbortSignal
 ): Promise<ILogsEnd> {
   const response = await ServerConnection.makeRequest(
@@ -139,7 +169,7 @@ export async function followLogs(
       if (event === 'end') {
         return JSON.parse(text);
       }
-      if (event === 'stdout' || event === 'stderr') {
+      if (event === 'stdout' || event === 'stderr' || event === 'platform') {
         onOutput(event, text);
       }
     }

@@ -23,6 +23,8 @@ export interface IArgumentsForm {
   showServerErrors(errors: IFieldError[]): IFieldError[];
   /** What is typed, by name, to carry over to another version's form. */
   typed(): Record<string, string>;
+  /** Fill the form with a past run's values (Edit and run). */
+  set(values: Record<string, string>): void;
 }
 
 // The secrets store's name rule (parameters/values.py SECRET_NAME_RULE).
@@ -125,6 +127,15 @@ export class ParameterForm implements IArgumentsForm {
       const text = own(carried, parameter.name) ? carried[parameter.name] : defaultText(parameter);
       field.write(text);
       this.fields.set(parameter.name, field);
+    }
+  }
+
+  /** A past run's values into their fields (a parameter it did not name keeps what it holds). */
+  set(values: Record<string, string>): void {
+    for (const [name, field] of this.fields) {
+      if (own(values, name)) {
+        field.write(values[name]);
+      }
     }
   }
 

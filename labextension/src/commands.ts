@@ -12,11 +12,11 @@ import { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 import { Widget } from '@lumino/widgets';
 
 import { ApiError, errorText, ICheckout, IScriptCreate, post } from './api';
-import { askNewScript, askSample, askUnsavedChanges, confirmDelete } from './dialogs';
+import { askNewScript, askSample, askUnsavedChanges, confirmDelete, INewScriptChoice } from './dialogs';
 import { ScriptEditorExtension } from './editor';
-import { HistoryView } from './history';
 import { LibraryModel } from './model';
-import { RunView } from './run';
+import { ExecutionCentre } from './executions';
+import { ScriptSection, ScriptView } from './script-view';
 import { CommandIDs } from './tokens';
 
 export interface ICommandContext {
@@ -42,14 +42,39 @@ function scriptArgs(args: ReadonlyPartialJSONObject): IScriptArgs {
 export function addCommands(context: ICommandContext): void {
   const { app, docManager, model, editorExtension } = context;
 
-  const openMain = (widget: Widget, id: string) => {
-    const main = new MainAreaWidget({ content: widget });
+  const openMain = <T extends Widget>(widget: T, id: string): MainAreaWidget<T> => {
+    const main = new MainAreaWidget<T>({ content: widget });
     main.id = id;
     main.title.icon = context.icon;
     main.title.closable = true;
-    widget.title.changed.connect(() => (main.title.label = widget.title.label));
-    main.title.label = widget.title.label;
+    const copyTitle = () => {
+      main.title.label = widget.title.label;
+      main.title.caption = widget.title.caption;
+    };
+    widget.title.changed.connect(copyTitle);
+    copyTitle();
     app.shell.add(main, 'main');
+    app.shell.activateById(main.id);
+    return main;
+  };
+
+  /** The script's one main-area view (made on first use), showing ``section``. */
+  const scriptViews = new Map<string, MainAreaWidget<ScriptView>>();
+  const showScript = (scriptId: string, section: ScriptSection, version?: string) => {
+    let main = scriptViews.get(scriptId);
+    if (!main || main.isDisposed) {
+      const view = new ScriptView(model, scriptId, {
+        edit: (script, pinned) => void app.commands.execute(CommandIDs.openScript, { scriptId: script, ...(pinned ? { version: pinned } : {}) }),
+        open: (script, pinned) => void app.commands.execute(CommandIDs.openScript, { scriptId: script, version: pinned }),
+        run: (script, pinned) => void app.commands.execute(CommandIDs.runScript, { scriptId: script, version: pinned })
+      });
+      main = openMain(view, `stellascript-script-${scriptId}`);
+      const shown = main;
+      view.activated = () => app.shell.activateById(shown.id);
+      scriptViews.set(scriptId, main);
+      main.disposed.connect(() => scriptViews.delete(scriptId));
+    }
+    main.content.showSection(section, version);
     app.shell.activateById(main.id);
   };
 
@@ -83,13 +108,19 @@ export function addCommands(context: ICommandContext): void {
     }
   };
 
-  const createScript = async (body: IScriptCreate): Promise<void> => {
+  /** Create and open a script; a refused name (duplicate, name rule) is returned for asking again. */
+  const createScript = async (body: IScriptCreate): Promise<string | null> => {
     try {
       const script = await model.createScript(body);
       await openScript({ scriptId: script.id });
     } catch (error) {
+      const nameProblem = error instanceof ApiError && (error.body.field === 'name' || error.errors.some(problem => problem.field === 'name'));
+      if (nameProblem) {
+        return (error as ApiError).errors.find(problem => problem.field === 'name')?.message ?? (error as ApiError).message;
+      }
       Notification.error(`Cannot create the script: ${errorText(error)}`, { autoClose: 10000 });
     }
+    return null;
   };
 
   app.commands.addCommand(CommandIDs.openLibrary, {
@@ -108,52 +139,82 @@ export function addCommands(context: ICommandContext): void {
     caption: 'Run with arguments',
     execute: args => {
       const { scriptId, version } = scriptArgs(args);
-      openMain(new RunView(model, scriptId, version), `stellascript-run-${scriptId}-${Date.now()}`);
+      showScript(scriptId, 'run', version);
+    }
+  });
+
+  let centre: MainAreaWidget<ExecutionCentre> | null = null;
+  app.commands.addCommand(CommandIDs.openExecutions, {
+    label: 'Stella Script: Open Execution Centre',
+    caption: 'Every execution you may see, across scripts',
+    execute: () => {
+      if (!centre || centre.isDisposed) {
+        centre = openMain(
+          new ExecutionCentre({
+            editAndRun: record => {
+              if (record.script_id) {
+                showScript(record.script_id, 'run', record.script_version ?? undefined);
+                scriptViews.get(record.script_id)?.content.runWith(record);
+              }
+            }
+          }),
+          'stellascript-executions-centre'
+        );
+      } else {
+        void centre.content.refresh();
+      }
+      app.shell.activateById(centre.id);
+    }
+  });
+
+  app.commands.addCommand(CommandIDs.runCurrent, {
+    label: 'Stella Script: Run Current Script…',
+    caption: 'Open the run view of the script in the current editor',
+    isEnabled: () => editorExtension.scriptOf(app.shell.currentWidget) !== null,
+    execute: () => {
+      const script = editorExtension.scriptOf(app.shell.currentWidget);
+      if (!script) {
+        Notification.info('Run current script: open a Stella Script in the editor first.', { autoClose: 5000 });
+        return;
+      }
+      showScript(script.scriptId, 'run', script.version);
     }
   });
 
   app.commands.addCommand(CommandIDs.showHistory, {
     label: 'Script History',
     caption: 'Versions and diffs',
-    execute: args => {
-      const { scriptId } = scriptArgs(args);
-      const id = `stellascript-history-${scriptId}`;
-      const existing = Array.from(app.shell.widgets('main')).find(widget => widget.id === id);
-      if (existing) {
-        ((existing as MainAreaWidget).content as HistoryView).refresh();
-        app.shell.activateById(existing.id);
-        return;
-      }
-      const actions = {
-        open: (script: string, version: string) => void app.commands.execute(CommandIDs.openScript, { scriptId: script, version }),
-        run: (script: string, version: string) => void app.commands.execute(CommandIDs.runScript, { scriptId: script, version })
-      };
-      openMain(new HistoryView(scriptId, actions), id);
-    }
+    execute: args => showScript(scriptArgs(args).scriptId, 'history')
   });
 
   app.commands.addCommand(CommandIDs.newScript, {
-    label: 'Stella Script: New Script…',
+    label: args => (args.isLauncher ? 'Stella Script' : 'Stella Script: New Script…'),
+    icon: args => (args.isLauncher ? context.icon : undefined),
     caption: 'New script from a language template',
     execute: async () => {
-      const choice = await askNewScript(model.languages);
-      if (!choice) {
-        return;
+      let choice: INewScriptChoice | null = null;
+      let problem: string | null = '';
+      while (problem !== null) {
+        // A refused name asks again, with what was typed and why.
+        choice = await askNewScript(model.languages, choice ?? undefined, problem);
+        if (!choice) {
+          return;
+        }
+        let template;
+        try {
+          template = (await model.templates()).find(item => item.language === choice!.language);
+        } catch (error) {
+          Notification.error(`Cannot read the templates: ${errorText(error)}`);
+          return;
+        }
+        problem = await createScript({
+          ...choice,
+          language: choice.language as IScriptCreate['language'],
+          description: '',
+          content: template?.content ?? '',
+          entry_point: template?.file
+        });
       }
-      let template;
-      try {
-        template = (await model.templates()).find(item => item.language === choice.language);
-      } catch (error) {
-        Notification.error(`Cannot read the templates: ${errorText(error)}`);
-        return;
-      }
-      await createScript({
-        ...choice,
-        language: choice.language as IScriptCreate['language'],
-        description: '',
-        content: template?.content ?? '',
-        entry_point: template?.file
-      });
     }
   });
 
@@ -171,7 +232,10 @@ export function addCommands(context: ICommandContext): void {
       const choice = await askSample(samples);
       if (choice) {
         const { sample, name } = choice;
-        await createScript({ name, language: sample.language, content: sample.content, entry_point: sample.file, description: '', visibility: 'private', tags: ['sample'] });
+        const problem = await createScript({ name, language: sample.language, content: sample.content, entry_point: sample.file, description: sample.description, visibility: 'private', tags: sample.tags });
+        if (problem) {
+          Notification.error(`Cannot create the script: ${problem}`, { autoClose: 10000 });
+        }
       }
     }
   });
@@ -203,5 +267,7 @@ export function addCommands(context: ICommandContext): void {
   });
   // The shortcut (Shift+Alt+F by default) is in schema/plugin.json, so users can rebind it.
   app.contextMenu.addItem({ command: CommandIDs.format, selector: '.jp-StellaScript-editor .jp-FileEditor', rank: 0 });
-  context.palette?.addItem({ command: CommandIDs.format, category: 'Stella Script' });
+  for (const command of [CommandIDs.newScript, CommandIDs.cloneSample, CommandIDs.openLibrary, CommandIDs.openExecutions, CommandIDs.runCurrent, CommandIDs.format]) {
+    context.palette?.addItem({ command, category: 'Stella Script' });
+  }
 }

@@ -37,21 +37,31 @@ export interface INewScriptChoice {
 
 const tagsOf = (text: string) => text.split(',').map(tag => tag.trim()).filter(Boolean);
 
-/** Ask for a new script's name, language, visibility and tags; null when cancelled. */
-export async function askNewScript(languages: readonly ILanguage[]): Promise<INewScriptChoice | null> {
+/**
+ * Ask for a new script's name, language, visibility and tags; null when
+ * cancelled. Asked again after the server refused the name (a duplicate, the
+ * name rule), it shows what was typed and why it was refused.
+ */
+export async function askNewScript(languages: readonly ILanguage[], previous?: INewScriptChoice, problem = ''): Promise<INewScriptChoice | null> {
   const name = el('input', { className: 'jp-mod-styled jp-StellaScript-new-name', attrs: { placeholder: 'e.g. nightly-report' } });
-  const language = select(languages.map(item => [item.name, item.display_name] as [string, string]), 'python');
+  const language = select(languages.map(item => [item.name, item.display_name] as [string, string]), previous?.language ?? 'python');
   language.classList.add('jp-StellaScript-new-language');
-  const visibility = select(visibilityOptions(), 'private');
+  const visibility = select(visibilityOptions(), previous?.visibility ?? 'private');
   const tags = el('input', { className: 'jp-mod-styled', attrs: { placeholder: 'comma-separated' } });
+  name.value = previous?.name ?? '';
+  tags.value = previous?.tags.join(', ') ?? '';
+  const body = new FormBody([
+    ['Name', name],
+    ['Language', language],
+    ['Visibility', visibility],
+    ['Tags', tags]
+  ]);
+  if (problem) {
+    body.node.prepend(el('div', { className: 'jp-StellaScript-problem jp-StellaScript-new-problem', text: problem, attrs: { role: 'alert' } }));
+  }
   const result = await showDialog({
     title: 'New script',
-    body: new FormBody([
-      ['Name', name],
-      ['Language', language],
-      ['Visibility', visibility],
-      ['Tags', tags]
-    ]),
+    body,
     focusNodeSelector: 'input',
     buttons: [Dialog.cancelButton(), Dialog.okButton({ label: 'Create' })]
   });

@@ -1,5 +1,7 @@
-/** Line diffs laid out side by side, for the version history. */
+/** Line diffs laid out side by side: two versions (history), two runs' output (execution centre). */
 import { diffLines } from 'diff';
+
+import { el } from './dom';
 
 export interface IDiffRow {
   left: string | null;
@@ -42,4 +44,18 @@ export function sideBySide(before: string, after: string): IDiffRow[] {
     }
   }
   return rows;
+}
+
+/** Fill ``table`` (class jp-StellaScript-diff) with the side-by-side diff of two texts. */
+export function fillDiffTable(table: HTMLTableElement, before: string, after: string, leftTitle: string, rightTitle: string): void {
+  const cell = (text: string | null, number: number | null, side: string, kind: string) => [
+    el('td', { className: 'jp-StellaScript-diff-number', text: number === null ? '' : String(number) }),
+    el('td', { className: `jp-StellaScript-diff-${side} jp-StellaScript-diff-${text === null ? 'blank' : kind}`, text: text ?? '' })
+  ];
+  table.replaceChildren(el('thead', {}, el('tr', {}, el('th', { text: '' }), el('th', { text: leftTitle }), el('th', { text: '' }), el('th', { text: rightTitle }))));
+  const body = el('tbody');
+  for (const row of sideBySide(before, after)) {
+    body.append(el('tr', { className: `jp-StellaScript-diff-row-${row.kind}` }, ...cell(row.left, row.leftNumber, 'old', row.kind), ...cell(row.right, row.rightNumber, 'new', row.kind)));
+  }
+  table.append(body);
 }

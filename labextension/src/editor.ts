@@ -32,6 +32,8 @@ export type EditorWidget = IDocumentWidget<FileEditor, DocumentRegistry.ICodeMod
 export class ScriptEditorExtension implements DocumentRegistry.IWidgetExtension<EditorWidget, DocumentRegistry.ICodeModel> {
   /** The editors showing a script, with what formats them (the "Format script" command uses it). */
   private readonly formatters = new WeakMap<EditorWidget, () => Promise<void>>();
+  // The script (and version) each Stella Script editor shows, for "run current script".
+  private readonly files = new WeakMap<object, IWorkspaceFile>();
 
   constructor(
     private readonly model: LibraryModel,
@@ -39,6 +41,12 @@ export class ScriptEditorExtension implements DocumentRegistry.IWidgetExtension<
   ) {}
 
   /** Whether `widget` is an editor of a script that can be formatted (not an old, read-only version). */
+  /** The script (and its version when old) that ``widget`` edits; null for any other widget. */
+  scriptOf(widget: unknown): { scriptId: string; version?: string } | null {
+    const file = widget && typeof widget === 'object' ? this.files.get(widget) : undefined;
+    return file ? { scriptId: file.script_id, ...(file.pinned ? { version: file.version } : {}) } : null;
+  }
+
   canFormat(widget: unknown): boolean {
     return this.formatters.has(widget as EditorWidget);
   }
@@ -72,6 +80,7 @@ export class ScriptEditorExtension implements DocumentRegistry.IWidgetExtension<
       throw error;
     }
     widget.addClass('jp-StellaScript-editor');
+    this.files.set(widget, file);
     const label = el('span', { className: 'jp-StellaScript-editor-label' });
     const status = el('span', { className: 'jp-StellaScript-editor-status', attrs: { role: 'status' } });
     const bump = select(

@@ -5,7 +5,7 @@
 import { Widget } from '@lumino/widgets';
 
 import { errorText, IScript, IVersionList, request } from './api';
-import { sideBySide } from './diff';
+import { fillDiffTable } from './diff';
 import { button, el, select, when } from './dom';
 
 export class HistoryView extends Widget {
@@ -90,17 +90,6 @@ export class HistoryView extends Widget {
     const [before, after] = await Promise.all(
       [this.left.value, this.right.value].map(version => request<IScript>(`scripts/${this.scriptId}/versions/${version}`))
     );
-    const cell = (text: string | null, number: number | null, side: string, kind: string) => [
-      el('td', { className: 'jp-StellaScript-diff-number', text: number === null ? '' : String(number) }),
-      el('td', { className: `jp-StellaScript-diff-${side} jp-StellaScript-diff-${text === null ? 'blank' : kind}`, text: text ?? '' })
-    ];
-    this.diff.replaceChildren(
-      el('thead', {}, el('tr', {}, el('th', { text: '' }), el('th', { text: `v${before.version}` }), el('th', { text: '' }), el('th', { text: `v${after.version}` })))
-    );
-    const body = el('tbody');
-    for (const row of sideBySide(before.content ?? '', after.content ?? '')) {
-      body.append(el('tr', { className: `jp-StellaScript-diff-row-${row.kind}` }, ...cell(row.left, row.leftNumber, 'old', row.kind), ...cell(row.right, row.rightNumber, 'new', row.kind)));
-    }
-    this.diff.append(body);
+    fillDiffTable(this.diff, before.content ?? '', after.content ?? '', `v${before.version}`, `v${after.version}`);
   }
 }

@@ -8,6 +8,7 @@
  */
 import { ILayoutRestorer, JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
 import { ICommandPalette } from '@jupyterlab/apputils';
+import { ILauncher } from '@jupyterlab/launcher';
 import { IEditorLanguageRegistry } from '@jupyterlab/codemirror';
 import { IDocumentManager } from '@jupyterlab/docmanager';
 import { DocumentRegistry } from '@jupyterlab/docregistry';
@@ -62,13 +63,14 @@ const plugin: JupyterFrontEndPlugin<void> = {
   description: 'Stella Script: script library, editing, runs and version history',
   autoStart: true,
   requires: [IDocumentManager],
-  optional: [ILayoutRestorer, IEditorLanguageRegistry, ICommandPalette],
+  optional: [ILayoutRestorer, IEditorLanguageRegistry, ICommandPalette, ILauncher],
   activate: async (
     app: JupyterFrontEnd,
     docManager: IDocumentManager,
     restorer: ILayoutRestorer | null,
     editorLanguages: IEditorLanguageRegistry | null,
-    palette: ICommandPalette | null
+    palette: ICommandPalette | null,
+    launcher: ILauncher | null
   ) => {
     registerCSharpScriptHighlighting(editorLanguages);
     const model = new LibraryModel();
@@ -81,7 +83,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
       history: script => execute(CommandIDs.showHistory, script),
       remove: script => execute(CommandIDs.deleteScript, script, { name: script.name, language: script.language, latest_version: script.latest_version }),
       create: () => void app.commands.execute(CommandIDs.newScript),
-      cloneSample: () => void app.commands.execute(CommandIDs.cloneSample)
+      cloneSample: () => void app.commands.execute(CommandIDs.cloneSample),
+      executions: () => void app.commands.execute(CommandIDs.openExecutions)
     });
     panel.title.icon = stellaIcon;
     app.shell.add(panel, 'left', { rank: 650 });
@@ -91,6 +94,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
     app.docRegistry.addWidgetExtension('Editor', editorExtension);
     addCommands({ app, docManager, model, editorExtension, libraryId: panel.id, icon: stellaIcon, palette });
     addWorkflowsCommand(app, palette);
+    // The Launcher's card: a new script from a language template.
+    launcher?.add({ command: CommandIDs.newScript, category: 'Other', rank: 1, args: { isLauncher: true } });
 
     try {
       await model.load();

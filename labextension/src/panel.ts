@@ -1,14 +1,17 @@
 /**
- * The left-sidebar script library: search, filters, one row per script with
- * its language, latest version, visibility and last run status.
+ * The left-sidebar script library: search (name, description, tags; name
+ * matches first), filters, one row per script with its description, tags,
+ * author, language, latest version, visibility and last run (status, how long
+ * ago). Rows of scripts that are running refresh until the run ends. An empty
+ * library says how to start.
  */
-import { addIcon, refreshIcon, searchIcon, Toolbar, ToolbarButton } from '@jupyterlab/ui-components';
+import { addIcon, listIcon, refreshIcon, searchIcon, Toolbar, ToolbarButton } from '@jupyterlab/ui-components';
 import { Panel, Widget } from '@lumino/widgets';
 
-import { errorText, IExecution, IExecutionList, ILanguage, IScript, IScriptList, request } from './api';
+import { errorText, ILanguage, IScript, IScriptList, isFinished, request } from './api';
 import { describeParameters } from './arguments';
 import { visibilityOptions } from './dialogs';
-import { button, el, select, statusBadge } from './dom';
+import { ago, button, el, select, statusBadge } from './dom';
 import { LibraryModel } from './model';
 import { SecretsSection } from './secrets';
 
@@ -20,6 +23,7 @@ export interface ILibraryActions {
   remove(script: IScript): void;
   create(): void;
   cloneSample(): void;
+  executions(): void;
 }
 
 export class LibraryPanel extends Panel {
@@ -32,6 +36,8 @@ export class LibraryPanel extends Panel {
   private readonly body = new Widget({ node: el('div', { className: 'jp-StellaScript-library-body' }) });
   private debounce = 0;
   private generation = 0;
+  // While a listed script runs, the list refreshes to show its status live.
+  private polling = 0;
 
   constructor(
     model: LibraryModel,
@@ -48,6 +54,7 @@ export class LibraryPanel extends Panel {
     toolbar.addItem('heading', new Widget({ node: el('span', { className: 'jp-StellaScript-heading', text: 'Scripts' }) }));
     toolbar.addItem('new', new ToolbarButton({ icon: addIcon, label: 'New', className: 'jp-StellaScript-new', tooltip: 'New script from a language template', onClick: () => actions.create() }));
     toolbar.addItem('sample', new ToolbarButton({ label: 'Sample', className: 'jp-StellaScript-clone', tooltip: 'Clone one of the sample scripts', onClick: () => actions.cloneSample() }));
+    toolbar.addItem('executions', new ToolbarButton({ icon: listIcon, className: 'jp-StellaScript-open-executions', tooltip: 'Execution centre: every run you may see', onClick: () => actions.executions() }));
     toolbar.addItem('refresh', new ToolbarButton({ icon: refreshIcon, className: 'jp-StellaScript-refresh', tooltip: 'Refresh', onClick: () => void this.refresh() }));
     // JupyterLab's search-field look (as in its file browser filter), on the plain input the panel queries with.
     const searchField = el('div', { className: 'jp-InputGroup jp-StellaScript-search-field' }, this.search, el('span', { className: 'jp-InputGroupAction' }, searchIcon.element()));
@@ -96,34 +103,52 @@ export class LibraryPanel extends Panel {
       query.set('tag', this.tag.value.trim());
     }
     try {
-      const [scripts, executions] = await Promise.all([
-        request<IScriptList>(`scripts?${query}`),
-        request<IExecutionList>('scripts/executions?limit=200')
-      ]);
+      const scripts = await request<IScriptList>(`scripts?${query}`);
       if (generation !== this.generation) {
         return; // a newer search answered first
       }
-      const lastRun = new Map<string, IExecution>();
-      for (const execution of executions.items) {
-        const seen = execution.script_id ? lastRun.get(execution.script_id) : undefined;
-        if (execution.script_id && (!seen || (execution.queued_at ?? '') > (seen.queued_at ?? ''))) {
-          lastRun.set(execution.script_id, execution);
-        }
-      }
-      this.render(scripts.items, lastRun);
+      this.render(scripts.items, query.has('q') || query.has('language') || query.has('visibility') || query.has('tag'));
       this.message.textContent = scripts.total > scripts.items.length ? `${scripts.items.length} of ${scripts.total} scripts` : '';
+      window.clearTimeout(this.polling);
+      if (scripts.items.some(script => script.last_run && !isFinished(script.last_run.status))) {
+        this.polling = window.setTimeout(() => void this.refresh(), 2000);
+      }
     } catch (error) {
       this.message.textContent = `Cannot list scripts: ${errorText(error)}`;
     }
   }
 
-  private render(scripts: IScript[], lastRun: Map<string, IExecution>): void {
+  dispose(): void {
+    window.clearTimeout(this.polling);
+    super.dispose();
+  }
+
+  private render(scripts: IScript[], filtered: boolean): void {
     this.list.replaceChildren();
-    if (!scripts.length) {
+    if (!scripts.length && filtered) {
       this.list.append(el('li', { className: 'jp-StellaScript-empty', text: 'No scripts match.' }));
+    } else if (!scripts.length) {
+      this.list.append(
+        el(
+          'li',
+          { className: 'jp-StellaScript-empty jp-StellaScript-empty-library' },
+          el('p', { text: 'No scripts yet. Start from a language template, or clone a sample to see what a script can do.' }),
+          el(
+            'div',
+            { className: 'jp-StellaScript-empty-actions' },
+            button('New script', () => this.actions.create(), 'jp-mod-accept jp-StellaScript-empty-new'),
+            button('Clone a sample', () => this.actions.cloneSample(), 'jp-StellaScript-empty-sample')
+          )
+        )
+      );
     }
     for (const script of scripts) {
-      const run = lastRun.get(script.id);
+      const run = script.last_run;
+      const details = el('div', { className: 'jp-StellaScript-row-details' });
+      if (script.description) {
+        details.append(el('span', { className: 'jp-StellaScript-description', text: script.description, title: script.description }));
+      }
+      const tags = el('span', { className: 'jp-StellaScript-tags' }, ...script.tags.map(tag => el('span', { className: 'jp-StellaScript-tag-chip', text: tag })));
       const row = el(
         'li',
         { className: 'jp-StellaScript-row', title: [script.description || script.name, describeParameters(script.parameters)].filter(Boolean).join('\n\n'), attrs: { 'data-script-id': script.id, 'data-script-name': script.name } },
@@ -137,9 +162,16 @@ export class LibraryPanel extends Panel {
             el('span', { className: 'jp-StellaScript-language', text: script.language }),
             el('span', { className: 'jp-StellaScript-version', text: `v${script.latest_version}` }),
             el('span', { className: 'jp-StellaScript-visibility', text: script.visibility }),
-            statusBadge(run?.status)
+            statusBadge(run?.status),
+            el('span', {
+              className: 'jp-StellaScript-last-run',
+              text: run ? ago(run.completed_at ?? run.queued_at) : '',
+              title: run ? `last run ${new Date(run.completed_at ?? run.queued_at).toLocaleString()} by ${run.requested_by}` : ''
+            })
           )
         ),
+        details,
+        el('div', { className: 'jp-StellaScript-row-byline' }, el('span', { className: 'jp-StellaScript-author', text: `by ${script.created_by}` }), tags),
         el(
           'div',
           { className: 'jp-StellaScript-row-actions' },

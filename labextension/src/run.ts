@@ -3,12 +3,15 @@
  * mode and timeout; live output while the script runs; status, exit code and
  * duration; the script's past executions, each of which can be opened.
  */
+import { Notification } from '@jupyterlab/apputils';
+import { Signal } from '@lumino/signaling';
 import { Widget } from '@lumino/widgets';
 
 import { ApiError, errorText, IExecuteRequest, IExecution, IExecutionAccepted, IExecutionList, IParameter, IScript, isFinished, IVersionList, NetworkMode, networkModeValues, followLogs, formatDuration, post, request } from './api';
 import { button, el, select, statusBadge, when } from './dom';
 import { IArgumentsForm, KeyValueRows, ParameterForm } from './arguments';
 import { LibraryModel } from './model';
+import { LiveOutput } from './output';
 import { outputsTable } from './outputs';
 
 /** How each network mode is offered (a Record: a mode the API adds cannot be forgotten here). */
@@ -26,12 +29,16 @@ export class RunView extends Widget {
   private readonly runButton = button('Run', () => void this.run(), 'jp-mod-accept jp-StellaScript-start');
   private readonly cancelButton = button('Cancel', () => void this.cancel(), 'jp-mod-warn jp-StellaScript-cancel');
   private readonly summary = el('div', { className: 'jp-StellaScript-summary' });
-  private readonly output = el('pre', { className: 'jp-StellaScript-output', attrs: { 'aria-label': 'output' } });
+  private readonly live = new LiveOutput();
   private readonly outputs = el('div', { className: 'jp-StellaScript-outputs-slot' });
   private readonly history = el('tbody');
   private readonly problem = el('div', { className: 'jp-StellaScript-problem', attrs: { role: 'alert' } });
   private current: string | null = null;
   private following: AbortController | null = null;
+  private scriptName = '';
+  private latestVersion = '';
+  // Runs started here, whose end is announced when this view is not visible then.
+  private readonly startedHere = new Set<string>();
 
   constructor(
     private readonly model: LibraryModel,
@@ -43,6 +50,7 @@ export class RunView extends Widget {
     this.title.label = 'Run';
     this.cancelButton.disabled = true;
     this.version.classList.add('jp-StellaScript-run-version');
+    this.version.addEventListener('change', () => void this.versionChanged());
     const form = el(
       'div',
       { className: 'jp-StellaScript-form' },
@@ -69,7 +77,7 @@ export class RunView extends Widget {
       el('div', { className: 'jp-StellaScript-actions' }, this.runButton, this.cancelButton),
       this.problem,
       this.summary,
-      this.output,
+      this.live.node,
       this.outputs,
       el('h3', { text: 'Past executions' }),
       table
@@ -77,28 +85,37 @@ export class RunView extends Widget {
     void this.load();
   }
 
-  private async load(): Promise<void> {
+  /**
+   * The script's versions (again: the view is shown again after a save made
+   * a new one), selecting ``version`` if given, else the new latest one when
+   * the latest was selected, else what was selected.
+   */
+  async load(version: string | undefined = this.initialVersion): Promise<void> {
+    const wasLatest = !this.version.value || this.version.value === this.latestVersion;
+    const selected = this.version.value;
     try {
       const [script, versions] = await Promise.all([
         request<IScript>(`scripts/${this.scriptId}`),
         request<IVersionList>(`scripts/${this.scriptId}/versions`)
       ]);
+      this.scriptName = script.name;
       this.title.label = `Run ${script.name}`;
       (this.node.querySelector('.jp-StellaScript-title') as HTMLElement).textContent = `${script.name} (${script.language})`;
+      this.version.replaceChildren();
       for (const item of versions.items) {
         const option = el('option', { text: item.version === script.latest_version ? `${item.version} (latest)` : item.version });
         option.value = item.version;
         this.version.append(option);
       }
-      this.version.value = this.initialVersion ?? script.latest_version;
+      this.latestVersion = script.latest_version;
+      this.version.value = version ?? (wasLatest ? script.latest_version : selected);
       const shown = this.version.value === script.version ? script : await request<IScript>(`scripts/${this.scriptId}/versions/${this.version.value}`);
       this.showArguments(shown.parameters);
       this.argsHint.replaceChildren(
         'Arguments arrive in /scripts/args.json, a JSON object of strings. ',
         el('code', { text: this.model.readArguments(script.language) ?? '' })
       );
-      this.version.addEventListener('change', () => void this.versionChanged());
-      this.timeout.value = String(this.model.defaultTimeout(script.language) ?? 300);
+      this.timeout.value ||= String(this.model.defaultTimeout(script.language) ?? 300); // unless prefilled meanwhile
       await this.loadHistory();
     } catch (error) {
       this.problem.textContent = errorText(error);
@@ -169,6 +186,8 @@ export class RunView extends Widget {
     try {
       this.runButton.disabled = true;
       const accepted = await post<IExecutionAccepted>(`scripts/${this.scriptId}/execute`, body);
+      this.startedHere.add(accepted.execution_id);
+      this.model.notifyScriptsChanged(); // the library shows it queued, then running
       await this.showExecution(accepted.execution_id);
     } catch (error) {
       if (error instanceof ApiError && error.errors.length) {
@@ -191,7 +210,7 @@ export class RunView extends Widget {
   }
 
   private markStale(stale: boolean): void {
-    for (const node of [this.summary, this.output]) {
+    for (const node of [this.summary, this.live.node]) {
       node.classList.toggle('jp-StellaScript-stale', stale && node.childNodes.length > 0);
       node.title = stale && node.childNodes.length ? 'The previous run: this one was not started' : '';
     }
@@ -201,11 +220,12 @@ export class RunView extends Widget {
   async showExecution(executionId: string): Promise<void> {
     this.following?.abort();
     this.current = executionId;
-    this.output.replaceChildren();
+    this.live.reset();
     let record = await request<IExecution>(`scripts/executions/${executionId}`);
     this.renderSummary(record);
     if (!isFinished(record.status)) {
       this.cancelButton.disabled = false;
+      this.live.startClock(record.started_at ?? record.queued_at);
       const following = new AbortController();
       this.following = following;
       try {
@@ -213,8 +233,8 @@ export class RunView extends Widget {
         await followLogs(
           executionId,
           (stream, text) => {
-            this.append(stream, text);
-            if (first) {
+            this.live.append(stream, text);
+            if (first && stream !== 'platform') {
               // Output means it runs: show that rather than the Queued it was submitted as.
               first = false;
               void request<IExecution>(`scripts/executions/${executionId}`).then(latest => {
@@ -236,22 +256,46 @@ export class RunView extends Widget {
       if (this.current !== executionId) {
         return;
       }
+      this.live.stopClock();
+      this.live.preparingDone();
       record = await request<IExecution>(`scripts/executions/${executionId}`);
       this.renderSummary(record);
       this.model.notifyScriptsChanged();
+      this.announce(record);
       await this.loadHistory();
     } else {
-      this.append('stdout', record.stdout ?? '');
-      this.append('stderr', record.stderr ?? '');
+      this.live.showRecord(record);
     }
     if (record.error) {
-      this.append('stderr', `\n${record.error}\n`);
+      this.live.append('stderr', `\n${record.error}\n`);
     }
   }
 
-  private append(stream: 'stdout' | 'stderr', text: string): void {
-    if (text) {
-      this.output.append(el('span', { className: `jp-StellaScript-${stream}`, text }));
+  /** A run started here that ends while this view is hidden (another tab in front): say so. */
+  private announce(record: IExecution): void {
+    if (!this.startedHere.delete(record.id) || this.isVisible) {
+      return;
+    }
+    const text = `${this.scriptName || 'The script'} finished: ${record.status}${record.exit_code === null ? '' : ` (exit code ${record.exit_code})`}`;
+    const kind = record.status === 'Succeeded' ? 'success' : record.status === 'Cancelled' ? 'info' : 'error';
+    Notification.emit(text, kind, { autoClose: 10000, actions: [{ label: 'Show', callback: () => this.activated.emit() }] });
+  }
+
+  /** Asks whoever holds this view (the script's main-area view) to bring it to the front. */
+  readonly activated = new Signal<this, void>(this);
+
+  /** The form with a past execution's values (the execution centre's "Edit and run"); environment values are not stored. */
+  prefill(record: IExecution): void {
+    this.selectVersion(record.script_version ?? undefined);
+    this.args.set(record.arguments ?? {});
+    this.network.value = record.network_mode;
+    this.timeout.value = String(record.timeout);
+  }
+
+  /** Select a version in the form (the script's view was opened again for another one). */
+  selectVersion(version: string | undefined): void {
+    if (version && Array.from(this.version.options).some(option => option.value === version)) {
+      this.version.value = version;
     }
   }
 
@@ -260,6 +304,7 @@ export class RunView extends Widget {
     this.outputs.replaceChildren(...(published ? [published] : []));
     this.summary.replaceChildren(
       statusBadge(record.status),
+      this.live.clock,
       el('span', { className: 'jp-StellaScript-exit', text: `exit code ${record.exit_code ?? '—'}` }),
       el('span', { className: 'jp-StellaScript-duration', text: formatDuration(record.duration_ms) }),
       el('span', { className: 'jp-StellaScript-execution-meta', text: `v${record.script_version ?? '?'} · network ${record.network_mode} · ${when(record.started_at ?? record.queued_at)}` })

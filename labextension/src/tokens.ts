@@ -14,4 +14,6 @@ export namespace CommandIDs {
   export const newScript = 'stellascript:new-script';
   export const cloneSample = 'stellascript:clone-sample';
   export const deleteScript = 'stellascript:delete-script';
+  export const runCurrent = 'stellascript:run-current-script';
+  export const openExecutions = 'stellascript:open-executions';
 }

@@ -92,7 +92,8 @@ test('create, version, diff, run and validate a script from the library panel', 
   await expect(live.locator('.jp-StellaScript-output')).toHaveText('first\nsecond\n');
   await expect(live.locator('.jp-StellaScript-summary .jp-StellaScript-status')).toHaveText('Succeeded');
   await expect(live.locator('.jp-StellaScript-execution')).toHaveCount(2);
-  await live.locator('.jp-StellaScript-execution', { hasText: 'name=Stella' }).click();
+  // The script's one view kept its form (issue 15), so both runs had name=Stella: the older one is the first run.
+  await live.locator('.jp-StellaScript-execution', { hasText: 'name=Stella' }).last().click();
   await expect(live.locator('.jp-StellaScript-output')).toHaveText('Hi Stella\n');
   await expect(live.locator('.jp-StellaScript-execution-meta')).toContainText('v1.0.1');
 

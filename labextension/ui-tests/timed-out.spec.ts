@@ -58,7 +58,8 @@ test('a timed-out run has a TimedOut badge and is not followed as live when reop
     await page.screenshot({ path: path.join(SCREENSHOTS, 'timed-out.png') });
     await expectTimedOutBadge(row.locator('.jp-StellaScript-status'), failure);
 
-    // A fresh run view, then the past execution reopened: shown from its record, its output never followed.
+    // Run again from the library: the script's one view is shown again (issue 15: no second tab), then
+    // the past execution reopened: shown from its record, its output never followed.
     const followed: string[] = [];
     page.on('request', sent => {
       if (/\/scripts\/executions\/[^/]+\/logs/.test(sent.url())) {
@@ -67,7 +68,7 @@ test('a timed-out run has a TimedOut badge and is not followed as live when reop
     });
     await row.locator('.jp-StellaScript-run').click();
     const reopened = page.locator('.jp-StellaScript-runView:visible');
-    await expect(reopened.locator('.jp-StellaScript-output')).toBeEmpty();
+    await expect(page.locator('#jp-main-dock-panel .lm-TabBar-tab', { hasText: 'sleeper' })).toHaveCount(1);
     await reopened.locator('.jp-StellaScript-execution').click();
     await expect(reopened.locator('.jp-StellaScript-output')).toContainText('timed out after 1s');
     await expectTimedOutBadge(reopened.locator('.jp-StellaScript-summary .jp-StellaScript-status'), failure);

@@ -109,22 +109,6 @@ func (w *frameWriter) write(kind byte, payload []byte) error {
 	return err
 }
 
-func pump(r io.Reader, kind byte, w *frameWriter, done *sync.WaitGroup) {
-	defer done.Done()
-	buf := make([]byte, 32*1024)
-	for {
-		n, err := r.Read(buf)
-		if n > 0 {
-			// A host that stopped listening is not a reason to stop draining:
-			// the script would block on a full pipe.
-			_ = w.write(kind, buf[:n])
-		}
-		if err != nil {
-			return
-		}
-	}
-}
-
 // oomKills reads the kernel's count of OOM kills in this container's memory
 // cgroup (v2 memory.events or v1 memory.oom_control); -1 when not visible.
 func oomKills() int64 {
@@ -251,18 +235,18 @@ func runCommand(req request, w *frameWriter, conn net.Conn) report {
 	cmd.Env = childEnv(req.Env)
 	cmd.Dir = req.Cwd
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	stdout, err := cmd.StdoutPipe()
+	pipes, err := newOutputPipes()
 	if err != nil {
 		return report{ExitCode: 127, StartError: err.Error()}
 	}
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		return report{ExitCode: 127, StartError: err.Error()}
-	}
+	cmd.Stdout, cmd.Stderr = pipes.stdoutWriter, pipes.stderrWriter
 	oomBefore := oomKills()
 	started := time.Now()
-	if err := cmd.Start(); err != nil {
-		return report{ExitCode: 127, StartError: err.Error()}
+	startErr := cmd.Start()
+	pipes.closeWriters() // the child has its copies; EOF comes when it (and its children) close theirs
+	if startErr != nil {
+		pipes.closeReaders()
+		return report{ExitCode: 127, StartError: startErr.Error()}
 	}
 	makeOOMVictim(cmd.Process.Pid)
 	full := watchFull()
@@ -276,32 +260,26 @@ func runCommand(req request, w *frameWriter, conn net.Conn) report {
 		<-hangup
 		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 	}()
-	var pumps sync.WaitGroup
-	pumps.Add(2)
-	go pump(stdout, frameStdout, w, &pumps)
-	go pump(stderr, frameStderr, w, &pumps)
+	stopPump := make(chan struct{})
+	drained := make(chan struct{})
+	go func() {
+		pipes.pump(w, stopPump)
+		close(drained)
+	}()
 	// Wait for the process itself, not for its pipes: a background child
 	// holding stdout open must not keep the run alive after the script ends.
 	state, waitErr := cmd.Process.Wait()
 	rep := report{DurationNs: time.Since(started).Nanoseconds(), FullFilesystems: full.finish()}
 	// Children the script left behind in its group go with it.
 	_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-	drained := make(chan struct{})
-	go func() {
-		pumps.Wait()
-		close(drained)
-	}()
 	select {
 	case <-drained:
 	case <-time.After(drainGrace):
 		// A daemon that left the group (setsid) still holds the pipes; stop
 		// reading them. The host removes the container, which kills it.
-		_ = stdout.Close()
-		_ = stderr.Close()
+		close(stopPump)
 		<-drained
 	}
-	_ = stdout.Close()
-	_ = stderr.Close()
 	reapOrphans()
 	if state == nil {
 		rep.ExitCode = 127

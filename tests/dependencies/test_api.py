@@ -55,8 +55,13 @@ def test_the_lock_is_saved_with_the_version_and_runs_keep_it(server, spec, local
     first = execute(server, script["id"], token)
     assert first["status"] == "Succeeded", first
     assert first["stdout"] == "1.0.0\n"
-    assert f"[stellascript] resolving 1 Python requirement(s) with pip" in first["stderr"]  # progress is in the logs
-    assert f"from {local_index.url}" in first["stderr"]
+    # Progress is the platform's, in its own stream: not in the script's stderr.
+    assert "resolving 1 Python requirement(s) with pip" in first["platform"]
+    assert f"from {local_index.url}" in first["platform"] and "building " in first["platform"]
+    assert "[stellascript]" not in first["stderr"] and "resolving" not in first["stderr"]
+    replay = server.request("GET", f"/scripts/executions/{first['id']}/logs", token=token).text
+    events = [line.removeprefix("event: ") for line in replay.splitlines() if line.startswith("event: ")]
+    assert events == ["platform", "stdout", "end"], replay[:2000]
     check(spec, "Execution", first)
     saved = json_of(server.request("GET", f"/scripts/{script['id']}", token=token))
     check(spec, "Script", saved)

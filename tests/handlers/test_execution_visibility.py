@@ -158,7 +158,9 @@ def test_execution_visibility_matrix(server, callers, runs, run_key, caller, act
         stream = server.request("GET", f"{path}/logs", token=token)
         if outcome == FULL:
             assert stored.status_code == 200, stored.text
-            assert json_of(stored) == {"stdout": run["stdout"], "stderr": run["stderr"], "status": "Succeeded"}
+            # The platform's messages and the output's order come along (issue 15), as the record has them.
+            assert json_of(stored) == {"stdout": run["stdout"], "stderr": run["stderr"], "status": "Succeeded",
+                                       "platform": run["platform"], "output_order": run["output_order"]}
             assert stream.status_code == 200 and stream.headers["Content-Type"].startswith("text/event-stream")
             assert SECRET_OUTPUT in stream.text and "event: end" in stream.text
         else:

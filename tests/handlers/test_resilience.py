@@ -303,7 +303,11 @@ def test_100_concurrent_executions_with_max_concurrent_4(busy_server):
         assert item["stdout"] == f"echo {n}\n", item
         assert item["exit_code"] == 0
         logs = json_of(server.request("GET", f"/scripts/executions/{execution_id}/logs?follow=false", token=token))
-        assert logs == {"stdout": f"echo {n}\n", "stderr": item["stderr"], "status": "Succeeded"}
+        # With the platform's messages (issue 15: apart from stderr; runs beyond the 4 slots say they waited).
+        assert logs == {"stdout": f"echo {n}\n", "stderr": item["stderr"], "status": "Succeeded",
+                        "platform": item["platform"], "output_order": item["output_order"]}
+        assert item["stderr"] == "" and item["platform"] in ("", *(
+            f"waiting for a free run slot: {ahead} run(s) ahead, 4 at once on this server\n" for ahead in range(1, count)))
 
     # Never more than 4 at once: sampled while they ran ...
     assert max(running_samples) <= limit, running_samples

@@ -7,7 +7,8 @@ the panel, versions, diffs and runs; lsp-editing.spec.ts: completions and
 diagnostics from the real language servers, formatting; timed-out.spec.ts: a
 run that hits its timeout; parameters.spec.ts: the Run form generated from a
 script's parameters; secrets.spec.ts: the Secrets section;
-outputs.spec.ts: a run's outputs in the run view; workflows.spec.ts: a workflow run); this test fails when
+outputs.spec.ts: a run's outputs in the run view; workflows.spec.ts: a workflow run; everyday.spec.ts: names, search, one view per
+script, live output, Preparing, notifications); this test fails when
 any of them fails, and its output is Playwright's report. Screenshots go to
 labextension/ui-tests/test-results/screenshots, or to docs/screenshots with
 STELLASCRIPT_UPDATE_SCREENSHOTS=1.
@@ -27,6 +28,8 @@ import pytest
 import requests
 
 from jupyter_stellascript.languages import LANGUAGES
+from tests.dependencies.conftest import derived_cleanup, local_index  # noqa: F401 (fixtures)
+from tests.dependencies.index import unique_name
 from tests.servers import STELLASCRIPT, free_port, stop_process_group
 
 REPO = Path(__file__).resolve().parents[2]
@@ -40,8 +43,9 @@ class RunningLab:
     """JupyterLab with Jupyter's own token, or (``token_user``) with identities
     from Stella Script API tokens, as a team's shared server would be."""
 
-    def __init__(self, root: Path, token_user: str | None = None) -> None:
+    def __init__(self, root: Path, token_user: str | None = None, extra_config: str = "") -> None:
         self.root = root
+        self.extra_config = extra_config
         self.port = free_port()
         self.token_user = token_user
         self.token = secrets.token_hex(16)
@@ -60,7 +64,7 @@ class RunningLab:
         settings = self.root.parent / "user-settings" / "@jupyterlab" / "apputils-extension"
         settings.mkdir(parents=True)
         (settings / "notification.jupyterlab-settings").write_text('{"fetchNews": "false"}')
-        config.write_text(f"c.StellaScript.data_dir = {str(data_dir)!r}\nc.StellaScript.pool_sizes = {pools!r}\n")
+        config.write_text(f"c.StellaScript.data_dir = {str(data_dir)!r}\nc.StellaScript.pool_sizes = {pools!r}\n{self.extra_config}")
         identity = [f"--IdentityProvider.token={self.token}"]
         if self.token_user:
             identity = ["--ServerApp.identity_provider_class=jupyter_stellascript.auth.TokenIdentityProvider"]
@@ -123,7 +127,7 @@ def run_playwright(lab: RunningLab, *specs: str, env: dict[str, str] | None = No
            "SCREENSHOT_DIR": str(screenshots), "PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD": "1", **(env or {})}
     result = subprocess.run(
         [str(playwright), "test", "-c", "labextension/ui-tests/playwright.config.ts", *specs],
-        cwd=REPO, env=env, capture_output=True, text=True, timeout=600,
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=840,
     )
     report = result.stdout[-6000:] + result.stderr[-3000:]
     assert result.returncode == 0, f"Playwright failed:\n{report}\n--- JupyterLab log ---\n{lab.log_path.read_text()[-3000:]}"
@@ -157,5 +161,19 @@ def test_library_panel_with_api_token_identities(tmp_path: Path, runtime_images)
     lab = RunningLab(root, token_user="ana").start(tmp_path / "data")
     try:
         run_playwright(lab, "token-identity.spec.ts", env={"STELLA_USER": "ana"})
+    finally:
+        lab.stop()
+
+
+@pytest.mark.timeout(900)  # eight flows, one of them a dependency build
+def test_everyday_flows_in_chromium(tmp_path: Path, runtime_images, local_index, derived_cleanup) -> None:  # noqa: F811
+    """Its own JupyterLab, whose Python packages come from a local index (the Preparing section's build)."""
+    package = unique_name("ss-ui")
+    local_index.publish(package, "1.0.0")
+    root = tmp_path / "root"
+    root.mkdir()
+    lab = RunningLab(root, extra_config=f"c.StellaScript.pypi_source = {local_index.url!r}\n").start(tmp_path / "data")
+    try:
+        run_playwright(lab, "everyday.spec.ts", env={"PREP_PACKAGE": package})
     finally:
         lab.stop()

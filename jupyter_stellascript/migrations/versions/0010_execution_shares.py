@@ -1,14 +1,14 @@
 """explicit sharing of an execution with users and teams
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 Create Date: 2026-12-02 00:30:00
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = '0010'
-down_revision = '0008'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 

@@ -13,11 +13,14 @@ export interface paths {
         };
         /**
          * Search the scripts the caller may see
-         * @description Deleted scripts are left out. Results are ordered by name and carry no content. Anonymous callers may do this for public scripts.
+         * @description Deleted scripts are left out; results carry no content. Text (q) must occur word by word in the name, description or tags (case-insensitive, literal); matches rank exact name first, then names starting with the text, then names containing it, then description and tag matches, each by name. Without q, results are ordered by name. Each row carries last_run. Anonymous callers may do this for public scripts.
          */
         get: operations["searchScripts"];
         put?: never;
-        /** Create a script (version 1.0.0) */
+        /**
+         * Create a script (version 1.0.0)
+         * @description A name is unique per owner: a second script of the same name is a 409 naming the existing one (script_id).
+         */
         post: operations["createScript"];
         delete?: never;
         options?: never;
@@ -176,7 +179,7 @@ export interface paths {
         };
         /**
          * An execution's output, live
-         * @description By default a server-sent event stream: `stdout` and `stderr` events carry output as it is written (the data lines of one event joined with newlines give the text exactly), then one `end` event whose data is a JSON LogsEnd, and the stream closes. A finished execution replays its stored output. With ?follow=false, the stored output as JSON.
+         * @description By default a server-sent event stream: `stdout` and `stderr` events carry the script's output as it is written, in the order written (the data lines of one event joined with newlines give the text exactly); `platform` events carry the platform's messages (dependency resolution, image builds, waits), which are not the script's output; every event has an `id`, its place in the stream; then one `end` event whose data is a JSON LogsEnd, and the stream closes. A finished execution replays its stored platform messages, then its output in the order written (records from before the order was kept: stdout, then stderr). With ?follow=false, the stored output as JSON.
          */
         get: operations["getExecutionLogs"];
         put?: never;
@@ -776,6 +779,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/scripts/resolve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The one script a reference names
+         * @description ref is an id, a name or owner/name. owner/name always names at most one script (names are unique per owner). A bare name is the caller's own script of that name if there is one, else the one readable script of that name; when several owners have one, 409 lists them as candidates (owner/name).
+         */
+        get: operations["resolveScript"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -818,7 +841,7 @@ export interface components {
         Tags: string[];
         /** @description A new script: its first version, 1.0.0. */
         ScriptCreate: {
-            /** @description Leading and trailing blanks are dropped; 1 to 200 characters. */
+            /** @description Unique per owner; letters, digits, '.', '_' and '-' only, 1 to 100 characters (leading and trailing blanks are dropped, Unicode NFC). */
             name: string;
             language: components["schemas"]["Language"];
             /** @description UTF-8 text without NUL bytes, at most 1 MiB. */
@@ -903,6 +926,10 @@ export interface components {
             parameters_schema: {
                 [key: string]: unknown;
             };
+            /** @description Search results only: the script's newest run the caller may list (null: none). */
+            last_run?: components["schemas"]["LastRun"] | null;
+            /** @description scripts/resolve only: owner/name, the reference that always names this script. */
+            reference?: string;
         };
         ScriptList: {
             items: components["schemas"]["Script"][];
@@ -1064,6 +1091,19 @@ export interface components {
             /** @description Stored when the execution ends; stream it live from /logs. */
             stdout: string | null;
             stderr: string | null;
+            /**
+             * @description Messages of the platform, not the script: dependency resolution, image builds, waits. Stored apart from stderr.
+             * @default null
+             */
+            platform?: string | null;
+            /**
+             * @description The order stdout and stderr were written in: runs of [stream, characters]; null for records from before it was kept.
+             * @default null
+             */
+            output_order?: [
+                components["schemas"]["ScriptStream"],
+                number
+            ][] | null;
             stdout_truncated: boolean | null;
             stderr_truncated: boolean | null;
             compile_cache_hit: boolean | null;
@@ -1073,6 +1113,11 @@ export interface components {
             error: string | null;
             /** @description The user, or anonymous. */
             requested_by: string;
+            /**
+             * @description Where it was started from: api, ui, notebook, cli, workflow, schedule (the X-StellaScript-Trigger header of the request).
+             * @default api
+             */
+            trigger?: string;
             arguments: {
                 [key: string]: string;
             };
@@ -1125,6 +1170,13 @@ export interface components {
             stdout: string | null;
             stderr: string | null;
             status: components["schemas"]["ExecutionStatus"];
+            /** @description The platform's messages (dependency resolution, image builds). */
+            platform?: string | null;
+            /** @description Runs of [stream, characters]: the order stdout and stderr were written in (null for older records). */
+            output_order?: [
+                components["schemas"]["ScriptStream"],
+                number
+            ][] | null;
         };
         /** @description The data of the end event. */
         LogsEnd: {
@@ -1167,6 +1219,15 @@ export interface components {
         Error: {
             status: number;
             message: string;
+            /**
+             * Format: uuid
+             * @description A 409 for a duplicate name: the owner's script that has it.
+             */
+            script_id?: string;
+            /** @description A 409 for a duplicate name: name. */
+            field?: string;
+            /** @description A 409 for an ambiguous name: each script that has it, as owner/name. */
+            candidates?: string[];
         };
         FieldError: {
             /** @description The request field, e.g. content, tags or dependencies[0]. */
@@ -1296,6 +1357,10 @@ export interface components {
             name: string;
             summary: string;
             content: string;
+            /** @description The first paragraph of the sample's leading comment; a clone keeps it. */
+            description: string;
+            /** @description sample and the language; a clone keeps them. */
+            tags: string[];
         };
         SampleList: {
             items: components["schemas"]["Sample"][];
@@ -1689,6 +1754,22 @@ export interface components {
             };
             duration_ms: number;
         };
+        /** @description The newest execution of the script that the caller's execution list holds. */
+        LastRun: {
+            /** Format: uuid */
+            id: string;
+            status: components["schemas"]["ExecutionStatus"];
+            requested_by: string;
+            /** Format: date-time */
+            queued_at: string;
+            /** Format: date-time */
+            completed_at: string | null;
+        };
+        /**
+         * @description One of a script's two output streams.
+         * @enum {string}
+         */
+        ScriptStream: "stdout" | "stderr";
     };
     responses: {
         /** @description The request is not valid; errors lists every problem. */
@@ -1729,7 +1810,7 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
-        /** @description The script is not at the expected version (If-Match / expected_version), or a concurrent update took the version. */
+        /** @description The script is not at the expected version (If-Match / expected_version), a concurrent update took the version, the owner already has a script of that name (script_id names it), or a name is ambiguous (candidates lists owner/name). */
         Conflict: {
             headers: {
                 [name: string]: unknown;
@@ -1762,7 +1843,7 @@ export interface operations {
     searchScripts: {
         parameters: {
             query?: {
-                /** @description Case-insensitive text in the name or description (alias: text). */
+                /** @description Case-insensitive words in the name, description or tags, all of which must occur (alias: text). */
                 q?: string;
                 language?: components["schemas"]["Language"];
                 /** @description Repeatable; a script must carry every tag given. tags=a,b does the same. */
@@ -1821,6 +1902,7 @@ export interface operations {
             };
             400: components["responses"]["ValidationFailed"];
             401: components["responses"]["Unauthenticated"];
+            409: components["responses"]["Conflict"];
         };
     };
     getScript: {
@@ -1967,7 +2049,10 @@ export interface operations {
                 /** @description Wait until the execution ends (true, 1 or yes). */
                 wait?: boolean;
             };
-            header?: never;
+            header?: {
+                /** @description Where the run is started from, recorded as its trigger (the JupyterLab panel: ui; the magics: notebook; the CLI: cli). */
+                "X-StellaScript-Trigger"?: "api" | "ui" | "notebook" | "cli" | "workflow" | "schedule";
+            };
             path: {
                 /** @description An id that matches nothing (UUID or not) is answered with 404. */
                 script_id: components["parameters"]["ScriptId"];
@@ -2010,6 +2095,14 @@ export interface operations {
             query?: {
                 script_id?: string;
                 status?: components["schemas"]["ExecutionStatus"];
+                /** @description Only runs started by this user (anonymous for anonymous runs). */
+                requested_by?: string;
+                /** @description Only runs started from here (the X-StellaScript-Trigger header they were submitted with). */
+                trigger?: "api" | "ui" | "notebook" | "cli" | "workflow" | "schedule";
+                /** @description Only runs queued at or after this time. */
+                since?: string;
+                /** @description Only runs queued before this time. */
+                until?: string;
                 /** @description Page size, 1..500; outside it (or a negative offset) the answer is a 400 naming the field. */
                 limit?: components["parameters"]["Limit"];
                 offset?: components["parameters"]["Offset"];
@@ -2039,7 +2132,10 @@ export interface operations {
                 /** @description Wait until the execution ends (true, 1 or yes). */
                 wait?: boolean;
             };
-            header?: never;
+            header?: {
+                /** @description Where the run is started from, recorded as its trigger (the JupyterLab panel: ui; the magics: notebook; the CLI: cli). */
+                "X-StellaScript-Trigger"?: "api" | "ui" | "notebook" | "cli" | "workflow" | "schedule";
+            };
             path?: never;
             cookie?: never;
         };
@@ -2120,17 +2216,26 @@ export interface operations {
                 };
                 content: {
                     /**
-                     * @example event: stdout
+                     * @example id: 1
+                     *     event: platform
+                     *     data: resolving 1 Python requirement(s) with pip
+                     *     data:
+                     *
+                     *     id: 2
+                     *     event: stdout
                      *     data: hello
                      *     data:
                      *
+                     *     id: 3
                      *     event: end
                      *     data: {"status": "Succeeded", "exit_code": 0}
                      */
                     "text/event-stream": {
                         /** @enum {string} */
-                        event: "stdout" | "stderr" | "end";
+                        event: "stdout" | "stderr" | "platform" | "end";
                         data: string;
+                        /** @description The event's place in the stream (1, 2, ...), the same on every replay of a finished run. */
+                        id?: string;
                     };
                     "application/json": components["schemas"]["Logs"];
                 };
@@ -3136,6 +3241,31 @@ export interface operations {
             404: components["responses"]["NotFound"];
         };
     };
+    resolveScript: {
+        parameters: {
+            query: {
+                ref: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The script (no content), with reference: owner/name. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Script"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+        };
+    };
 }
 type FlattenedDeepRequired<T> = {
     [K in keyof T]-?: FlattenedDeepRequired<T[K] extends unknown[] | undefined | null ? Extract<T[K], unknown[]>[number] : T[K]>;
@@ -3145,7 +3275,10 @@ type ReadonlyArray<T> = [
 ] extends [
     unknown[]
 ] ? Readonly<Exclude<T, undefined>> : Readonly<Exclude<T, undefined>[]>;
-export const pathsScriptsExecutionsExecution_idLogsGetResponses200ContentTextEventStreamEventValues: ReadonlyArray<FlattenedDeepRequired<paths>["/scripts/executions/{execution_id}/logs"]["get"]["responses"]["200"]["content"]["text/event-stream"]["event"]> = ["stdout", "stderr", "end"];
+export const pathsScriptsScript_idExecutePostParametersHeaderXStellaScriptTriggerValues: ReadonlyArray<FlattenedDeepRequired<paths>["/scripts/{script_id}/execute"]["post"]["parameters"]["header"]["X-StellaScript-Trigger"]> = ["api", "ui", "notebook", "cli", "workflow", "schedule"];
+export const pathsScriptsExecutionsGetParametersQueryTriggerValues: ReadonlyArray<FlattenedDeepRequired<paths>["/scripts/executions"]["get"]["parameters"]["query"]["trigger"]> = ["api", "ui", "notebook", "cli", "workflow", "schedule"];
+export const pathsScriptsExecutionsPostParametersHeaderXStellaScriptTriggerValues: ReadonlyArray<FlattenedDeepRequired<paths>["/scripts/executions"]["post"]["parameters"]["header"]["X-StellaScript-Trigger"]> = ["api", "ui", "notebook", "cli", "workflow", "schedule"];
+export const pathsScriptsExecutionsExecution_idLogsGetResponses200ContentTextEventStreamEventValues: ReadonlyArray<FlattenedDeepRequired<paths>["/scripts/executions/{execution_id}/logs"]["get"]["responses"]["200"]["content"]["text/event-stream"]["event"]> = ["stdout", "stderr", "platform", "end"];
 export const visibilityValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Visibility"]> = ["private", "team", "organization", "public"];
 export const languageValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Language"]> = ["csharp", "python", "java", "go", "bash", "typescript"];
 export const versionBumpValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["VersionBump"]> = ["major", "minor", "patch"];
@@ -3160,3 +3293,4 @@ export const secretVisibilityValues: ReadonlyArray<FlattenedDeepRequired<compone
 export const runStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["RunStatus"]> = ["Queued", "Running", "Succeeded", "Failed", "Cancelled", "Error"];
 export const stepStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["StepStatus"]> = ["Pending", "Running", "Succeeded", "Failed", "Skipped", "Cancelled"];
 export const workflowPreloadScriptsOutcomeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["WorkflowPreload"]["scripts"]["outcome"]> = ["compiled", "cached", "image_built", "image_ready", "nothing_to_do", "failed", "unreadable"];
+export const scriptStreamValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ScriptStream"]> = ["stdout", "stderr"];

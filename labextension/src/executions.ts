@@ -1,0 +1,247 @@
+/**
+ * The execution centre (main area): every execution the caller may see,
+ * across scripts, newest first and paged, filtered by status, script, user,
+ * trigger and time range (in the server: GET scripts/executions). An
+ * execution's page shows its arguments, environment names, limits, version,
+ * dependency lock, timings and output; Run again starts it once more with the
+ * same values (Edit first opens the script's Run form with them). Two
+ * executions' output can be compared side by side.
+ */
+import { Widget } from '@lumino/widgets';
+
+import { errorText, IExecution, IExecutionAccepted, IExecutionList, IScript, formatDuration, isFinished, post, request } from './api';
+import { fillDiffTable } from './diff';
+import { ago, button, el, select, statusBadge, when } from './dom';
+import { LiveOutput } from './output';
+import { EXECUTION_STATUSES } from './status';
+
+const PAGE = 50;
+const TRIGGERS = ['api', 'ui', 'notebook', 'cli', 'workflow', 'schedule'];
+
+export interface IExecutionActions {
+  /** Open the script's Run section with these values in the form, to edit before running. */
+  editAndRun(record: IExecution): void;
+}
+
+export class ExecutionCentre extends Widget {
+  private readonly status = select([['', 'Any status'], ...EXECUTION_STATUSES.map(s => [s, s] as [string, string])]);
+  private readonly script = el('input', { className: 'jp-mod-styled jp-StellaScript-filter-script', attrs: { placeholder: 'Script: name or owner/name', type: 'search' } });
+  private readonly user = el('input', { className: 'jp-mod-styled jp-StellaScript-filter-user', attrs: { placeholder: 'User', type: 'search' } });
+  private readonly trigger = select([['', 'Any trigger'], ...TRIGGERS.map(t => [t, t] as [string, string])]);
+  private readonly since = el('input', { className: 'jp-mod-styled jp-StellaScript-filter-since', attrs: { type: 'datetime-local', 'aria-label': 'since' } });
+  private readonly until = el('input', { className: 'jp-mod-styled jp-StellaScript-filter-until', attrs: { type: 'datetime-local', 'aria-label': 'until' } });
+  private readonly rows = el('tbody');
+  private readonly pageInfo = el('span', { className: 'jp-StellaScript-page-info' });
+  private readonly previous = button('‹ Newer', () => this.turn(-1), 'jp-StellaScript-page-previous');
+  private readonly next = button('Older ›', () => this.turn(1), 'jp-StellaScript-page-next');
+  private readonly compare = button('Compare output', () => void this.compareSelected(), 'jp-StellaScript-compare', 'Compare the output of the two selected executions');
+  private readonly problem = el('div', { className: 'jp-StellaScript-problem', attrs: { role: 'alert' } });
+  private readonly detail = el('div', { className: 'jp-StellaScript-execution-page' });
+  private readonly selected = new Set<string>();
+  private readonly scriptNames = new Map<string, string>();
+  private offset = 0;
+  private debounce = 0;
+
+  constructor(private readonly actions: IExecutionActions) {
+    super();
+    this.id = 'stellascript-executions';
+    this.addClass('jp-StellaScript-executionCentre');
+    this.title.label = 'Executions';
+    this.title.closable = true;
+    this.status.classList.add('jp-StellaScript-filter-status');
+    this.trigger.classList.add('jp-StellaScript-filter-trigger');
+    for (const input of [this.script, this.user]) {
+      input.addEventListener('input', () => {
+        window.clearTimeout(this.debounce);
+        this.debounce = window.setTimeout(() => this.filter(), 300);
+      });
+    }
+    for (const choice of [this.status, this.trigger, this.since, this.until]) {
+      choice.addEventListener('change', () => this.filter());
+    }
+    this.compare.disabled = true;
+    const table = el(
+      'table',
+      { className: 'jp-StellaScript-executions jp-StellaScript-centre-table' },
+      el('thead', {}, el('tr', {}, ...['', 'Queued', 'Script', 'Version', 'Status', 'Exit', 'Duration', 'By', 'Trigger'].map(text => el('th', { text })))),
+      this.rows
+    );
+    this.node.append(
+      el('h2', { className: 'jp-StellaScript-title', text: 'Executions' }),
+      el('div', { className: 'jp-StellaScript-centre-filters' }, this.status, this.script, this.user, this.trigger, el('label', { text: 'from' }, this.since), el('label', { text: 'to' }, this.until)),
+      this.problem,
+      el('div', { className: 'jp-StellaScript-centre-paging' }, this.previous, this.pageInfo, this.next, this.compare),
+      table,
+      this.detail
+    );
+    void this.refresh();
+  }
+
+  private filter(): void {
+    this.offset = 0;
+    void this.refresh();
+  }
+
+  private turn(direction: number): void {
+    this.offset = Math.max(0, this.offset + direction * PAGE);
+    void this.refresh();
+  }
+
+  async refresh(): Promise<void> {
+    this.problem.textContent = '';
+    const query = new URLSearchParams({ limit: String(PAGE), offset: String(this.offset) });
+    try {
+      if (this.script.value.trim()) {
+        const script = await request<IScript>(`scripts/resolve?ref=${encodeURIComponent(this.script.value.trim())}`);
+        query.set('script_id', script.id);
+      }
+      for (const [name, value] of [['status', this.status.value], ['requested_by', this.user.value.trim()], ['trigger', this.trigger.value]]) {
+        if (value) {
+          query.set(name, value);
+        }
+      }
+      for (const [name, input] of [['since', this.since], ['until', this.until]] as const) {
+        if (input.value) {
+          query.set(name, new Date(input.value).toISOString());
+        }
+      }
+      const page = await request<IExecutionList>(`scripts/executions?${query}`);
+      await this.learnNames(page.items);
+      this.render(page.items);
+      const last = this.offset + page.items.length;
+      this.pageInfo.textContent = page.total ? `${this.offset + 1}–${last} of ${page.total}` : 'No executions match.';
+      this.previous.disabled = this.offset === 0;
+      this.next.disabled = last >= page.total;
+    } catch (error) {
+      this.rows.replaceChildren();
+      this.problem.textContent = errorText(error);
+    }
+  }
+
+  /** The names of the page's scripts (one look-up per script not seen before). */
+  private async learnNames(items: IExecution[]): Promise<void> {
+    const unknown = [...new Set(items.map(item => item.script_id).filter((id): id is string => !!id && !this.scriptNames.has(id)))];
+    await Promise.all(
+      unknown.map(async id => {
+        try {
+          this.scriptNames.set(id, (await request<IScript>(`scripts/${id}`)).name);
+        } catch {
+          this.scriptNames.set(id, id.slice(0, 8)); // deleted, or no longer readable
+        }
+      })
+    );
+  }
+
+  private render(items: IExecution[]): void {
+    this.rows.replaceChildren();
+    for (const item of items) {
+      const pick = el('input', { attrs: { type: 'checkbox', 'aria-label': 'select to compare' } });
+      pick.checked = this.selected.has(item.id);
+      pick.addEventListener('click', event => event.stopPropagation());
+      pick.addEventListener('change', () => {
+        if (pick.checked) {
+          this.selected.add(item.id);
+        } else {
+          this.selected.delete(item.id);
+        }
+        this.compare.disabled = this.selected.size !== 2;
+      });
+      const row = el(
+        'tr',
+        { className: 'jp-StellaScript-centre-row', attrs: { 'data-execution-id': item.id } },
+        el('td', {}, pick),
+        el('td', { text: ago(item.queued_at), title: when(item.queued_at) }),
+        el('td', { className: 'jp-StellaScript-centre-script', text: item.script_id ? this.scriptNames.get(item.script_id) ?? '' : '(ad hoc)' }),
+        el('td', { text: item.script_version ?? '' }),
+        el('td', {}, statusBadge(item.status)),
+        el('td', { text: item.exit_code === null ? '—' : String(item.exit_code) }),
+        el('td', { text: formatDuration(item.duration_ms) }),
+        el('td', { className: 'jp-StellaScript-centre-user', text: item.requested_by }),
+        el('td', { className: 'jp-StellaScript-centre-trigger', text: item.trigger ?? 'api' })
+      );
+      row.addEventListener('click', () => void this.showExecution(item.id));
+      this.rows.append(row);
+    }
+  }
+
+  /** An execution's page; its record (null when it cannot be read). */
+  async showExecution(executionId: string): Promise<IExecution | null> {
+    let record: IExecution;
+    try {
+      record = await request<IExecution>(`scripts/executions/${executionId}`);
+    } catch (error) {
+      this.problem.textContent = errorText(error);
+      return null;
+    }
+    const output = new LiveOutput();
+    output.showRecord(record);
+    const facts: [string, string][] = [
+      ['Script', record.script_id ? `${this.scriptNames.get(record.script_id) ?? record.script_id} v${record.script_version}` : '(ad hoc)'],
+      ['Status', `${record.status}${record.exit_code === null ? '' : `, exit code ${record.exit_code}`}${record.termination_reason ? ` (${record.termination_reason})` : ''}`],
+      ['Arguments', Object.entries(record.arguments).map(([k, v]) => `${k}=${v}`).join('\n') || '—'],
+      ['Environment', record.environment_keys.join(', ') || '—'],
+      ['Network', record.network_mode],
+      ['Timeout', `${record.timeout} s`],
+      ['Limits', record.limits ? `${Math.round(record.limits.memory_bytes / 1048576)} MiB, ${record.limits.cpus} CPUs, ${record.limits.pids} processes` : '—'],
+      ['Dependency lock', record.dependency_lock_sha256 ?? 'none'],
+      ['Queued', when(record.queued_at)],
+      ['Started', when(record.started_at)],
+      ['Finished', when(record.completed_at)],
+      ['Duration', formatDuration(record.duration_ms)],
+      ['By', `${record.requested_by} (${record.trigger ?? 'api'})`]
+    ];
+    const again = button('Run again', () => void this.runAgain(record), 'jp-mod-accept jp-StellaScript-run-again', 'The same version, arguments, network and timeout');
+    const edit = button('Edit and run…', () => this.actions.editAndRun(record), 'jp-StellaScript-edit-run', 'Open the Run form with these values');
+    again.disabled = edit.disabled = !record.script_id || Boolean(record.redacted);
+    this.detail.replaceChildren(
+      el('h3', { className: 'jp-StellaScript-execution-heading', text: `Execution ${record.id}` }),
+      el('dl', { className: 'jp-StellaScript-facts' }, ...facts.flatMap(([term, value]) => [el('dt', { text: term }), el('dd', { text: value })])),
+      el('div', { className: 'jp-StellaScript-actions' }, again, edit),
+      record.error ? el('div', { className: 'jp-StellaScript-problem', text: record.error }) : '',
+      output.node
+    );
+    this.detail.setAttribute('data-execution-id', record.id);
+    return record;
+  }
+
+  private async runAgain(record: IExecution): Promise<void> {
+    try {
+      // Environment values are not stored (only their names): a run again has none.
+      const accepted = await post<IExecutionAccepted>(`scripts/${record.script_id}/execute`, {
+        version: record.script_version,
+        arguments: record.arguments,
+        network_mode: record.network_mode,
+        timeout: record.timeout
+      });
+      this.offset = 0;
+      await this.refresh();
+      await this.follow(accepted.execution_id);
+    } catch (error) {
+      this.problem.textContent = errorText(error);
+    }
+  }
+
+  /** Show a new run's page, again until it has finished. */
+  private async follow(executionId: string): Promise<void> {
+    for (;;) {
+      const record = await this.showExecution(executionId);
+      if (!record || isFinished(record.status) || this.isDisposed) {
+        await this.refresh();
+        return;
+      }
+      await new Promise(resolve => window.setTimeout(resolve, 1000));
+    }
+  }
+
+  private async compareSelected(): Promise<void> {
+    const [first, second] = await Promise.all([...this.selected].map(id => request<IExecution>(`scripts/executions/${id}`)));
+    // Older on the left.
+    const [left, right] = first.queued_at <= second.queued_at ? [first, second] : [second, first];
+    const label = (record: IExecution) => `${this.scriptNames.get(record.script_id ?? '') ?? 'ad hoc'} ${when(record.queued_at)} (${record.status})`;
+    const table = el('table', { className: 'jp-StellaScript-diff jp-StellaScript-output-diff' });
+    const text = (record: IExecution) => `${record.stdout ?? ''}${record.stderr ? `\n--- stderr ---\n${record.stderr}` : ''}`;
+    fillDiffTable(table, text(left), text(right), label(left), label(right));
+    this.detail.replaceChildren(el('h3', { text: 'Output compared' }), table);
+    this.detail.removeAttribute('data-execution-id');
+  }
+}
