@@ -25,10 +25,7 @@ import argparse
 import os
 import platform
 import shutil
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -41,26 +38,17 @@ import requests
 
 from jupyter_stellascript.languages import LANGUAGES
 
-API = "/stellascript/api/v1"
+sys.path.insert(0, str(Path(__file__).parent))
+from serving import BenchError, BenchServer  # noqa: E402  (bench/ is not a package)
+
 EXPECTED = "hi"
 TERMINAL = {"Succeeded", "Failed", "TimedOut", "Cancelled", "Error"}
 TARGETS = {"warm_p50_ms": 25.0, "warm_p95_ms": 40.0, "overhead_p50_ms": 5.0, "burst_per_s": 50.0}
-STELLASCRIPT = str(Path(sys.executable).with_name("stellascript"))
-
-
-class BenchError(RuntimeError):
-    """A run failed or the set-up is wrong: nothing worth reporting was measured."""
 
 
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def rss_bytes(pid: int) -> int:
@@ -70,48 +58,12 @@ def rss_bytes(pid: int) -> int:
     return 0
 
 
-class Server:
-    def __init__(self, data: Path, languages: list[str], max_concurrent: int) -> None:
-        self.data, self.port = data, free_port()
-        pools = {name: {"min_containers": 2 if name in languages else 0} for name in LANGUAGES}
-        config = data / "jupyter_server_config.py"
-        data.mkdir(parents=True, exist_ok=True)
-        config.write_text(f"c.StellaScript.pool_sizes = {pools!r}\nc.StellaScript.max_concurrent = {max_concurrent}\n"
-                          "c.StellaScript.log_level = 'WARNING'\n")
-        env = {**os.environ, "STELLASCRIPT_DATA": str(data), "STELLASCRIPT_GC_INTERVAL": "off"}
-        self.process = subprocess.Popen(
-            [STELLASCRIPT, "serve", "--port", str(self.port), "--data", str(data), "--config", str(config)],
-            stdout=open(data / "server.log", "ab"), stderr=subprocess.STDOUT, env=env, start_new_session=True)
-        self.url = f"http://127.0.0.1:{self.port}{API}"
-        deadline = time.monotonic() + 180
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise BenchError(f"the server exited: {(data / 'server.log').read_text()[-2000:]}")
-            try:
-                if requests.get(f"{self.url}/health", timeout=2).json().get("engine") == "ready":
-                    break
-            except requests.ConnectionError:
-                pass
-            time.sleep(0.2)
-        else:
-            raise BenchError("the server did not become ready in 180 s")
-        self.token = subprocess.run([STELLASCRIPT, "token", "create", "--user", "bench", "--data", str(data)],
-                                    check=True, capture_output=True, text=True).stdout.strip()
-
-    def session(self) -> requests.Session:
-        session = requests.Session()
-        session.headers["Authorization"] = f"token {self.token}"
-        return session
-
-    def stop(self) -> None:
-        os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
+def start_server(data: Path, languages: list[str], max_concurrent: int) -> BenchServer:
+    pools = {name: {"min_containers": 2 if name in languages else 0} for name in LANGUAGES}
+    return BenchServer(data, {"pool_sizes": pools, "max_concurrent": max_concurrent, "log_level": "WARNING"})
 
 
-def create_script(server: Server, session: requests.Session, language: str, name: str | None = None) -> str:
+def create_script(server: BenchServer, session: requests.Session, language: str, name: str | None = None) -> str:
     hello = LANGUAGES[language].bench_hello
     answer = session.post(f"{server.url}/scripts", json={"name": name or f"bench-{language}", "language": language,
                                                          "content": hello})
@@ -120,7 +72,7 @@ def create_script(server: Server, session: requests.Session, language: str, name
     return answer.json()["id"]
 
 
-def run_once(server: Server, session: requests.Session, script_id: str, language: str) -> tuple[float, float]:
+def run_once(server: BenchServer, session: requests.Session, script_id: str, language: str) -> tuple[float, float]:
     started = time.perf_counter()
     answer = session.post(f"{server.url}/scripts/{script_id}/execute?wait=true", json={})
     wall_ms = (time.perf_counter() - started) * 1000
@@ -130,7 +82,7 @@ def run_once(server: Server, session: requests.Session, script_id: str, language
     return wall_ms, float(record["duration_ms"])
 
 
-def warm(server: Server, languages: list[str], runs: int, warmup: int) -> dict[str, dict[str, float]]:
+def warm(server: BenchServer, languages: list[str], runs: int, warmup: int) -> dict[str, dict[str, float]]:
     session = server.session()
     results = {}
     for language in languages:
@@ -149,7 +101,7 @@ def warm(server: Server, languages: list[str], runs: int, warmup: int) -> dict[s
     return results
 
 
-def burst(server: Server, total: int, clients: int) -> dict[str, float]:
+def burst(server: BenchServer, total: int, clients: int) -> dict[str, float]:
     session = server.session()
     script_id = create_script(server, session, "bash", name="bench-burst")
     run_once(server, session, script_id, "bash")
@@ -217,7 +169,7 @@ def main() -> int:
     options = parser.parse_args()
     languages = [name.strip() for name in options.languages.split(",") if name.strip()]
     data = Path(tempfile.mkdtemp(prefix="stellascript-rest-bench-"))
-    server = Server(data, sorted(set(languages) | {"bash"}), options.max_concurrent)
+    server = start_server(data, sorted(set(languages) | {"bash"}), options.max_concurrent)
     try:
         warm_results = warm(server, languages, options.runs, options.warmup)
         burst_result = burst(server, options.burst, options.clients) if options.burst else None

@@ -16,19 +16,17 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 import uuid
 from pathlib import Path
 
-import requests
 
-STELLASCRIPT = str(Path(sys.executable).with_name("stellascript"))
+sys.path.insert(0, str(Path(__file__).parent))
+from serving import BenchServer  # noqa: E402  (bench/ is not a package)
+
 POOLS = {"python": {"min_containers": 2}, "bash": {"min_containers": 3}, "go": {"min_containers": 2},
          "typescript": {"min_containers": 2}, "java": {"min_containers": 1}, "csharp": {"min_containers": 1}}
 PUBLISH = {
@@ -44,44 +42,7 @@ PUBLISH = {
 ITEM = 'jq -c \'{item: .item}\' /scripts/args.json > "$STELLASCRIPT_OUTPUT"\n'
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class Server:
-    def __init__(self, data: Path) -> None:
-        self.data, self.port = data, free_port()
-        config = data / "jupyter_server_config.py"
-        config.write_text(f"c.StellaScript.pool_sizes = {POOLS!r}\nc.StellaScript.max_concurrent = 16\n")
-        env = {**os.environ, "STELLASCRIPT_DATA": str(data)}
-        self.process = subprocess.Popen([STELLASCRIPT, "serve", "--port", str(self.port), "--data", str(data), "--config", str(config)],
-                                        stdout=open(data / "server.log", "ab"), stderr=subprocess.STDOUT, env=env, start_new_session=True)
-        self.url = f"http://127.0.0.1:{self.port}/stellascript/api/v1"
-        deadline = time.monotonic() + 180
-        while time.monotonic() < deadline:
-            try:
-                if requests.get(f"{self.url}/health", timeout=2).json().get("engine") == "ready":
-                    break
-            except requests.ConnectionError:
-                pass
-            time.sleep(0.3)
-        token = subprocess.run([STELLASCRIPT, "token", "create", "--user", "bench", "--data", str(data)],
-                               check=True, capture_output=True, text=True).stdout.strip()
-        self.headers = {"Authorization": f"token {token}"}
-
-    def call(self, method: str, path: str, body: dict | None = None) -> dict:
-        response = requests.request(method, f"{self.url}{path}", json=body, headers=self.headers, timeout=600)
-        response.raise_for_status()
-        return response.json()
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(60)
-
-
-def timed_run(server: Server, workflow_id: str) -> float:
+def timed_run(server: BenchServer, workflow_id: str) -> float:
     started = time.perf_counter()
     run = server.call("POST", f"/workflows/{workflow_id}/run?wait=true", {})
     elapsed = time.perf_counter() - started
@@ -95,7 +56,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=10)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="stella-wf-bench-") as folder:
-        server = Server(Path(folder))
+        server = BenchServer(Path(folder), {"pool_sizes": POOLS, "max_concurrent": 16})
         try:
             marker = uuid.uuid4().hex[:8]
             ids = {language: server.call("POST", "/scripts", {"name": f"bench-{language}-{marker}", "language": language,
