@@ -18,6 +18,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from ..errors import ValidationFailed
 from ..execution.fields import Cpus, MemoryBytes, parse
 from ..execution.models import NetworkMode
+from ..secrets.models import EnvName, SecretReference
 from ..units import parse_duration
 
 STEP_ID_PATTERN = r"^[A-Za-z_][A-Za-z0-9_-]{0,99}$"
@@ -108,6 +109,9 @@ class Step(BaseModel):
                                                                       "default: when every needed step succeeded.")
     arguments: dict[str, TextValue] = Field(default_factory=dict)
     environment: dict[str, TextValue] = Field(default_factory=dict)
+    secrets: dict[EnvName, SecretReference] = Field(
+        default_factory=dict, description="Secrets of the step's runs, {ENV_VAR: secret name}: delivered as the variable and "
+                                          "as /run/secrets/<name>, for whoever runs the workflow (who must be allowed to use each).")
     retries: Retries = Field(default_factory=Retries)
     timeout: Duration | None = Field(default=None, description="Per attempt; default: the server's for the language.")
     continue_on_error: bool = Field(default=False, description="A failure of this step does not fail the run or its dependants.")

@@ -186,6 +186,7 @@ class RunDriver:
             version=pin["version"],
             arguments={key: as_text(render(value, context)) for key, value in step.arguments.items()},
             environment={key: as_text(render(value, context)) for key, value in step.environment.items()},
+            secrets=dict(step.secrets),
             timeout=step.timeout, network_mode=step.network_mode,
             memory=step.limits.memory if step.limits else None, cpus=step.limits.cpus if step.limits else None,
         )

@@ -422,3 +422,35 @@ def test_outputs_flow_between_steps_in_every_language(server, alice):
     run = run_local(server, alice, {"definition": {"steps": steps}})
     assert run["status"] == "Succeeded", [(s["id"], s["status"], s["error"]) for s in run["steps"]]
     assert steps_of(run)["csharp"]["outputs"] == {"chain": "start python bash go java typescript csharp"}
+
+
+SECRET_STEP = r'''
+echo "token:$API_TOKEN"
+jq -n --arg t "$(cat /run/secrets/wf-api-token)" '{token: $t}' > "$STELLASCRIPT_OUTPUT"
+'''
+
+
+def test_a_step_maps_secrets_to_its_environment_for_whoever_runs_the_workflow(server, alice):
+    value = f"wf-secret-{uuid.uuid4().hex}"
+    created = server.request("POST", "/secrets", token=alice, json={"name": "wf-api-token", "value": value})
+    assert created.status_code == 201, created.text
+    script = json_of(server.request("POST", "/scripts", token=alice, json={
+        "name": f"secret-step-{uuid.uuid4().hex[:6]}", "language": "bash", "content": SECRET_STEP, "visibility": "public"}))
+    body = {"definition": {"steps": [{"id": "call", "script": script["name"], "secrets": {"API_TOKEN": "wf-api-token"}}]}}
+    run = run_local(server, alice, body)
+    assert run["status"] == "Succeeded", run
+    step = steps_of(run)["call"]
+    assert step["outputs"] == {"token": "***"}  # delivered, and masked wherever it is shown
+    [execution_id] = step["execution_ids"]
+    record = json_of(server.request("GET", f"/scripts/executions/{execution_id}", token=alice))
+    assert record["stdout"] == "token:***\n" and value not in json.dumps(run)
+    assert record["secrets"] == [{"name": "wf-api-token", "owner": "alice", "version": 1, "env": "API_TOKEN"}]
+    # Someone who may run the (public) script but not use the secret: the step is refused, nothing runs.
+    bob = server.token("bob")
+    refused = server.request("POST", "/workflows/runs?wait=true", token=bob, json={"definition": {"steps": [
+        {"id": "call", "script": f"alice/{script['name']}", "secrets": {"API_TOKEN": "alice/wf-api-token"}}]}})
+    assert refused.status_code == 200, refused.text
+    denied = steps_of(json_of(refused))["call"]
+    assert (json_of(refused)["status"], denied["status"], denied["execution_ids"]) == ("Failed", "Failed", [])
+    assert denied["error"] == "no secret 'alice/wf-api-token' that you may use"
+    assert value not in refused.text
