@@ -28,9 +28,9 @@ def workspace(tmp_path: Path, registry: ScriptRegistry) -> Workspace:
     return Workspace(root, root / "stellascripts", registry)
 
 
-def create(registry: ScriptRegistry, name: str = "hello world", language: str = "python",
-           content: str = "print('v1')\n") -> dict:
-    return registry.create(ALICE, {"name": name, "language": language, "content": content})
+def create(registry: ScriptRegistry, name: str = "hello-world", language: str = "python",
+           content: str = "print('v1')\n", owner: Caller = ALICE) -> dict:
+    return registry.create(owner, {"name": name, "language": language, "content": content, "visibility": "public"})
 
 
 def test_checkout_writes_entry_point_project_files_and_metadata(workspace: Workspace, registry: ScriptRegistry) -> None:
@@ -122,7 +122,8 @@ def test_old_versions_get_their_own_folder_and_cannot_be_saved(workspace: Worksp
 
 
 def test_two_scripts_with_one_name_get_separate_folders(workspace: Workspace, registry: ScriptRegistry) -> None:
-    first, second = create(registry, content="print(1)\n"), create(registry, content="print(2)\n")
+    # Names are unique per owner: the same name by two owners, both checked out by one user.
+    first, second = create(registry, content="print(1)\n"), create(registry, content="print(2)\n", owner=Caller(name="bob"))
     one, two = workspace.checkout(ALICE, first["id"]), workspace.checkout(ALICE, second["id"])
     assert one.folder != two.folder
     assert (workspace.root_dir / two.path).read_text() == "print(2)\n"

@@ -169,8 +169,8 @@ export function addCommands(context: ICommandContext): void {
 
   app.commands.addCommand(CommandIDs.runCurrent, {
     label: 'Stella Script: Run Current Script…',
+    // Always enabled, so that the palette lists it: without a script in the editor it says what to do.
     caption: 'Open the run view of the script in the current editor',
-    isEnabled: () => editorExtension.scriptOf(app.shell.currentWidget) !== null,
     execute: () => {
       const script = editorExtension.scriptOf(app.shell.currentWidget);
       if (!script) {

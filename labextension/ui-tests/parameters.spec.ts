@@ -7,7 +7,7 @@
 import { expect, test } from '@playwright/test';
 import path from 'path';
 
-import { createScript, deleteScript, openLibrary, replaceEditorText, SCREENSHOTS } from './helpers';
+import { createScript, deleteScript, openLibrary, replaceEditorText, SCREENSHOTS, TOKEN, URL } from './helpers';
 
 const CHECK = `# /// stellascript
 # [parameters.url]
@@ -37,6 +37,9 @@ print(json.dumps(json.load(open("/scripts/args.json")), sort_keys=True))
 
 test('the Run form is generated from the parameters and checks them before running', async ({ page, request }) => {
   const id = await createScript(request, { name: 'param-check', language: 'python', content: CHECK });
+  const headers = { Authorization: `token ${TOKEN}` };
+  const secretMade = await request.post(`${URL}stellascript/api/v1/secrets`, { headers, data: { name: 'param-api', value: 'param-api-value-123' } });
+  expect(secretMade.status(), await secretMade.text()).toBe(201);
   try {
     const panel = await openLibrary(page);
     const row = panel.locator('.jp-StellaScript-row[data-script-name="param-check"]');
@@ -51,8 +54,9 @@ test('the Run form is generated from the parameters and checks them before runni
     await expect(field('count').locator('input')).toHaveValue('2');
     await expect(field('verbose').locator('input[type="checkbox"]')).not.toBeChecked();
     await expect(field('mode').locator('select')).toHaveValue('fast');
-    // The secret picker: a select of the caller's secrets, or a name to type when the server has no secrets store.
-    await expect(field('token').locator('.jp-StellaScript-secret-select, .jp-StellaScript-secret-name')).toBeVisible();
+    // The secret picker: a select of the secrets the caller may use.
+    await expect(field('token').locator('.jp-StellaScript-secret-select')).toBeVisible();
+    await expect(field('token').locator('.jp-StellaScript-secret-select option[value="param-api"]')).toHaveCount(1);
     await expect(run.locator('.jp-StellaScript-args-hint')).toContainText('Arguments arrive in /scripts/args.json');
     await expect(run.locator('.jp-StellaScript-args-hint code')).toHaveText('args = json.load(open("/scripts/args.json"))');
 
@@ -71,21 +75,16 @@ test('the Run form is generated from the parameters and checks them before runni
     await field('count').locator('input').fill('3');
     await field('verbose').locator('input').check();
     await field('mode').locator('select').selectOption('slow');
-    const secret = field('token').locator('.jp-StellaScript-secret-select, .jp-StellaScript-secret-name');
-    if (await secret.evaluate(node => node.tagName === 'SELECT')) {
-      await secret.selectOption({ index: 1 });
-    } else {
-      await expect(field('token')).toContainText('no secrets store');
-      await secret.fill('prod-api');
-    }
+    await field('token').locator('.jp-StellaScript-secret-select').selectOption('param-api');
     await run.locator('.jp-StellaScript-start').click();
     await expect(run.locator('.jp-StellaScript-summary .jp-StellaScript-status')).toHaveText('Succeeded');
     await expect(run.locator('.jp-StellaScript-field-error:visible')).toHaveCount(0);
     await expect(run.locator('.jp-StellaScript-output')).toContainText('"count": "3", "mode": "slow"');
-    await expect(run.locator('.jp-StellaScript-output')).toContainText('"url": "https://example.org", "verbose": "true"');
+    await expect(run.locator('.jp-StellaScript-output')).toContainText('"token": "param-api", "url": "https://example.org", "verbose": "true"');
     await page.screenshot({ path: path.join(SCREENSHOTS, 'parameters-form.png') });
   } finally {
     await deleteScript(request, id);
+    await request.delete(`${URL}stellascript/api/v1/secrets/param-api`, { headers });
   }
 });
 

@@ -21,9 +21,8 @@ test('the panel on a server whose identities are API tokens', async ({ page, req
 
   await row.locator('.jp-StellaScript-run').click();
   const run = page.locator('.jp-StellaScript-runView:visible');
-  await run.locator('.jp-StellaScript-add-argument').click();
-  await run.locator('.jp-StellaScript-key').fill('name');
-  await run.locator('.jp-StellaScript-value').first().fill('team');
+  // The Bash template declares its parameter `name` inline: the Run form has a field for it.
+  await run.locator('.jp-StellaScript-param[data-parameter="name"] input').fill('team');
   await run.locator('.jp-StellaScript-start').click();
   await expect(run.locator('.jp-StellaScript-output')).toHaveText('Hello, team!\n', { timeout: 120_000 });
   await expect(run.locator('.jp-StellaScript-summary .jp-StellaScript-status')).toHaveText('Succeeded');

@@ -38,18 +38,18 @@ def test_versions_bump_pin_and_stay_as_they_were(store, registry):
 
 def test_visibility_search_tags_and_delete(store, registry):
     add_script(registry, "hello", visibility="public")
-    private = store.create(ALICE, {"name": "private flow", "definition": ONE_STEP, "tags": ["a"]})
-    team = store.create(ALICE, {"name": "team flow", "definition": ONE_STEP, "visibility": "team", "tags": ["a", "b"]})
-    public = store.create(ALICE, {"name": "Public Flow", "definition": ONE_STEP, "visibility": "public"})
+    private = store.create(ALICE, {"name": "private-flow", "definition": ONE_STEP, "tags": ["a"]})
+    team = store.create(ALICE, {"name": "team-flow", "definition": ONE_STEP, "visibility": "team", "tags": ["a", "b"]})
+    public = store.create(ALICE, {"name": "Public-Flow", "definition": ONE_STEP, "visibility": "public"})
 
     def names(caller, **query):
         return [item["name"] for item in store.search(caller, **query)[0]]
 
-    assert names(ALICE) == ["Public Flow", "private flow", "team flow"]
-    assert names(CAROL) == ["Public Flow", "team flow"]  # carol shares alice's team
-    assert names(BOB) == names(ANONYMOUS) == ["Public Flow"]
-    assert names(ALICE, tags=["a", "b"]) == ["team flow"] and names(ALICE, text="public") == ["Public Flow"]
-    assert names(ALICE, visibility="team") == ["team flow"]
+    assert names(ALICE) == ["Public-Flow", "private-flow", "team-flow"]
+    assert names(CAROL) == ["Public-Flow", "team-flow"]  # carol shares alice's team
+    assert names(BOB) == names(ANONYMOUS) == ["Public-Flow"]
+    assert names(ALICE, tags=["a", "b"]) == ["team-flow"] and names(ALICE, text="public") == ["Public-Flow"]
+    assert names(ALICE, visibility="team") == ["team-flow"]
     with pytest.raises(NotFound):
         store.get(BOB, private["id"])
     with pytest.raises(Forbidden):

@@ -86,7 +86,7 @@ steps:
     assert any(field == "definition.steps[3].if" and "unknown function later()" in message for field, message in found)
     assert ("definition.steps[4].arguments.m", "step 'smoke' is not among the steps 'late' needs, so "
                                                "steps.smoke.outputs.summary is not known yet: add it to needs") in found
-    assert ("definition.steps[4].script", "no script named 'nobody-has-this' that alice can read") in found
+    assert ("definition.steps[4].script", "no script named 'nobody-has-this' that you can see") in found
     assert any(field == "definition.steps[5].version" and "no version 9.9.9" in message for field, message in found)
     assert any(field == "definition.steps[5].arguments.x" and "cannot parse" in message for field, message in found)
     assert store.search(ALICE) == ([], 0)  # nothing stored
@@ -116,7 +116,7 @@ def test_malformed_definitions(store, registry, definition, field, message):
 def test_a_script_the_author_cannot_read_is_refused(store, registry):
     add_script(registry, "private-to-bob", owner=BOB)
     found = problems(store, ALICE, "steps: [{id: a, script: private-to-bob}]")
-    assert found == [("definition.steps[0].script", "no script named 'private-to-bob' that alice can read")]
+    assert found == [("definition.steps[0].script", "no script named 'private-to-bob' that you can see")]
 
 
 def test_run_inputs_are_typed_required_and_known():
