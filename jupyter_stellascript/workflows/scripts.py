@@ -8,7 +8,7 @@ from __future__ import annotations
 from ..errors import NotFound
 from ..identity import Caller
 from ..registry.manager import ScriptRegistry
-from ..registry.references import AmbiguousName
+from ..registry.references import AmbiguousName, resolve_script
 
 
 class AmbiguousScript(NotFound):
@@ -18,8 +18,10 @@ class AmbiguousScript(NotFound):
 def find_script(registry: ScriptRegistry, caller: Caller, reference: str, version: str | None = None) -> dict:
     """The script's view at ``version`` (default: its newest); NotFound when
     the caller cannot read one by that reference, or has no such version."""
-    try:
-        script = registry.resolve(caller, reference)
-    except AmbiguousName as error:
-        raise AmbiguousScript(str(error)) from None
-    return registry.get(caller, script["id"], version=version)
+    # Only the id from the resolver (registry.resolve would build a whole view that get builds again).
+    with registry.sessions() as session:
+        try:
+            script_id = resolve_script(session, caller, reference).id
+        except AmbiguousName as error:
+            raise AmbiguousScript(str(error)) from None
+    return registry.get(caller, script_id, version=version)
