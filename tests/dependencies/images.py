@@ -10,7 +10,7 @@ import time
 
 from docker.errors import APIError, NotFound
 
-from jupyter_stellascript.dependencies.derived import LOCK_SHA_LABEL
+from jupyter_stellascript.dependencies.derived import BUILD_LABEL, LOCK_SHA_LABEL
 from jupyter_stellascript.gc.images import retried_listing
 
 
@@ -42,3 +42,13 @@ def images_of(docker_client, language: str) -> set[tuple[str, str]]:
     prefix = f"stella-runtime/{language}:"
     return {(image["Id"], tag) for image in retried_listing(docker_client.api.images)
             for tag in image.get("RepoTags") or [] if tag.removeprefix("docker.io/").startswith(prefix)}
+
+
+def unnamed_build_images(docker_client, label: str) -> set[str]:
+    """Ids of the images with ``label`` that a build left behind (intermediate
+    or unfinished: a build label and no name). One label in the filter (Podman
+    4.3 answers none for two), the build label checked here; retried: Podman
+    fails a listing when another process removes an image meanwhile."""
+    images = retried_listing(lambda: docker_client.api.images(all=True, filters={"label": label}))
+    return {image["Id"] for image in images if BUILD_LABEL in (image.get("Labels") or {})
+            and not [tag for tag in image.get("RepoTags") or [] if tag != "<none>:<none>"]}

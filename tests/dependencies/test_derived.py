@@ -6,9 +6,7 @@ from __future__ import annotations
 import pytest
 
 from jupyter_stellascript.dependencies import DependencyError, Lock
-from jupyter_stellascript.gc.images import retried_listing
 from jupyter_stellascript.dependencies.derived import (
-    BUILD_LABEL,
     BUILD_LANGUAGE_LABEL,
     LOCK_SHA_LABEL,
     LOCKED_SET_LABEL,
@@ -19,7 +17,7 @@ from jupyter_stellascript.execution.models import ExecutionStatus, TerminationRe
 from tests.concurrency import run_concurrently
 from tests.dependencies.conftest import PYPI, PYTHON_IMAGE
 from tests.dependencies.index import unique_name
-from tests.dependencies.images import remove_images_of_lock
+from tests.dependencies.images import remove_images_of_lock, unnamed_build_images
 from tests.dependencies.runs import runner
 
 pytestmark = pytest.mark.slow
@@ -34,11 +32,7 @@ def images_of_build_in_progress(docker_client) -> set[str]:
     """Images a Python build left behind (intermediate or unfinished): they
     carry a build label and no name. (Other languages' builds may run at the
     same time in other test workers.)"""
-    # One label in the filter (Podman answers none for two), the other checked here; retried: Podman
-    # fails a listing when another process removes an image meanwhile.
-    images = retried_listing(lambda: docker_client.api.images(all=True, filters={"label": f"{BUILD_LANGUAGE_LABEL}=python"}))
-    return {image["Id"] for image in images if BUILD_LABEL in (image.get("Labels") or {})
-            and not [tag for tag in image.get("RepoTags") or [] if tag != "<none>:<none>"]}
+    return unnamed_build_images(docker_client, f"{BUILD_LANGUAGE_LABEL}=python")
 
 
 # -- one inline and one declared dependency, from PyPI ------------------------------

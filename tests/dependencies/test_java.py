@@ -11,16 +11,15 @@ from collections.abc import Iterator
 
 import pytest
 
-from docker.errors import APIError
 
 from jupyter_stellascript.dependencies import DependencyError, DependencySettings, Lock, resolver_for
-from jupyter_stellascript.dependencies.derived import BUILD_LABEL, LOCK_SHA_LABEL, derived_image_name
+from jupyter_stellascript.dependencies.derived import LOCK_SHA_LABEL, derived_image_name
 from jupyter_stellascript.dependencies.java import JAVA, parse_tree
 from jupyter_stellascript.dependencies.models import locked_set_key, set_key
 from jupyter_stellascript.execution.engine import ExecutionEngine
 from jupyter_stellascript.execution.images import DEFINITION_LABEL  # inherited by the images built on a runtime image
 from jupyter_stellascript.execution.models import ExecutionStatus, TerminationReason
-from tests.dependencies.images import remove_image
+from tests.dependencies.images import remove_image, unnamed_build_images
 from tests.dependencies.runs import assert_malformed, dependency_engine, runner
 
 CENTRAL = "https://repo.maven.apache.org/maven2"
@@ -124,19 +123,10 @@ def java_engine(docker_client, runtime_images, derived_cleanup) -> Iterator[Exec
 run = runner("java", timeout_s=120)
 
 
-def images_of_build_in_progress(docker_client, attempts: int = 3) -> set[str]:
-    """Images a build on the java runtime image left behind (they carry a
-    build label and no name; builds on other images may be running now)."""
+def images_of_build_in_progress(docker_client) -> set[str]:
+    """Images a build on the java runtime image left behind (builds on other images may be running now)."""
     definition = docker_client.images.get(JAVA_IMAGE).labels[DEFINITION_LABEL]
-    # One label in the filter (Podman 4.3 answers none for two at once), the build label checked here.
-    filters = {"label": f"{DEFINITION_LABEL}={definition}"}
-    try:
-        return {image.id for image in docker_client.images.list(all=True, filters=filters)
-                if not image.tags and BUILD_LABEL in image.labels}
-    except APIError:  # Podman lists while another process removes an image: "image not known"
-        if attempts == 1:
-            raise
-        return images_of_build_in_progress(docker_client, attempts - 1)
+    return unnamed_build_images(docker_client, f"{DEFINITION_LABEL}={definition}")
 
 
 @pytest.mark.slow
