@@ -113,10 +113,11 @@ def search_text_of(name: str | None, description: str | None, tags: list[str] | 
     return "\n".join([(name or "").casefold(), (description or "").casefold(), *(tag.casefold() for tag in tags or ())])
 
 
-def keep_search_rows(model: type, tag_row: type, team_row: type) -> None:
+def keep_search_rows(model: type, tag_row: type, team_row: type, fold_name: bool = False) -> None:
     """Keep ``model``'s tag and team rows in step with its JSON lists, and its
     search_text with its name, description and tags (scripts and workflows
-    alike), and a script's case-folded name (names are unique per owner)."""
+    alike), and with ``fold_name`` its case-folded name (a script's name is
+    unique per owner in that form)."""
 
     @event.listens_for(model.tags, "set")
     def _tags_set(target, value, _old, _initiator) -> None:
@@ -130,11 +131,11 @@ def keep_search_rows(model: type, tag_row: type, team_row: type) -> None:
     @event.listens_for(model, "before_update")
     def _fold_search_text(_mapper, _connection, target) -> None:
         target.search_text = search_text_of(target.name, target.description, target.tags)
-        if hasattr(target, "name_folded"):
+        if fold_name:
             target.name_folded = (target.name or "").casefold()
 
 
-keep_search_rows(Script, ScriptTag, ScriptTeam)
+keep_search_rows(Script, ScriptTag, ScriptTeam, fold_name=True)
 
 
 class ScriptVersion(Base):
