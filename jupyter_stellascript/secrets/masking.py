@@ -1,8 +1,10 @@
 """Masking delivered secret values in what a run writes.
 
-Each value is replaced by ``***``, and so are its base64 (standard and
-url-safe, with and without padding) and URL-encoded forms when the value is
-4 characters or longer (shorter forms would mask ordinary text). Output comes
+Each value is replaced by ``***``, and so are its JSON-escaped forms (a
+script that prints a JSON document holding the value writes ``\"`` for ``"``
+and ``\u00fc`` or ``ü`` for ``ü``), its base64 (standard and url-safe, with
+and without padding) and URL-encoded forms when the value is 4 characters or
+longer (shorter forms would mask ordinary text). Output comes
 in chunks, and a value may be split across two: :class:`StreamMasker` holds
 back the last ``longest form - 1`` bytes of a stream until the next chunk or
 the end, so a value is always seen whole.
@@ -11,6 +13,7 @@ the end, so a value is always seen whole.
 from __future__ import annotations
 
 import base64
+import json
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -23,6 +26,10 @@ MIN_FORM_CHARS = 4
 def forms(value: str) -> set[str]:
     """The texts that stand for ``value`` in output."""
     found = {value} if value else set()
+    if value:
+        # Inside a JSON string: quotes, backslashes and control characters are
+        # escaped, and non-ASCII is escaped too unless ensure_ascii is off.
+        found |= {json.dumps(value, ensure_ascii=ascii_only)[1:-1] for ascii_only in (True, False)}
     if len(value) >= MIN_FORM_CHARS:
         raw = value.encode("utf-8")
         for encoded in (base64.b64encode(raw), base64.urlsafe_b64encode(raw)):

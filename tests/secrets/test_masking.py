@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import random
 from urllib.parse import quote
 
@@ -20,9 +21,17 @@ VALUE = "p@ss w/rd+Ünï"
     base64.urlsafe_b64encode(VALUE.encode()).decode(),
     quote(VALUE, safe=""),
     quote(VALUE, safe="").replace("%20", "+"),
+    json.dumps(VALUE)[1:-1],  # ensure_ascii: \u00dc for Ü
 ])
 def test_each_form_is_masked(form: str) -> None:
     assert Masker([VALUE]).text(f"before {form} after") == f"before {MASK} after"
+
+
+def test_a_value_with_quotes_is_masked_inside_printed_json() -> None:
+    value = 'ab"c\\d\n'
+    printed = json.dumps({"password": value}) + " " + json.dumps({"password": value}, ensure_ascii=False)
+    assert value not in printed  # the printed document holds only the escaped form
+    assert Masker([value]).text(printed) == f'{{"password": "{MASK}"}} {{"password": "{MASK}"}}'
 
 
 def test_short_values_mask_only_themselves() -> None:
