@@ -172,9 +172,20 @@ Arguments = Annotated[
                       "checked against them (a 400 with one error per parameter, arguments.<name>; nothing is queued), "
                       "defaults are filled in and values normalized."),
 ]
+# The platform sets these for every run (STELLASCRIPT_OUTPUT names the outputs
+# file); a request that sets one would be silently overridden, so it is refused.
+RESERVED_ENV_PREFIX = "STELLASCRIPT_"
+
+
+def _environment_name_ok(key: str) -> bool:
+    if key.upper().startswith(RESERVED_ENV_PREFIX):
+        raise ValueError(f"environment variable {key!r} is reserved: names starting with {RESERVED_ENV_PREFIX} are set by Stella Script")
+    return "=" not in key
+
+
 Environment = Annotated[
-    dict[str, str], _string_map("environment", "environment variable", lambda key: "=" not in key),
-    Field(description="Environment variables of the run (names without '=')."),
+    dict[str, str], _string_map("environment", "environment variable", _environment_name_ok),
+    Field(description=f"Environment variables of the run (names without '='; {RESERVED_ENV_PREFIX}* is reserved)."),
 ]
 
 

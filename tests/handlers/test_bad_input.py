@@ -197,6 +197,8 @@ def test_names_and_values_are_checked_at_submit(caps_server, token, script_id):
         ({"environment": {"A=B": "x"}}, "environment", "environment variable name 'A=B' is not valid"),
         ({"environment": {"": "x"}}, "environment", "environment variable names must not be empty"),
         ({"arguments": {"": "x"}}, "arguments", "argument names must not be empty"),
+        ({"environment": {"STELLASCRIPT_OUTPUT": "/tmp/x"}}, "environment",
+         "environment variable 'STELLASCRIPT_OUTPUT' is reserved: names starting with STELLASCRIPT_ are set by Stella Script"),
     ]
     for fields, field, message in cases:
         assert problems(caps_server.request("POST", "/scripts/executions", token=token, json=bash(**fields))) == {field: message}

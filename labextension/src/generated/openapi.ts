@@ -963,7 +963,7 @@ export interface components {
             arguments?: {
                 [key: string]: string;
             };
-            /** @description Environment variables of the run (names without '='). */
+            /** @description Environment variables of the run (names without '='; STELLASCRIPT_* is reserved). */
             environment?: {
                 [key: string]: string;
             };
@@ -1008,7 +1008,7 @@ export interface components {
             arguments?: {
                 [key: string]: string;
             };
-            /** @description Environment variables of the run (names without '='). */
+            /** @description Environment variables of the run (names without '='; STELLASCRIPT_* is reserved). */
             environment?: {
                 [key: string]: string;
             };
