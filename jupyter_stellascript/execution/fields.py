@@ -177,9 +177,17 @@ Arguments = Annotated[
 RESERVED_ENV_PREFIX = "STELLASCRIPT_"
 
 
-def _environment_name_ok(key: str) -> bool:
+def reserved_environment_problem(key: str) -> str | None:
+    """Why a request may not set the variable ``key``, or None."""
     if key.upper().startswith(RESERVED_ENV_PREFIX):
-        raise ValueError(f"environment variable {key!r} is reserved: names starting with {RESERVED_ENV_PREFIX} are set by Stella Script")
+        return f"environment variable {key!r} is reserved: names starting with {RESERVED_ENV_PREFIX} are set by Stella Script"
+    return None
+
+
+def _environment_name_ok(key: str) -> bool:
+    problem = reserved_environment_problem(key)
+    if problem:
+        raise ValueError(problem)
     return "=" not in key
 
 

@@ -14,6 +14,7 @@ from typing import Any
 from graphlib import CycleError, TopologicalSorter
 
 from ..errors import NotFound, ValidationFailed
+from ..execution.fields import reserved_environment_problem
 from .expressions import FUNCTIONS, ExpressionError, calls, expressions_in, parse, references
 from .models import InputType, Step, WorkflowDefinition
 
@@ -123,6 +124,10 @@ def _step_problems(definition: WorkflowDefinition, index: int, step: Step, upstr
             yield _problem(f"{where}.for_each", "a list, or ${{ }} giving one")
     texts += [(f"{where}.arguments.{key}", value, False) for key, value in step.arguments.items()]
     texts += [(f"{where}.environment.{key}", value, False) for key, value in step.environment.items()]
+    for key in step.environment:
+        problem = reserved_environment_problem(key) or ("=" in key and f"environment variable name {key!r} is not valid")
+        if problem:
+            yield _problem(f"{where}.environment.{key}", problem)
     for path, text, bare_allowed in texts:
         expressions = expressions_in(text) or ([text.strip()] if bare_allowed else [])
         for expression in expressions:

@@ -105,8 +105,11 @@ steps:
     ("inputs: {n: {type: complex}}\nsteps: [{id: a, script: s}]", "definition.inputs.n.type", "Input should be"),
     ('{"steps": [{"id": "a", "script": "s", "needs": ["a"]}]}', "definition.steps[0].needs", "cannot need itself"),
     ("steps: [{id: a, script: s, for_each: 'not an expression'}]", "definition.steps[0].for_each", "a list, or ${{ }}"),
+    ("steps: [{id: a, script: s, environment: {STELLASCRIPT_OUTPUT: x}}]", "definition.steps[0].environment.STELLASCRIPT_OUTPUT",
+     "names starting with STELLASCRIPT_ are set by Stella Script"),
+    ("steps: [{id: a, script: s, environment: {'A=B': x}}]", "definition.steps[0].environment.A=B", "is not valid"),
 ], ids=["yaml", "not-object", "no-steps", "unknown-field", "step-id", "retries", "timeout", "network", "argument",
-        "input-type", "self-need", "for-each"])
+        "input-type", "self-need", "for-each", "reserved-environment", "environment-name"])
 def test_malformed_definitions(store, registry, definition, field, message):
     add_script(registry, "s")
     found = problems(store, ALICE, definition)
