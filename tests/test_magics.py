@@ -175,6 +175,26 @@ def test_published_outputs_become_columns(api, env):
     assert api.get_execution(row["execution_id"])["outputs"] == {"summary": "checked disk", "count": 4}
 
 
+SECRET_USER = ("import os\nvalue = os.environ['DB_PASSWORD']\n"
+               "print('length', len(value), 'file matches', open('/run/secrets/' + os.environ['SECRET_NAME']).read() == value)\n"
+               "print('leaked:', value)\n")
+
+
+def test_a_secret_is_delivered_to_a_run_and_masked_in_its_frame(api, env):
+    name, secret = unique("uses-secret"), unique("db-password")
+    api.create_secret(name=secret, value="s3cr3t-from-notebook")
+    api.create_script(name=name, language="python", content=SECRET_USER)
+    cells = run_notebook([
+        f"df = %stellascript run {name} --secret DB_PASSWORD={secret} --env SECRET_NAME={secret}", frame_json("df"),
+        f"%stellascript run {name} --secret DB_PASSWORD=no-such-secret-{secret}",
+    ], env)
+    clean(cells[0])
+    [row] = data_of(cells[1])["rows"]
+    assert (row["status"], row["stdout"]) == ("Succeeded", "length 20 file matches True\nleaked: ***\n")
+    assert [s["name"] for s in api.get_execution(row["execution_id"])["secrets"]] == [secret]
+    assert "no-such-secret" in one_error_line(cells[2])
+
+
 BATCH = """import json, time
 args = json.load(open('/scripts/args.json'))
 n = int(args['n'])

@@ -1,6 +1,6 @@
 """Notebook magics: ``%load_ext jupyter_stellascript``, then
 
-    %stellascript run NAME_OR_ID [--version V] [--arg k=v]... [--env K=V]... [--timeout 30s] [--network none|bridge|host]
+    %stellascript run NAME_OR_ID [--version V] [--arg k=v]... [--env K=V]... [--secret ENV=NAME]... [--timeout 30s] [--network none|bridge|host]
     %stellascript run NAME --args-from VAR [--parse json|jsonl|csv]
     %%stellascript run --language L [--arg k=v]...        (the cell is an ad-hoc script)
     %stellascript params NAME_OR_ID [--version V]           (the parameters as a DataFrame)

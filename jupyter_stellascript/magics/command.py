@@ -43,6 +43,8 @@ def build_parser() -> _Parser:
                      help="an argument for /scripts/args.json (repeatable)")
     run.add_argument("--env", dest="envs", action="append", default=[], metavar="KEY=VALUE",
                      help="an environment variable of the run (repeatable)")
+    run.add_argument("--secret", dest="secret_envs", action="append", default=[], metavar="ENV=SECRET",
+                     help="deliver a secret (name or owner/name) as /run/secrets/<name> and the variable ENV (repeatable)")
     run.add_argument("--timeout", help="time limit, e.g. 30s or 5m (default: the server's for the language)")
     run.add_argument("--network", choices=NETWORK_MODES, help="network mode (default: the server's, normally none)")
     run.add_argument("--args-from", metavar="VAR",
@@ -92,6 +94,7 @@ class Command:
     entry_point: str | None = None
     arguments: dict[str, str] | None = None
     environment: dict[str, str] | None = None
+    secrets: dict[str, str] | None = None
     timeout: float | None = None
     network: str | None = None
     args_from: str | None = None
@@ -186,7 +189,8 @@ def parse_command(line: str, cell: str | None) -> Command:
         except ValueError as error:
             raise MagicError(f"--timeout: {error}") from None
     return Command("run", target=options.target, version=options.version, language=language, entry_point=options.entry_point,
-                   arguments=parse_pairs(options.args, "arg"), environment=parse_pairs(options.envs, "env"), timeout=timeout,
+                   arguments=parse_pairs(options.args, "arg"), environment=parse_pairs(options.envs, "env"),
+                   secrets=parse_pairs(options.secret_envs, "secret"), timeout=timeout,
                    network=options.network, args_from=options.args_from, parse=options.parse, progress=not options.no_progress)
 
 

@@ -128,6 +128,7 @@ class StellaScriptSession:
         try:
             for index, arguments in enumerate(runs):
                 request = {"arguments": arguments or None, "environment": command.environment or None,
+                           "secrets": command.secrets or None,
                            "timeout": command.timeout, "network_mode": command.network}
                 try:
                     if script is None:
