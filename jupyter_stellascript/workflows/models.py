@@ -131,7 +131,7 @@ class WorkflowDefinition(BaseModel):
     description: str = ""
     inputs: dict[Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_-]*$")], InputSpec] = Field(default_factory=dict)
     steps: Annotated[list[Step], Field(min_length=1, max_length=MAX_STEPS)]
-    max_concurrent: Annotated[int, Field(ge=1, le=100)] = 4
+    max_concurrent: Annotated[int, Field(ge=1, le=100, description="Executions of the run at once, for_each items included.")] = 4
 
     def step(self, step_id: str) -> Step:
         return next(step for step in self.steps if step.id == step_id)

@@ -1,7 +1,8 @@
 """RunDriver: one workflow run, step by step, over the DAG of ``needs``.
 
-Steps whose needs have ended start at once, at most ``max_concurrent`` at a
-time (each in its own thread); every attempt is an ordinary persisted
+Steps whose needs have ended start at once (each in its own thread), and at
+most ``max_concurrent`` executions of the run are submitted at a time, a
+for_each step's items included; every attempt is an ordinary persisted
 execution submitted through the ExecutionManager, marked with the run and
 step ids, so logs, limits, isolation and metrics apply unchanged. A step
 runs when its ``if`` holds (default: every needed step succeeded); a
@@ -48,6 +49,9 @@ class RunDriver:
         self.cancelled = threading.Event()
         self._lock = threading.Lock()
         self._running_executions: set[str] = set()
+        # One slot per execution in flight, across steps and for_each items:
+        # max_concurrent is what the run may ask of the pool, not a step count.
+        self._execution_slots = threading.BoundedSemaphore(definition.max_concurrent)
         self._upstream = upstream_of(definition)
 
     # -- the DAG -----------------------------------------------------------------------
@@ -159,11 +163,12 @@ class RunDriver:
             if attempt > 1 and self.cancelled.wait(step.retries.delay_before(attempt)) and not _runs_after_cancel(step):
                 item.status = StepStatus.CANCELLED.value  # cancelled while waiting to retry
                 break
-            if self.cancelled.is_set() and not _runs_after_cancel(step):
-                break
-            item.attempts = attempt
-            self._update(step.id, lambda s: setattr(s, "attempts", max(s.attempts, attempt)))
-            record = self._execute(step, body, item)
+            with self._execution_slots:
+                if self.cancelled.is_set() and not _runs_after_cancel(step):
+                    break
+                item.attempts = attempt
+                self._update(step.id, lambda s: setattr(s, "attempts", max(s.attempts, attempt)))
+                record = self._execute(step, body, item)
             if record is None:
                 return
             item.outputs, item.exit_code = record.get("outputs"), record.get("exit_code")

@@ -210,6 +210,24 @@ def test_fan_out_outputs_are_the_items_outputs_in_order(server, alice, scripts):
         assert sum(1 for s, e in spans if s <= start < e) <= 2, spans
 
 
+def test_max_concurrent_counts_fan_out_items_with_the_other_steps(server, alice, scripts):
+    body = {"definition": definition(scripts, [
+        {"id": "items", "for_each": ["a", "b", "c"], "max_parallel": 3, "arguments": {"value": "${{ item }}", "sleep": "1"}},
+        {"id": "side", "arguments": {"sleep": "1"}},
+    ], max_concurrent=2)}
+    run = run_local(server, alice, body)
+    assert run["status"] == "Succeeded", run
+    spans = []
+    for step in run["steps"]:
+        for execution_id in step["execution_ids"]:
+            record = json_of(server.request("GET", f"/scripts/executions/{execution_id}", token=alice))
+            spans.append((moment(record["started_at"]), moment(record["completed_at"])))
+    assert len(spans) == 4
+    # Four one-second executions, two at a time: never three at once.
+    for start, _ in spans:
+        assert sum(1 for s, e in spans if s <= start < e) <= 2, spans
+
+
 def test_cancel_cancels_running_steps_skips_the_rest_and_always_runs(server, alice, scripts):
     body = {"definition": definition(scripts, [
         {"id": "long", "arguments": {"sleep": "60"}},
