@@ -60,6 +60,11 @@ class StellaScript(Configurable):
         help="Folder (inside the Jupyter root dir) where JupyterLab's editor opens scripts as files. "
         "Default: <root_dir>/stellascripts.",
     )
+    samples_dir = Unicode(
+        "", config=True,
+        help="The sample library users clone: a folder laid out as samples/README.md says (samples.toml and "
+        "<language>/<file>). Default: the samples shipped with Stella Script.",
+    )
 
     # -- script_engine.languages ----------------------------------------------------
     runtime_images = Dict(

@@ -378,23 +378,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/samples": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** The sample scripts shipped with Stella Script */
-        get: operations["listSamples"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/lsp/status": {
         parameters: {
             query?: never;
@@ -793,6 +776,63 @@ export interface paths {
         get: operations["resolveScript"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/scripts/samples": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The sample library (samples/samples.toml)
+         * @description Every sample, in the manifest's order, without its content; filtered by language and category. Anyone may list them.
+         */
+        get: operations["listSamples"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/scripts/samples/{sample_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One sample, with its content and parameters */
+        get: operations["getSample"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/scripts/samples/{sample_id}/clone": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Clone a sample into a new script of the caller's (1.0.0)
+         * @description The new script has the sample's content, entry point, description, tags and dependencies; its parameters are the content's inline block. The name defaults to the sample's id; a name the caller already uses is a 409.
+         */
+        post: operations["cloneSample"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1351,20 +1391,6 @@ export interface components {
             /** @description False when the file held the checked-out version already. */
             created: boolean;
         };
-        Sample: {
-            language: components["schemas"]["Language"];
-            file: string;
-            name: string;
-            summary: string;
-            content: string;
-            /** @description The first paragraph of the sample's leading comment; a clone keeps it. */
-            description: string;
-            /** @description sample and the language; a clone keeps them. */
-            tags: string[];
-        };
-        SampleList: {
-            items: components["schemas"]["Sample"][];
-        };
         LspServerStatus: {
             /** @description The language id editors send the server. */
             language_id: string;
@@ -1770,6 +1796,69 @@ export interface components {
          * @enum {string}
          */
         ScriptStream: "stdout" | "stderr";
+        /** @description A sample with its content and the JSON Schema of its parameters' values. */
+        Sample: {
+            id: string;
+            title: string;
+            /** @description Also the clone's description. */
+            description: string;
+            language: components["schemas"]["Language"];
+            /** @description The file name; the clone's entry point. */
+            file: string;
+            category: string;
+            category_label: string;
+            /** @description Exactly the tags a clone gets. */
+            tags: string[];
+            /** @description The clone's declared dependencies. */
+            dependencies: components["schemas"]["Dependency"][];
+            /** @description Why a dependency's version differs from the design's, when it does. */
+            dependency_note: string;
+            /** @description Declared in the file's own '/// stellascript' block. */
+            parameters: components["schemas"]["ParameterDeclaration"][];
+            content: string;
+            parameters_schema: {
+                [key: string]: unknown;
+            };
+        };
+        SampleCategory: {
+            name: string;
+            label: string;
+        };
+        /** @description POST scripts/samples/{id}/clone: a new script of the caller's, at 1.0.0. */
+        SampleClone: {
+            /**
+             * @description The new script's name (default: the sample's id).
+             * @default null
+             */
+            name?: string | null;
+            /** @default private */
+            visibility?: components["schemas"]["Visibility"];
+        };
+        SampleList: {
+            items: components["schemas"]["SampleSummary"][];
+            /** @description Every category, in the manifest's order (also empty ones). */
+            categories: components["schemas"]["SampleCategory"][];
+        };
+        /** @description A sample as listed: what the Sample dialog shows, without its content. */
+        SampleSummary: {
+            id: string;
+            title: string;
+            /** @description Also the clone's description. */
+            description: string;
+            language: components["schemas"]["Language"];
+            /** @description The file name; the clone's entry point. */
+            file: string;
+            category: string;
+            category_label: string;
+            /** @description Exactly the tags a clone gets. */
+            tags: string[];
+            /** @description The clone's declared dependencies. */
+            dependencies: components["schemas"]["Dependency"][];
+            /** @description Why a dependency's version differs from the design's, when it does. */
+            dependency_note: string;
+            /** @description Declared in the file's own '/// stellascript' block. */
+            parameters: components["schemas"]["ParameterDeclaration"][];
+        };
     };
     responses: {
         /** @description The request is not valid; errors lists every problem. */
@@ -2499,26 +2588,6 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
-        };
-    };
-    listSamples: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The samples, with their content. */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["SampleList"];
-                };
-            };
         };
     };
     languageServerStatus: {
@@ -3262,6 +3331,88 @@ export interface operations {
                 };
             };
             400: components["responses"]["ValidationFailed"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+        };
+    };
+    listSamples: {
+        parameters: {
+            query?: {
+                language?: components["schemas"]["Language"];
+                /** @description A category's name (the answer's categories list them). */
+                category?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The samples and the categories. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SampleList"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+        };
+    };
+    getSample: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                sample_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The sample. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Sample"];
+                };
+            };
+            404: components["responses"]["NotFound"];
+        };
+    };
+    cloneSample: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                sample_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["SampleClone"];
+            };
+        };
+        responses: {
+            /** @description Created. */
+            201: {
+                headers: {
+                    /** @description The script's URL. */
+                    Location?: string;
+                    /** @description The version, quoted: "1.0.0". */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Script"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthenticated"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
         };
