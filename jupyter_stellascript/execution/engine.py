@@ -56,6 +56,8 @@ from .pool import ContainerPool, ContainerSpec, PooledContainer, PoolError, Pool
 
 from .policy import RunPolicy
 from .sandbox import SandboxPolicy
+from ..targets.models import TARGET_FILE, TargetDescription
+from ..targets.selection import TargetUnavailable, find_target
 
 Progress = Callable[[str], None]
 
@@ -210,6 +212,7 @@ class ExecutionEngine:
         )
         container: PooledContainer | None = None
         progress = on_progress or (lambda line: state.collector.note("stderr", f"[stellascript] {line}\n"))
+        target: TargetDescription | None = None
         try:
             prepared = self._prepare_dependencies(language, entry_point, request, spec.image, progress, cancelled)
             if prepared is not None:
@@ -218,11 +221,17 @@ class ExecutionEngine:
                 result.dependency_lock, result.dependency_lock_sha256 = prepared.lock.to_dict(), prepared.lock.sha256
                 if prepared.built:  # warm containers of an image by this name predate it
                     self.pool.drop_idle(spec)
-                self._keep_warm(language, spec)
+                if request.target is None:
+                    self._keep_warm(language, spec)
+            if request.target is not None:
+                # Looked up again as the run starts: the target may have stopped since the request was accepted.
+                target = self.target(request.target)
+                spec = dataclasses.replace(spec, joined_container=target.id)
+                result.target = {"container": request.target, "id": target.id, "name": target.name}
             result.image_id = self.image_id(spec.image)
             container, result.pooled = self.pool.acquire(spec, deadline=time.monotonic() + timeout_s)
             deadline = time.monotonic() + timeout_s
-            self._stage_script(container, language, entry_point, request)
+            self._stage_script(container, language, entry_point, request, target)
             write_secret_files(container.host_pid, request.delivered_secrets)
             self._run(language, entry_point, request, container, result.image_id, state, deadline, cancelled)
             if not request.check_only:
@@ -238,6 +247,9 @@ class ExecutionEngine:
         except DependencyError as error:
             result.error = self._without_host_paths(str(error))
             result.termination_reason = TerminationReason.DEPENDENCY_ERROR
+        except TargetUnavailable as error:
+            result.error = str(error)
+            result.termination_reason = TerminationReason.TARGET_UNAVAILABLE
         except ImageNotFound:
             result.error = f"runtime image {spec.image} is missing; build it with `stellascript runtimes build`"
             result.termination_reason = TerminationReason.ENGINE_ERROR
@@ -313,9 +325,16 @@ class ExecutionEngine:
         self.pool.configure(spec, PoolTarget(min(sizes.min_containers, 1), sizes.max_containers,
                                              sizes.idle_timeout_s, retire_after_s=sizes.idle_timeout_s))
 
+    def target(self, reference: str) -> TargetDescription:
+        """The running target container ``reference`` names (who may use it is the caller's check)."""
+        return find_target(self.client, reference, self.policy.targets)
+
     @staticmethod
-    def _stage_script(container: PooledContainer, language: Language, entry_point: str, request: ExecutionRequest) -> None:
+    def _stage_script(container: PooledContainer, language: Language, entry_point: str, request: ExecutionRequest,
+                      target: TargetDescription | None = None) -> None:
         files = {entry_point: request.source, **language.generated_files(entry_point, request.source)}
+        if target is not None:  # /scripts is mounted read-only: the script reads it and cannot change it
+            files[TARGET_FILE] = json.dumps(target.to_json(), indent=2) + "\n"
         for name, text in files.items():
             path = container.scripts_dir / name
             path.write_text(text, encoding="utf-8")

@@ -123,6 +123,8 @@ def _step_problems(definition: WorkflowDefinition, index: int, step: Step, upstr
             yield _problem(f"{where}.for_each", "a list, or ${{ }} giving one")
     texts += [(f"{where}.arguments.{key}", value, False) for key, value in step.arguments.items()]
     texts += [(f"{where}.environment.{key}", value, False) for key, value in step.environment.items()]
+    if step.target is not None:
+        texts.append((f"{where}.target.container", step.target.container, False))
     for path, text, bare_allowed in texts:
         expressions = expressions_in(text) or ([text.strip()] if bare_allowed else [])
         for expression in expressions:

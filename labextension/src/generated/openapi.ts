@@ -1032,6 +1032,11 @@ export interface components {
              * @default null
              */
             network_mode?: components["schemas"]["NetworkMode"] | null;
+            /**
+             * @description A target container to check: the run joins its network namespace (localhost is the target) and reads /scripts/target.json. It must carry the server's target labels, be running and be allowed for the caller's teams. Excludes network_mode.
+             * @default null
+             */
+            target?: components["schemas"]["TargetReference"] | null;
             /** @description Secrets for the run: {ENV_VAR: secret name or owner/name}. Each is delivered as the file /run/secrets/<name> (read-only, gone after the run) and as the variable; the caller must be allowed to use it. Values are masked (***) in the run's output. */
             secrets?: {
                 [key: string]: string;
@@ -1077,6 +1082,11 @@ export interface components {
              * @default null
              */
             network_mode?: components["schemas"]["NetworkMode"] | null;
+            /**
+             * @description A target container to check: the run joins its network namespace (localhost is the target) and reads /scripts/target.json. It must carry the server's target labels, be running and be allowed for the caller's teams. Excludes network_mode.
+             * @default null
+             */
+            target?: components["schemas"]["TargetReference"] | null;
             /** @description Secrets for the run: {ENV_VAR: secret name or owner/name}. Each is delivered as the file /run/secrets/<name> (read-only, gone after the run) and as the variable; the caller must be allowed to use it. Values are masked (***) in the run's output. */
             secrets?: {
                 [key: string]: string;
@@ -1149,7 +1159,7 @@ export interface components {
             compile_cache_hit: boolean | null;
             peak_memory_bytes: number | null;
             /** @description Why it ended other than by its own exit. */
-            termination_reason: ("timeout" | "cancelled" | "memory_limit" | "disk_limit" | "compile_error" | "engine_error" | "dependency_error" | "invalid_outputs" | "server_stopped") | null;
+            termination_reason: ("timeout" | "cancelled" | "memory_limit" | "disk_limit" | "compile_error" | "engine_error" | "dependency_error" | "invalid_outputs" | "target_unavailable" | "server_stopped") | null;
             error: string | null;
             /** @description The user, or anonymous. */
             requested_by: string;
@@ -1165,6 +1175,11 @@ export interface components {
             /** @description Which secrets the run was given (never their values). */
             secrets?: components["schemas"]["SecretUsage"][];
             network_mode: components["schemas"]["NetworkMode"];
+            /**
+             * @description The target container the run joined the network namespace of (null: none); the run's network_mode is then unused.
+             * @default null
+             */
+            target?: components["schemas"]["ExecutionTarget"] | null;
             /** @description Seconds. */
             timeout: number;
             /** @description The effective limits (the request's memory and cpus, else the language's). */
@@ -1858,6 +1873,26 @@ export interface components {
             dependency_note: string;
             /** @description Declared in the file's own '/// stellascript' block. */
             parameters: components["schemas"]["ParameterDeclaration"][];
+        };
+        /** @description The target container of a run: as asked for, and (once the run started) which one it was. */
+        ExecutionTarget: {
+            /** @description The name or id the request gave. */
+            container: string;
+            /**
+             * @description The container's full id (null until the run started).
+             * @default null
+             */
+            id?: string | null;
+            /**
+             * @description The container's name (null until the run started).
+             * @default null
+             */
+            name?: string | null;
+        };
+        /** @description The container a run checks: it joins that container's network namespace (localhost is the target). */
+        TargetReference: {
+            /** @description The target container's name or id. */
+            container: string;
         };
     };
     responses: {
@@ -3436,7 +3471,7 @@ export const versionBumpValues: ReadonlyArray<FlattenedDeepRequired<components>[
 export const networkModeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["NetworkMode"]> = ["none", "bridge", "host"];
 export const executionStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ExecutionStatus"]> = ["Queued", "Running", "Succeeded", "Failed", "TimedOut", "Cancelled", "Error"];
 export const dependencyScopeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Dependency"]["scope"]> = ["runtime", "test", "build"];
-export const executionTermination_reasonAnyOf0Values: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Execution"]["termination_reason"]> = ["timeout", "cancelled", "memory_limit", "disk_limit", "compile_error", "engine_error", "dependency_error", "invalid_outputs", "server_stopped"];
+export const executionTermination_reasonAnyOf0Values: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Execution"]["termination_reason"]> = ["timeout", "cancelled", "memory_limit", "disk_limit", "compile_error", "engine_error", "dependency_error", "invalid_outputs", "target_unavailable", "server_stopped"];
 export const healthStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Health"]["status"]> = ["ok", "degraded"];
 export const healthEngineValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Health"]["engine"]> = ["ready", "starting", "unavailable"];
 export const parameterDeclarationTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ParameterDeclaration"]["type"]> = ["string", "integer", "number", "boolean", "enum", "json", "secret"];
