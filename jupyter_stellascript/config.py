@@ -79,6 +79,12 @@ class StellaScript(Configurable):
         "(disk: the size of /work, a tmpfs charged to the memory, at most half of it).",
     )
     disabled_languages = Dict({}, config=True, help="Languages to refuse, e.g. {'csharp': True}.")
+    typescript_type_check = Enum(
+        ["warn", "error"], "warn", config=True,
+        help="'warn': TypeScript type errors are reported (beside the run, and as save-time warnings) and the script "
+        "runs, as tsc, Deno, Bun and tsx do; 'error': they fail the compile. A script's own '[typescript] type_check' "
+        "in its /// stellascript block wins. Syntax errors always fail.",
+    )
 
     # -- script_engine.execution ----------------------------------------------------
     max_concurrent = Int(10, config=True, help="Executions running at once; the rest queue in order.")
@@ -332,6 +338,7 @@ class StellaScript(Configurable):
             temp_path=Path(self.temp_path),
             cache_path=self.compile_cache_path(),
             dependencies=self.dependency_settings(),
+            language_options={"typescript": {"type_check": self.typescript_type_check}},
         )
 
     def compile_cache_path(self) -> Path:

@@ -89,6 +89,8 @@ class EngineSettings:
     # Package sources, CA bundle and time bound for dependencies (None: defaults
     # and STELLASCRIPT_* environment variables).
     dependencies: DependencySettings | None = None
+    # Per language, the options Language.configured takes, e.g. {"typescript": {"type_check": "error"}}.
+    language_options: dict[str, dict] = field(default_factory=dict)
 
 
 class _RunState:
@@ -101,6 +103,7 @@ class _RunState:
         self.compile_failed: AgentReport | None = None
         self.outputs: dict | None = None
         self.invalid_outputs: str | None = None
+        self.compile_warnings = ""
 
 
 class ExecutionEngine:
@@ -121,6 +124,11 @@ class ExecutionEngine:
         self.derived_images = DerivedImages(self.client, self.settings.dependencies)
 
     # -- configuration -----------------------------------------------------------
+
+    def language(self, name: str) -> Language:
+        """The language as this engine runs it: with the server's options for it (e.g. TypeScript's type_check)."""
+        language = get_language(name)
+        return language.configured(self.settings.language_options.get(language.name, {}))
 
     def image_for(self, language: Language) -> str:
         return self.settings.runtime_images.get(language.name, language.image)
@@ -194,7 +202,7 @@ class ExecutionEngine:
         # The request is valid by construction; what this engine allows, and
         # its defaults (timeout, network mode, limits), are the policy's.
         request = self.policy.resolve(request)
-        language, entry_point = get_language(request.language), request.entry_point
+        language, entry_point = self.language(request.language), request.entry_point
         cancelled = cancelled or threading.Event()
         limits = self.policy.limits_for(language, request.memory_bytes, request.cpus, request.disk_bytes)
         network, timeout_s = request.network_mode, request.timeout_s
@@ -234,6 +242,8 @@ class ExecutionEngine:
             self._stage_script(container, language, entry_point, request, target)
             write_secret_files(container.host_pid, request.delivered_secrets)
             self._run(language, entry_point, request, container, result.image_id, state, deadline, cancelled)
+            if state.compile_warnings and not request.check_only:
+                progress(f"{language.display_name} compiled with warnings (the script runs anyway):\n{state.compile_warnings.rstrip()}")
             if not request.check_only:
                 self._collect_outputs(container, state, deadline, cancelled)
             self._finish(result, state, limits)
@@ -273,6 +283,7 @@ class ExecutionEngine:
         result.stdout_truncated = state.collector.stdout.truncated
         result.stderr_truncated = state.collector.stderr.truncated
         result.compile_cache_hit = state.compile_cache_hit
+        result.compile_warnings = state.compile_warnings
         result.outputs = masker.json(state.outputs)  # secrets never reach a stored output
         return result
 
@@ -358,7 +369,7 @@ class ExecutionEngine:
         agent = container.agent
         compile_argv = language.compile_argv(entry_point, request.source)
         if compile_argv is not None:
-            key = CompileCache.key(language.name, entry_point, request.source, image_id)
+            key = CompileCache.key(language.name, entry_point, request.source, image_id, language.compile_variant(request.source))
             with self.compile_cache.locked(key):
                 entry = self.compile_cache.lookup(key)
                 state.compile_cache_hit = entry is not None
@@ -373,6 +384,7 @@ class ExecutionEngine:
                     build_dir = container.host_folder("build")
                     agent.fetch_tree(BUILD_OUTPUT_DIR, build_dir, deadline, cancelled)
                     entry = self.compile_cache.store(key, build_dir)
+            state.compile_warnings = language.compile_warnings(entry)
             if request.check_only:
                 state.report = AgentReport(exit_code=0)
                 return

@@ -157,6 +157,8 @@ class ExecutionResult:
     stdout_truncated: bool = False
     stderr_truncated: bool = False
     compile_cache_hit: bool | None = None
+    # Diagnostics that did not fail the compile (TypeScript's type errors unless type_check is "error").
+    compile_warnings: str = ""
     peak_memory_bytes: int | None = None
     termination_reason: TerminationReason | None = None
     error: str | None = None

@@ -970,6 +970,8 @@ export interface components {
             last_run?: components["schemas"]["LastRun"] | null;
             /** @description scripts/resolve only: owner/name, the reference that always names this script. */
             reference?: string;
+            /** @description Only in the answer of a create or an update that changed the content: what the save-time check reported without refusing the save (TypeScript's type errors unless type_check is "error"), each at its line. */
+            warnings?: components["schemas"]["FieldError"][];
         };
         ScriptList: {
             items: components["schemas"]["Script"][];
@@ -1405,6 +1407,8 @@ export interface components {
             script: components["schemas"]["Script"];
             /** @description False when the file held the checked-out version already. */
             created: boolean;
+            /** @description The save-time check's warnings (TypeScript's type errors by default): the version was saved. */
+            warnings: components["schemas"]["FieldError"][];
         };
         LspServerStatus: {
             /** @description The language id editors send the server. */
