@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import socket
-import threading
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -28,6 +28,7 @@ from jupyter_stellascript.execution.pool import ContainerSpec, PoolTarget
 from jupyter_stellascript.execution.sandbox import MANAGED_LABEL
 from jupyter_stellascript.languages import LANGUAGES
 from jupyter_stellascript.targets.models import TargetDescription
+from tests.servers import STELLASCRIPT
 from tests.targets import remove_test_targets, start_target, target_container
 
 pytestmark = pytest.mark.slow
@@ -205,6 +206,20 @@ def test_containers_that_are_not_targets_end_the_run_error_naming_them(target_en
     finally:
         for container in (unlabelled, own, stopped):
             container.remove()
+
+
+def test_stellascript_run_takes_a_target(target, tmp_path: Path) -> None:
+    script = tmp_path / "health.py"
+    script.write_text(FETCH)
+    command = [STELLASCRIPT, "run", str(script), "--arg", f"url={target.url}/status"]
+    joined = subprocess.run([*command, "--target", target.name], capture_output=True, text=True, timeout=180)
+    assert joined.returncode == 0 and joined.stdout.strip() == '200 {"version": "1.4.2"}', joined.stderr
+    alone = subprocess.run(command, capture_output=True, text=True, timeout=180)
+    assert alone.returncode == 1 and "unreachable" in alone.stdout
+    both = subprocess.run([*command, "--target", target.name, "--network", "bridge"], capture_output=True, text=True, timeout=60)
+    assert both.returncode == 2 and "exclude each other" in both.stderr
+    missing = subprocess.run([*command, "--target", "stella-test-target-none-such"], capture_output=True, text=True, timeout=180)
+    assert missing.returncode == 2 and "there is no container 'stella-test-target-none-such'" in missing.stderr, missing.stderr
 
 
 def test_descriptions_of_docker_and_podman_inspections() -> None:
