@@ -34,6 +34,7 @@ from .gc.models import GcLimits, StoreLimits
 from .languages import LANGUAGES
 from .languages.base import PoolDefaults
 from .paths import data_dir, temp_dir
+from .targets.selection import DEFAULT_SELECTOR as DEFAULT_TARGET_SELECTOR, TargetRules
 
 GC_INTERVAL_ENV = "STELLASCRIPT_GC_INTERVAL"
 from .units import parse_duration, parse_size
@@ -60,6 +61,11 @@ class StellaScript(Configurable):
         help="Folder (inside the Jupyter root dir) where JupyterLab's editor opens scripts as files. "
         "Default: <root_dir>/stellascripts.",
     )
+    samples_dir = Unicode(
+        "", config=True,
+        help="The sample library users clone: a folder laid out as samples/README.md says (samples.toml and "
+        "<language>/<file>). Default: the samples shipped with Stella Script.",
+    )
 
     # -- script_engine.languages ----------------------------------------------------
     runtime_images = Dict(
@@ -73,11 +79,27 @@ class StellaScript(Configurable):
         "(disk: the size of /work, a tmpfs charged to the memory, at most half of it).",
     )
     disabled_languages = Dict({}, config=True, help="Languages to refuse, e.g. {'csharp': True}.")
+    typescript_type_check = Enum(
+        ["warn", "error"], "warn", config=True,
+        help="'warn': TypeScript type errors are reported (beside the run, and as save-time warnings) and the script "
+        "runs, as tsc, Deno, Bun and tsx do; 'error': they fail the compile. A script's own '[typescript] type_check' "
+        "in its /// stellascript block wins. Syntax errors always fail.",
+    )
 
     # -- script_engine.execution ----------------------------------------------------
     max_concurrent = Int(10, config=True, help="Executions running at once; the rest queue in order.")
     default_network_mode = Unicode("none", config=True, help="Network mode of a run that asks for none: none, bridge or host.")
     allow_host_network = Bool(False, config=True, help="Allow runs to ask for host networking.")
+    target_selector = Dict(
+        dict(DEFAULT_TARGET_SELECTOR), config=True,
+        help="Labels a container must carry (every one, with these values) to be a run's target "
+        "(target: {container: NAME_OR_ID}). Stella Script's own containers never are.",
+    )
+    allowed_targets = Dict(
+        {"*": ["*"]}, config=True,
+        help="Per team, the target container names (fnmatch patterns) its members may run against, e.g. "
+        "{'ops': ['web-*'], 'release': ['api']}; the team '*' is every authenticated user. Admins may use any target.",
+    )
     temp_path = Unicode(config=True, help="Where per-container folders live (default: $STELLASCRIPT_TEMP or /tmp/stella-scripts).")
     output_cap = Unicode("1m", config=True, help="Most stdout (and, separately, stderr) kept per run.")
     log_level = Enum(list(LOG_LEVELS), "INFO", config=True,
@@ -161,6 +183,20 @@ class StellaScript(Configurable):
     @default("dependency_timeout")
     def _default_dependency_timeout(self):
         return f"{DependencySettings().timeout_s:g}s"
+
+    @validate("target_selector")
+    def _check_target_selector(self, proposal):
+        if not proposal["value"] or not all(isinstance(k, str) and k and isinstance(v, str) for k, v in proposal["value"].items()):
+            raise TraitError("StellaScript.target_selector must map at least one label to its value (text), "
+                             "e.g. {'io.stellascript.target': 'true'}")
+        return proposal["value"]
+
+    @validate("allowed_targets")
+    def _check_allowed_targets(self, proposal):
+        for team, names in proposal["value"].items():
+            if not isinstance(team, str) or not isinstance(names, (list, tuple)) or not all(isinstance(n, str) for n in names):
+                raise TraitError(f"StellaScript.allowed_targets: {team!r} must map to a list of container names or patterns")
+        return proposal["value"]
 
     @validate("max_concurrent")
     def _check_max_concurrent(self, proposal):
@@ -279,6 +315,7 @@ class StellaScript(Configurable):
             max_arguments_bytes=parse_size(self.max_arguments_size),
             max_environment_variables=self.max_environment_variables,
             max_environment_bytes=parse_size(self.max_environment_size),
+            targets=TargetRules(selector=dict(self.target_selector), allowed={team: list(names) for team, names in self.allowed_targets.items()}),
         )
 
     def engine_settings(self, policy: RunPolicy | None = None) -> EngineSettings:
@@ -301,6 +338,7 @@ class StellaScript(Configurable):
             temp_path=Path(self.temp_path),
             cache_path=self.compile_cache_path(),
             dependencies=self.dependency_settings(),
+            language_options={"typescript": {"type_check": self.typescript_type_check}},
         )
 
     def compile_cache_path(self) -> Path:

@@ -186,6 +186,8 @@ class Execution(Base):
     # Which secrets the run was given: [{name, owner, version, env}], never a value.
     secrets: Mapped[list] = mapped_column(JSON, default=list)
     network_mode: Mapped[str] = mapped_column(String(20))
+    # The target container the run joined: {container (as asked), id, name}; None: no target.
+    target: Mapped[dict | None] = mapped_column(JSON(none_as_null=True), nullable=True)
     timeout_s: Mapped[float] = mapped_column(Float)
     limits: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     image: Mapped[str | None] = mapped_column(String(300), nullable=True)

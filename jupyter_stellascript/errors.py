@@ -38,3 +38,9 @@ class Conflict(RegistryError):
     def __init__(self, message: str, **details) -> None:
         super().__init__(message)
         self.details = details
+
+
+class Unavailable(RegistryError):
+    """Something the request needs is not ready yet (the container engine starting): try again."""
+
+    status = 503

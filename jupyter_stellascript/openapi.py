@@ -23,6 +23,7 @@ from .execution.requests import AdhocBody, ExecuteBody
 from .execution.sharing import ExecutionSharingRecord, SharingBody
 from .languages import LANGUAGES
 from .registry.requests import ScriptCreate, ScriptUpdate
+from .samples.models import Sample, SampleClone, SampleList
 from .secrets.models import SecretCreate, SecretMetadata, SecretReplace
 from .workflows.records import WorkflowRecord, WorkflowRunRecord, WorkflowVersionRecord
 from .workflows.requests import LocalRunBody, RerunBody, WorkflowCreate, WorkflowRunBody, WorkflowUpdate
@@ -38,6 +39,9 @@ MODELS: dict[str, tuple[type[BaseModel], str]] = {
     "Execution": (ExecutionRecord, "serialization"),
     "ExecutionSharingRequest": (SharingBody, "validation"),
     "ExecutionSharing": (ExecutionSharingRecord, "serialization"),
+    "Sample": (Sample, "serialization"),
+    "SampleList": (SampleList, "serialization"),
+    "SampleClone": (SampleClone, "validation"),
     "SecretCreate": (SecretCreate, "validation"),
     "SecretReplace": (SecretReplace, "validation"),
     "SecretMetadata": (SecretMetadata, "serialization"),

@@ -9,6 +9,7 @@ server failing to start).
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any
 
 from .config import StellaScript
@@ -20,6 +21,7 @@ from .execution.manager import ExecutionManager
 from .gc import GarbageCollector, PeriodicCollection
 from .registry import ScriptRegistry
 from .registry.syntax import SyntaxCheck
+from .samples import SampleCatalog, SampleLibrary
 from .secrets.crypto import open_cipher
 from .secrets.manager import SecretManager
 from .workflows import Workflows
@@ -42,6 +44,8 @@ class StellaScriptService:
         recovered = self.executions.recover()
         if recovered:
             log.warning("closed %d execution(s) left unfinished by a previous server", recovered)
+        samples = Path(config.samples_dir) if config.samples_dir else None
+        self.samples = SampleLibrary(self.registry, catalog=lambda: SampleCatalog(samples))
         self.workflows = Workflows(self.registry, self.executions, self.backend)
         self.backend.start()
         self.gc = self._start_gc()

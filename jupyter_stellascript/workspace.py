@@ -190,11 +190,13 @@ class Workspace:
         if sha256_text(content) == metadata.get("content_sha256"):
             # Saving an unchanged file must not mint a version.
             script = self.registry.get(caller, metadata["script_id"])
-            return {"script": script, "created": False}
+            return {"script": script, "created": False, "warnings": []}
         script = self.registry.update(caller, metadata["script_id"],
                                       {"content": content, "version_bump": version_bump},
                                       expected_version=metadata["version"])
+        # Saved, but the compiler had something to say (TypeScript's type errors): the editor shows them at their lines.
+        warnings = script.pop("warnings", [])
         # The file keeps its name even if the version's entry point moved (a
         # renamed Java class): the editor has this file open.
         self._write_metadata(entry.parent, {**script, "entry_point": entry.name}, False, metadata.get("project_files", []))
-        return {"script": script, "created": True}
+        return {"script": script, "created": True, "warnings": warnings}

@@ -699,7 +699,8 @@ def sample_files() -> set[str]:
     return {
         path.relative_to(SAMPLES).as_posix()
         for path in SAMPLES.rglob("*")
-        if path.is_file() and "__pycache__" not in path.parts and not path.name.startswith(".")
+        # The manifest and README beside the language folders are not samples.
+        if path.is_file() and path.parent != SAMPLES and "__pycache__" not in path.parts and not path.name.startswith(".")
     }
 
 

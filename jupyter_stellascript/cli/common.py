@@ -69,7 +69,7 @@ def exit_code_for(status: ExecutionStatus, exit_code: int | None, reason: Termin
         return EXIT_TIMEOUT
     if status is ExecutionStatus.CANCELLED:
         return EXIT_CANCELLED
-    if reason is TerminationReason.DEPENDENCY_ERROR:
+    if reason in (TerminationReason.DEPENDENCY_ERROR, TerminationReason.TARGET_UNAVAILABLE):
         return EXIT_BAD_INPUT
     if status is ExecutionStatus.ERROR or exit_code is None:
         return EXIT_ENGINE_ERROR

@@ -32,12 +32,15 @@ from .common import EXIT_BAD_INPUT, EXIT_ENGINE_ERROR, exit_code_for, fail, pars
 @click.option("--cpus", type=float, help="CPU quota in cores, e.g. 0.5.")
 @click.option("--disk", help="Size of /work, e.g. 64m (a tmpfs charged to the memory; at most half of it).")
 @click.option("--network", type=click.Choice([m.value for m in NetworkMode]), default="none", show_default=True)
+@click.option("--target", metavar="CONTAINER", help="A target container (name or id, labelled as a target): the run "
+              "joins its network namespace (localhost is the target) and reads /scripts/target.json.")
 @click.option("--language", help="The language, when the extension does not tell it.")
 @click.option("--dep", "deps", multiple=True, metavar="REQUIREMENT",
               help="A dependency, in the ecosystem's syntax, e.g. 'attrs>=23' (repeatable; adds to the file's own).")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object instead of streaming output.")
 def run(file: Path, args: tuple[str, ...], envs: tuple[str, ...], timeout: str | None, memory: str | None,
-        cpus: float | None, disk: str | None, network: str, language: str | None, deps: tuple[str, ...], as_json: bool) -> None:
+        cpus: float | None, disk: str | None, network: str, target: str | None, language: str | None, deps: tuple[str, ...],
+        as_json: bool) -> None:
     """Run FILE in its language's runtime container."""
     from ..execution.engine import EngineSettings, ExecutionEngine
     from ..execution.fields import InvalidRequest
@@ -62,7 +65,9 @@ def run(file: Path, args: tuple[str, ...], envs: tuple[str, ...], timeout: str |
             memory_bytes=parse_size(memory) if memory else None,
             cpus=cpus,
             disk_bytes=parse_size(disk) if disk else None,
-            network_mode=NetworkMode(network),
+            # With a target the network is the target's: --network other than none is refused.
+            network_mode=NetworkMode(network) if network != "none" or not target else None,
+            target=target,
             dependencies=[{"name": dep, "version": "", "scope": "runtime"} for dep in deps],
         )
     except click.BadParameter as error:

@@ -20,6 +20,8 @@ from .engine import ExecutionEngine, Progress
 from .models import ExecutionRequest, ExecutionResult
 from .output import LiveOutput
 from .policy import RunPolicy
+from ..targets.models import TargetDescription
+from ..targets.selection import TargetUnavailable
 
 if TYPE_CHECKING:
     from ..config import StellaScript
@@ -60,6 +62,12 @@ class ExecutionBackend(ABC):
     def local_engine(self, wait_s: float = ENGINE_START_WAIT_S) -> ExecutionEngine:
         """This host's engine, for what needs one here (resolving dependencies)."""
         raise BackendNotReady(f"{type(self).__name__} has no container engine on this host")
+
+    def describe_target(self, reference: str) -> TargetDescription:
+        """The running target container ``reference`` names (TargetUnavailable
+        naming it otherwise), checked before a run against it is queued."""
+        raise TargetUnavailable(f"{type(self).__name__} cannot run scripts against target containers "
+                                f"(asked for {reference!r})")
 
     def close(self) -> None:
         """Stop; called once when the server stops."""
@@ -102,6 +110,9 @@ class LocalBackend(ExecutionBackend):
 
     def execute(self, request, on_output=None, cancelled=None, on_progress=None) -> ExecutionResult:
         return self.local_engine().execute(request, on_output=on_output, cancelled=cancelled, on_progress=on_progress)
+
+    def describe_target(self, reference: str) -> TargetDescription:
+        return self.local_engine(wait_s=0).target(reference)
 
     def health(self) -> dict[str, Any]:
         state = "ready" if self._engine else ("starting" if not self._ready.is_set() else "unavailable")

@@ -66,9 +66,10 @@ class CompileCache:
         self._locks_guard = threading.Lock()
 
     @staticmethod
-    def key(language: str, entry_point: str, source: str, image_id: str) -> str:
+    def key(language: str, entry_point: str, source: str, image_id: str, variant: str = "") -> str:
+        """``variant``: what else changes the build (Language.compile_variant); "" keeps the key it always was."""
         digest = hashlib.sha256()
-        for part in (language, entry_point, image_id):
+        for part in (language, entry_point, image_id) + ((variant,) if variant else ()):
             digest.update(part.encode() + b"\0")
         digest.update(source.encode())
         return digest.hexdigest()

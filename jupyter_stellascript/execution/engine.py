@@ -56,6 +56,8 @@ from .pool import ContainerPool, ContainerSpec, PooledContainer, PoolError, Pool
 
 from .policy import RunPolicy
 from .sandbox import SandboxPolicy
+from ..targets.models import TARGET_FILE, TargetDescription
+from ..targets.selection import TargetUnavailable, find_target
 
 Progress = Callable[[str], None]
 
@@ -87,6 +89,8 @@ class EngineSettings:
     # Package sources, CA bundle and time bound for dependencies (None: defaults
     # and STELLASCRIPT_* environment variables).
     dependencies: DependencySettings | None = None
+    # Per language, the options Language.configured takes, e.g. {"typescript": {"type_check": "error"}}.
+    language_options: dict[str, dict] = field(default_factory=dict)
 
 
 class _RunState:
@@ -99,6 +103,7 @@ class _RunState:
         self.compile_failed: AgentReport | None = None
         self.outputs: dict | None = None
         self.invalid_outputs: str | None = None
+        self.compile_warnings = ""
 
 
 class ExecutionEngine:
@@ -119,6 +124,11 @@ class ExecutionEngine:
         self.derived_images = DerivedImages(self.client, self.settings.dependencies)
 
     # -- configuration -----------------------------------------------------------
+
+    def language(self, name: str) -> Language:
+        """The language as this engine runs it: with the server's options for it (e.g. TypeScript's type_check)."""
+        language = get_language(name)
+        return language.configured(self.settings.language_options.get(language.name, {}))
 
     def image_for(self, language: Language) -> str:
         return self.settings.runtime_images.get(language.name, language.image)
@@ -192,7 +202,7 @@ class ExecutionEngine:
         # The request is valid by construction; what this engine allows, and
         # its defaults (timeout, network mode, limits), are the policy's.
         request = self.policy.resolve(request)
-        language, entry_point = get_language(request.language), request.entry_point
+        language, entry_point = self.language(request.language), request.entry_point
         cancelled = cancelled or threading.Event()
         limits = self.policy.limits_for(language, request.memory_bytes, request.cpus, request.disk_bytes)
         network, timeout_s = request.network_mode, request.timeout_s
@@ -210,6 +220,7 @@ class ExecutionEngine:
         )
         container: PooledContainer | None = None
         progress = on_progress or (lambda line: state.collector.note("stderr", f"[stellascript] {line}\n"))
+        target: TargetDescription | None = None
         try:
             prepared = self._prepare_dependencies(language, entry_point, request, spec.image, progress, cancelled)
             if prepared is not None:
@@ -218,13 +229,21 @@ class ExecutionEngine:
                 result.dependency_lock, result.dependency_lock_sha256 = prepared.lock.to_dict(), prepared.lock.sha256
                 if prepared.built:  # warm containers of an image by this name predate it
                     self.pool.drop_idle(spec)
-                self._keep_warm(language, spec)
+                if request.target is None:
+                    self._keep_warm(language, spec)
+            if request.target is not None:
+                # Looked up again as the run starts: the target may have stopped since the request was accepted.
+                target = self.target(request.target)
+                spec = dataclasses.replace(spec, joined_container=target.id)
+                result.target = {"container": request.target, "id": target.id, "name": target.name}
             result.image_id = self.image_id(spec.image)
             container, result.pooled = self.pool.acquire(spec, deadline=time.monotonic() + timeout_s)
             deadline = time.monotonic() + timeout_s
-            self._stage_script(container, language, entry_point, request)
+            self._stage_script(container, language, entry_point, request, target)
             write_secret_files(container.host_pid, request.delivered_secrets)
             self._run(language, entry_point, request, container, result.image_id, state, deadline, cancelled)
+            if state.compile_warnings and not request.check_only:
+                progress(f"{language.display_name} compiled with warnings (the script runs anyway):\n{state.compile_warnings.rstrip()}")
             if not request.check_only:
                 self._collect_outputs(container, state, deadline, cancelled)
             self._finish(result, state, limits)
@@ -238,6 +257,9 @@ class ExecutionEngine:
         except DependencyError as error:
             result.error = self._without_host_paths(str(error))
             result.termination_reason = TerminationReason.DEPENDENCY_ERROR
+        except TargetUnavailable as error:
+            result.error = str(error)
+            result.termination_reason = TerminationReason.TARGET_UNAVAILABLE
         except ImageNotFound:
             result.error = f"runtime image {spec.image} is missing; build it with `stellascript runtimes build`"
             result.termination_reason = TerminationReason.ENGINE_ERROR
@@ -261,6 +283,7 @@ class ExecutionEngine:
         result.stdout_truncated = state.collector.stdout.truncated
         result.stderr_truncated = state.collector.stderr.truncated
         result.compile_cache_hit = state.compile_cache_hit
+        result.compile_warnings = state.compile_warnings
         result.outputs = masker.json(state.outputs)  # secrets never reach a stored output
         return result
 
@@ -313,9 +336,16 @@ class ExecutionEngine:
         self.pool.configure(spec, PoolTarget(min(sizes.min_containers, 1), sizes.max_containers,
                                              sizes.idle_timeout_s, retire_after_s=sizes.idle_timeout_s))
 
+    def target(self, reference: str) -> TargetDescription:
+        """The running target container ``reference`` names (who may use it is the caller's check)."""
+        return find_target(self.client, reference, self.policy.targets)
+
     @staticmethod
-    def _stage_script(container: PooledContainer, language: Language, entry_point: str, request: ExecutionRequest) -> None:
+    def _stage_script(container: PooledContainer, language: Language, entry_point: str, request: ExecutionRequest,
+                      target: TargetDescription | None = None) -> None:
         files = {entry_point: request.source, **language.generated_files(entry_point, request.source)}
+        if target is not None:  # /scripts is mounted read-only: the script reads it and cannot change it
+            files[TARGET_FILE] = json.dumps(target.to_json(), indent=2) + "\n"
         for name, text in files.items():
             path = container.scripts_dir / name
             path.write_text(text, encoding="utf-8")
@@ -339,7 +369,7 @@ class ExecutionEngine:
         agent = container.agent
         compile_argv = language.compile_argv(entry_point, request.source)
         if compile_argv is not None:
-            key = CompileCache.key(language.name, entry_point, request.source, image_id)
+            key = CompileCache.key(language.name, entry_point, request.source, image_id, language.compile_variant(request.source))
             with self.compile_cache.locked(key):
                 entry = self.compile_cache.lookup(key)
                 state.compile_cache_hit = entry is not None
@@ -354,6 +384,7 @@ class ExecutionEngine:
                     build_dir = container.host_folder("build")
                     agent.fetch_tree(BUILD_OUTPUT_DIR, build_dir, deadline, cancelled)
                     entry = self.compile_cache.store(key, build_dir)
+            state.compile_warnings = language.compile_warnings(entry)
             if request.check_only:
                 state.report = AgentReport(exit_code=0)
                 return

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from .. import metrics
 from ..db import Execution, Script, ScriptVersion, utcnow
 from ..identity import Caller
-from ..errors import Forbidden, NotFound, Unauthenticated
+from ..errors import Forbidden, NotFound, Unauthenticated, Unavailable
 from ..registry.manager import ScriptRegistry
 from ..languages import get_language
 from ..secrets.manager import SecretManager
@@ -35,7 +35,8 @@ from ..secrets.masking import Masker
 from ..paging import DEFAULT_LIMIT, Page
 from ..parameters import declarations_of, secret_names, validate_arguments
 from ..parameters.merge import effective_parameters
-from .backend import ExecutionBackend
+from ..targets.selection import TargetUnavailable
+from .backend import BackendNotReady, ExecutionBackend
 from .fields import InvalidRequest
 from .instances import ServerInstances
 from .models import ExecutionRequest, ExecutionResult, ExecutionStatus
@@ -133,7 +134,22 @@ class ExecutionManager:
             script["language"], script["content"], script["entry_point"], secret_files=secret_files,
             dependencies=script.get("dependencies") or [], dependency_lock=script.get("dependency_lock"),
         ))
+        self._check_target(caller, request)
         return self._enqueue(caller, script, self._with_secrets(caller, request), trigger, workflow_step)
+
+    def _check_target(self, caller: Caller, request: ExecutionRequest) -> None:
+        """A target that is not a running target container, or not one the caller
+        may use, is a 400 naming it (targets/selection.py); the engine checks the
+        container again when the run starts (it may have stopped meanwhile)."""
+        if request.target is None:
+            return
+        try:
+            self.policy.targets.check_allowed(caller, request.target, self.backend.describe_target(request.target))
+        except TargetUnavailable as error:
+            raise InvalidRequest([{"field": "target.container", "message": str(error)}]) from None
+        except BackendNotReady as error:
+            # Who may use the target cannot be known without the engine: nothing is queued.
+            raise Unavailable(f"the target container {request.target!r} cannot be checked yet: {error}") from None
 
     def _with_secrets(self, caller: Caller, request: ExecutionRequest) -> ExecutionRequest:
         """The request with the secrets it names resolved for ``caller`` (who
@@ -163,6 +179,7 @@ class ExecutionManager:
                 environment_keys=sorted(request.environment),
                 secrets=[secret.usage() for secret in request.delivered_secrets],
                 network_mode=request.network_mode.value,
+                target={"container": request.target} if request.target else None,
                 timeout_s=request.timeout_s,
                 queued_at=utcnow(),
                 server_instance=self.instance,
@@ -198,6 +215,7 @@ class ExecutionManager:
         body, secret_files = _with_parameters(body, declarations)
         request = self._with_secrets(caller, self.policy.resolve(
             body.request(body.language, body.content, body.entry_point, secret_files=secret_files)))
+        self._check_target(caller, request)
         script = {"id": None, "version": None, "language": request.language,
                   "content_sha256": self.registry.store_content(body.content)}
         return self._enqueue(caller, script, request, trigger)
@@ -317,6 +335,7 @@ class ExecutionManager:
             completed_at=result.completed_at,
             duration_ms=result.duration_ms,
             outputs=result.outputs,
+            **({"target": result.target} if result.target else {}),
         )
 
     # -- reading -------------------------------------------------------------------

@@ -6,11 +6,12 @@ import dataclasses
 import enum
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..secrets.delivery import DeliveredSecret
+from ..targets.models import CONTAINER_REFERENCE
 from .fields import (
     Arguments,
     Cpus,
@@ -93,6 +94,8 @@ class TerminationReason(str, enum.Enum):
     DEPENDENCY_ERROR = "dependency_error"
     # What the script wrote to $STELLASCRIPT_OUTPUT: over the cap, not JSON or not an object.
     INVALID_OUTPUTS = "invalid_outputs"
+    # The target container is gone, stopped or no longer a target when the run starts.
+    TARGET_UNAVAILABLE = "target_unavailable"
 
 
 class ExecutionRequest(BaseModel):
@@ -114,6 +117,9 @@ class ExecutionRequest(BaseModel):
     cpus: Cpus | None = None
     disk_bytes: DiskBytes | None = None  # the size of /work
     network_mode: NetworkMode | None = None
+    # A target container (name or id): the run joins its network namespace
+    # and gets /scripts/target.json (targets/); network_mode is then unused.
+    target: Annotated[str, Field(pattern=CONTAINER_REFERENCE)] | None = None
     # Only compile (or syntax-check) the script; run nothing of it.
     check_only: bool = False
     # Declared dependencies [{name, version, scope}] (the script's own file may
@@ -151,6 +157,8 @@ class ExecutionResult:
     stdout_truncated: bool = False
     stderr_truncated: bool = False
     compile_cache_hit: bool | None = None
+    # Diagnostics that did not fail the compile (TypeScript's type errors unless type_check is "error").
+    compile_warnings: str = ""
     peak_memory_bytes: int | None = None
     termination_reason: TerminationReason | None = None
     error: str | None = None
@@ -165,6 +173,8 @@ class ExecutionResult:
     dependency_lock_sha256: str | None = None
     # The JSON object the script wrote to $STELLASCRIPT_OUTPUT (None: it wrote none).
     outputs: dict | None = None
+    # The target container the run joined: {container (as asked), id, name} (None: no target).
+    target: dict | None = None
 
     def to_dict(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from ..languages import Language, get_language
 from .fields import MIB, InvalidRequest
+from ..targets.selection import TargetRules
 from .models import ExecutionRequest, NetworkMode, ResourceLimits
 
 
@@ -40,6 +41,8 @@ class RunPolicy:
     max_arguments_bytes: int | None = None
     max_environment_variables: int | None = None
     max_environment_bytes: int | None = None
+    # Which containers may be targets, and for which teams (c.StellaScript.target_selector, allowed_targets).
+    targets: TargetRules = field(default_factory=TargetRules)
 
     def __post_init__(self) -> None:
         self.check_network(self.default_network_mode)  # a default that is refused would refuse every run
@@ -87,6 +90,12 @@ class RunPolicy:
         problems += _map_problems("arguments", request.arguments, self.max_arguments, self.max_arguments_bytes)
         problems += _map_problems("environment", request.environment, self.max_environment_variables, self.max_environment_bytes)
         network_mode = request.network_mode or self.default_network_mode
+        if request.target is not None:
+            # NONE is what resolving a targeted request fills in (resolving twice changes nothing).
+            if request.network_mode not in (None, NetworkMode.NONE):
+                problems.append({"field": "network_mode", "message": "target and network_mode exclude each other: "
+                                                                    "a run with a target has the target's network"})
+            network_mode = NetworkMode.NONE  # never used: the run joins the target's network namespace
         try:
             self.check_network(network_mode)
         except NetworkNotAllowed as error:

@@ -64,10 +64,20 @@ class ContainerSpec:
     limits: ResourceLimits
     network_mode: NetworkMode
     environment: tuple[tuple[str, str], ...] = ()
+    # A target container's id: the container joins its network namespace
+    # (network_mode is then unused). Such a spec is never kept warm: a network
+    # namespace is fixed when a container is created, and the target's goes
+    # when it stops or restarts, so the run's container is made for the run.
+    joined_container: str | None = None
+
+    @property
+    def engine_network_mode(self) -> str:
+        """What the engine is asked for: none, bridge, host, or container:<id> (as Docker Engine and Podman both take it)."""
+        return f"container:{self.joined_container}" if self.joined_container else self.network_mode.value
 
     @property
     def key(self) -> str:
-        text = json.dumps([self.image, self.limits.to_dict(), self.network_mode.value, list(self.environment)])
+        text = json.dumps([self.image, self.limits.to_dict(), self.engine_network_mode, list(self.environment)])
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -153,6 +163,8 @@ class ContainerPool:
 
     def configure(self, spec: ContainerSpec, target: PoolTarget) -> None:
         """Keep ``target.min_idle`` containers of ``spec`` ready."""
+        if spec.joined_container:
+            raise ValueError("containers that join a target's network are made for their run, never kept warm")
         with self._lock:
             self._specs[spec.key] = spec
             self._targets[spec.key] = target
@@ -251,7 +263,7 @@ class ContainerPool:
         options = self.policy.container_options(
             image=spec.image,
             limits=spec.limits,
-            network_mode=spec.network_mode,
+            network_mode=spec.engine_network_mode,
             uid=uid.uid,
             scripts_dir=slot / "scripts",
             agent_binary=slot / AGENT_FILE,

@@ -43,6 +43,14 @@ class SecretUsage(BaseModel):
     env: str | None = Field(description="The environment variable (null: the file /run/secrets/<name> only).")
 
 
+class ExecutionTarget(BaseModel):
+    """The target container of a run: as asked for, and (once the run started) which one it was."""
+
+    container: str = Field(description="The name or id the request gave.")
+    id: str | None = Field(None, description="The container's full id (null until the run started).")
+    name: str | None = Field(None, description="The container's name (null until the run started).")
+
+
 class ExecutionRecord(BaseModel):
     id: str = Field(json_schema_extra={"format": "uuid"})
     execution_id: str = Field(json_schema_extra={"format": "uuid"}, description="The same as id.")
@@ -72,6 +80,8 @@ class ExecutionRecord(BaseModel):
     environment_keys: list[str]
     secrets: list[SecretUsage] = Field(default_factory=list, description="Which secrets the run was given (never their values).")
     network_mode: NetworkMode
+    target: ExecutionTarget | None = Field(None, description="The target container the run joined the network namespace of "
+                                                             "(null: none); the run's network_mode is then unused.")
     timeout: float = Field(description="Seconds.")
     limits: ResourceLimits | None = Field(description="The effective limits (the request's memory and cpus, else the language's).")
     image: str | None
@@ -101,6 +111,7 @@ class ExecutionRecord(BaseModel):
             termination_reason=execution.termination_reason, error=execution.error,
             requested_by=execution.requested_by, trigger=execution.trigger or "api", arguments=execution.arguments or {},
             environment_keys=execution.environment_keys or [], secrets=execution.secrets or [], network_mode=execution.network_mode,
+            target=execution.target,
             timeout=execution.timeout_s, limits=execution.limits, image=execution.image, image_id=execution.image_id,
             dependency_lock_sha256=execution.dependency_lock_sha256,
             queued_at=iso_utc(execution.queued_at), started_at=iso_utc(execution.started_at),

@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from ..secrets.models import MAX_SECRETS_PER_RUN, EnvName, SecretReference
+from ..targets.models import TargetReference
 from .fields import Arguments, Content, Cpus, DiskBytes, Environment, LanguageName, MemoryBytes, Seconds, entry_point_field
 from .models import ExecutionRequest, NetworkMode
 
@@ -35,6 +36,11 @@ class RunOptions(BaseModel):
     network_mode: NetworkMode | None = Field(
         default=None, description="Default: the server's (none unless configured). host is refused unless the server allows host networking.")
 
+    target: TargetReference | None = Field(
+        default=None, description="A target container to check: the run joins its network namespace (localhost is the "
+                                  "target) and reads /scripts/target.json. It must carry the server's target labels, be "
+                                  "running and be allowed for the caller's teams. Excludes network_mode.")
+
     secrets: dict[EnvName, SecretReference] = Field(
         default_factory=dict, max_length=MAX_SECRETS_PER_RUN,
         description="Secrets for the run: {ENV_VAR: secret name or owner/name}. Each is delivered as the file "
@@ -45,6 +51,12 @@ class RunOptions(BaseModel):
     @classmethod
     def _null_is_empty(cls, value: Any) -> Any:
         return {} if value is None else value
+
+    @model_validator(mode="after")
+    def _target_has_its_own_network(self) -> "RunOptions":
+        if self.target is not None and self.network_mode is not None:
+            raise ValueError("target and network_mode exclude each other: a run with a target has the target's network")
+        return self
 
     @model_validator(mode="after")
     def _secret_variables_are_not_also_environment(self) -> "RunOptions":
@@ -59,7 +71,7 @@ class RunOptions(BaseModel):
             language=language, source=source, entry_point=entry_point,
             arguments=self.arguments, environment=self.environment,
             timeout_s=self.timeout, memory_bytes=self.memory, cpus=self.cpus, disk_bytes=self.disk,
-            network_mode=self.network_mode,
+            network_mode=self.network_mode, target=self.target.container if self.target else None,
             secret_environment=self.secrets, **script,
         )
 

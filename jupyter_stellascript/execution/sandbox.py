@@ -34,7 +34,7 @@ from docker.types import Mount, Ulimit
 
 from ..secrets.delivery import SECRETS_DIR
 from .container_engine import host_bounded_limit
-from .models import NetworkMode, ResourceLimits
+from .models import ResourceLimits
 
 SCRIPT_GID = 10001
 SCRIPT_USER = f"10001:{SCRIPT_GID}"
@@ -93,14 +93,15 @@ class SandboxPolicy:
         *,
         image: str,
         limits: ResourceLimits,
-        network_mode: NetworkMode,
+        network_mode: str,
         uid: int,
         scripts_dir: Path,
         agent_binary: Path,
         environment: dict[str, str],
         labels: dict[str, str],
     ) -> dict[str, Any]:
-        """Keyword arguments for ``client.containers.create`` of a run's container."""
+        """Keyword arguments for ``client.containers.create`` of a run's container
+        (``network_mode`` as the engine takes it: ContainerSpec.engine_network_mode)."""
         return hardened_container(
             image=image,
             entrypoint=[AGENT_IN_CONTAINER, f"{CONTROL_IN_CONTAINER}/{SOCKET_NAME}"],
@@ -108,7 +109,9 @@ class SandboxPolicy:
             working_dir="/work",
             environment=environment,
             labels=labels,
-            network_mode=network_mode.value,
+            # none, bridge, host, or container:<target id>: only the target's network
+            # namespace is joined; its PID namespace, volumes and files are not shared.
+            network_mode=network_mode,
             memory_bytes=int(limits.memory_bytes),
             pids=limits.pids,
             open_files=limits.open_files,

@@ -9,7 +9,8 @@ from .scripts import ScriptHandler, ScriptResolveHandler, ScriptsHandler, Script
 from ..secrets.handlers import SecretHandler, SecretsHandler
 from .service import HealthHandler, LanguagesHandler, MetricsHandler, OpenApiHandler
 from ..workflows.handlers import workflow_routes
-from .workspace import CheckoutHandler, SamplesHandler, SaveHandler, TemplatesHandler, WorkspaceHandler
+from ..samples.handlers import sample_routes
+from .workspace import CheckoutHandler, SaveHandler, TemplatesHandler, WorkspaceHandler
 
 API = "stellascript/api/v1"
 # Any path segment: an id that is not a UUID reaches the handler, whose
@@ -28,6 +29,7 @@ def routes(base_url: str) -> list[tuple[str, type]]:
         (rf"{prefix}/scripts/executions/{execution}/cancel/?", CancelHandler),
         (rf"{prefix}/scripts/executions/{execution}/sharing/?", SharingHandler),
         (rf"{prefix}/scripts/resolve/?", ScriptResolveHandler),
+        *sample_routes(prefix),
         (rf"{prefix}/scripts/{script}/?", ScriptHandler),
         (rf"{prefix}/scripts/{script}/versions/?", ScriptVersionsHandler),
         (rf"{prefix}/scripts/{script}/versions/(?P<version>[^/]+)/?", ScriptVersionHandler),
@@ -43,7 +45,6 @@ def routes(base_url: str) -> list[tuple[str, type]]:
         (rf"{prefix}/workspace/?", WorkspaceHandler),
         (rf"{prefix}/workspace/checkout/?", CheckoutHandler),
         (rf"{prefix}/workspace/save/?", SaveHandler),
-        (rf"{prefix}/samples/?", SamplesHandler),
         (rf"{prefix}/templates/?", TemplatesHandler),
         (rf"{prefix}/lsp/status/?", LspStatusHandler),
         (rf"{prefix}/format/?", FormatHandler),

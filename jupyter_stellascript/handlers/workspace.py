@@ -1,9 +1,9 @@
-"""/workspace: scripts as real files JupyterLab's editor opens; /samples: starting points."""
+"""/workspace: scripts as real files JupyterLab's editor opens; /templates: starting points for a new script."""
 
 from __future__ import annotations
 
 from ..registry.errors import ValidationFailed
-from ..samples import list_samples, list_templates
+from ..samples import list_templates
 from ..workspace import LocalEdits, Workspace
 from .base import StellaHandler as _StellaHandler
 
@@ -50,11 +50,6 @@ class SaveHandler(StellaHandler):
         body = self.json_body()
         bump = body.get("version_bump", "patch")
         self.send_json(self.stella_workspace.save(self.caller, body.get("path"), bump))
-
-
-class SamplesHandler(_StellaHandler):
-    def get(self) -> None:
-        self.send_json({"items": list_samples()})
 
 
 class TemplatesHandler(_StellaHandler):

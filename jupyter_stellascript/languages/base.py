@@ -19,7 +19,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from ..execution.models import ResourceLimits
 from .editor import FileType, LanguageServer
@@ -114,6 +115,22 @@ class Language:
     def compile_argv(self, entry_point: str, source: str) -> list[str] | None:
         """The command that compiles the script into BUILD_OUTPUT_DIR, if any."""
         return None
+
+    def configured(self, options: Mapping[str, Any]) -> "Language":
+        """This language with a server's options for it (EngineSettings.language_options); most have none."""
+        if options:
+            raise ValueError(f"{self.display_name} takes no options, not {', '.join(sorted(options))}")
+        return self
+
+    def compile_variant(self, source: str) -> str:
+        """What, besides the script and the image, changes what compiling it
+        gives (part of its compile-cache key): "" for most languages."""
+        return ""
+
+    def compile_warnings(self, build: Path) -> str:
+        """Diagnostics that did not fail the compile, as the compiler wrote them
+        into the build (a cached build keeps them): "" for none."""
+        return ""
 
     def run_argv(self, entry_point: str, source: str) -> list[str]:
         raise NotImplementedError

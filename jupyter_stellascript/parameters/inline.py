@@ -25,6 +25,8 @@ from ..execution.fields import field_errors
 from .models import ParameterDeclaration
 
 BLOCK_TYPE = "stellascript"
+# [typescript] type_check: whether type errors fail a TypeScript script's compile (languages/typescript.py).
+TYPE_CHECKS = ("warn", "error")
 _TOML_LINE = re.compile(r"at line (\d+)")
 _TABLE = re.compile(r"""^\s*\[\s*parameters\s*\.\s*["']?([^\]"']+)["']?\s*\]""")
 
@@ -35,11 +37,11 @@ class InlineParameter:
     line: int  # of its [parameters.<name>] table in the script
 
 
-def inline_parameters(content: str, line_comment: str) -> list[InlineParameter]:
-    """The script's inline declarations (none without a block); ValidationFailed naming the line of each problem."""
+def inline_block(content: str, line_comment: str) -> tuple[int, list[str], dict] | None:
+    """The block's opening line, its TOML lines and their document (None: no block); ValidationFailed at its line."""
     block = _find_block(content, line_comment)
     if block is None:
-        return []
+        return None
     start, lines = block
     try:
         document = tomllib.loads("\n".join(lines))
@@ -47,9 +49,28 @@ def inline_parameters(content: str, line_comment: str) -> list[InlineParameter]:
         found = _TOML_LINE.search(str(error))
         line = start + int(found.group(1)) if found else start
         raise _failed(line, f"the {BLOCK_TYPE} block is not valid TOML: {error}") from None
-    unknown = sorted(set(document) - {"parameters"})
+    unknown = sorted(set(document) - {"parameters", "typescript"})
     if unknown:
-        raise _failed(start, f"the {BLOCK_TYPE} block may only hold [parameters.<name>] tables, not {', '.join(unknown)}")
+        raise _failed(start, f"the {BLOCK_TYPE} block may only hold [parameters.<name>] tables and [typescript], "
+                             f"not {', '.join(unknown)}")
+    typescript = document.get("typescript", {})
+    if not isinstance(typescript, dict) or set(typescript) - {"type_check"} or typescript.get("type_check", "warn") not in TYPE_CHECKS:
+        raise _failed(start, f"[typescript] takes one key, type_check = {' or '.join(repr(m) for m in TYPE_CHECKS)}")
+    return start, lines, document
+
+
+def inline_type_check(content: str) -> str | None:
+    """A TypeScript script's own ``[typescript] type_check`` (None: not set); ValidationFailed for a bad block."""
+    block = inline_block(content, "//")
+    return block[2].get("typescript", {}).get("type_check") if block else None
+
+
+def inline_parameters(content: str, line_comment: str) -> list[InlineParameter]:
+    """The script's inline declarations (none without a block); ValidationFailed naming the line of each problem."""
+    block = inline_block(content, line_comment)
+    if block is None:
+        return []
+    start, lines, document = block
     tables = document.get("parameters", {})
     if not isinstance(tables, dict):
         raise _failed(start, "parameters must be tables: [parameters.<name>]")

@@ -59,14 +59,18 @@ class ScriptRegistry:
             return hashlib.sha256(content.encode()).hexdigest()
 
     def _check_syntax(self, language: str, entry_point: str, content: str, dependencies: list) -> list[dict]:
-        """The toolchain's diagnostics; compiled languages compile against
-        the script's dependencies (declared ones included, for their versions)."""
+        """The toolchain's warnings (TypeScript's type errors: the script is saved
+        anyway), or ValidationFailed with its errors; compiled languages compile
+        against the script's dependencies (declared ones included, for their versions)."""
         if self.syntax_checker is None:
             return []
-        return [
-            _error("content", diagnostic["message"], line=diagnostic.get("line"), column=diagnostic.get("column"))
-            for diagnostic in self.syntax_checker(language, entry_point, content, _stored(dependencies))
-        ]
+        errors, warnings = [], []
+        for diagnostic in self.syntax_checker(language, entry_point, content, _stored(dependencies)):
+            found = _error("content", diagnostic["message"], line=diagnostic.get("line"), column=diagnostic.get("column"))
+            (warnings if diagnostic.get("severity") == "warning" else errors).append(found)
+        if errors:
+            raise ValidationFailed(errors)
+        return warnings
 
     # -- blobs -------------------------------------------------------------------
 
@@ -196,9 +200,7 @@ class ScriptRegistry:
             raise Unauthenticated("creating a script needs an authenticated user")
         body = parse(ScriptCreate, body)
         parameters = _effective(body.language, body.parameters, body.content)
-        errors = self._check_syntax(body.language, body.entry_point, body.content, body.dependencies)
-        if errors:
-            raise ValidationFailed(errors)
+        warnings = self._check_syntax(body.language, body.entry_point, body.content, body.dependencies)
         now = utcnow()
         script = Script(
             id=str(uuid.uuid4()),
@@ -221,7 +223,7 @@ class ScriptRegistry:
                                           _stored(body.dependencies), parameters, caller, now))
         metrics.SCRIPTS.labels(script.language, script.visibility).inc()
         metrics.SCRIPT_VERSIONS.labels(script.id).inc()
-        return self.get(caller, script.id)
+        return {**self.get(caller, script.id), "warnings": warnings}
 
     @staticmethod
     def _new_version(script: Script, version: Version, digest: str, entry_point: str, dependencies: list,
@@ -271,10 +273,7 @@ class ScriptRegistry:
             entry_point = resolve_entry_point(language, content, entry_point)
         except ValueError as error:
             raise ValidationFailed([{"field": "entry_point", "message": str(error)}]) from None
-        if body.content is not None:
-            errors = self._check_syntax(script.language, entry_point, content, dependencies)
-            if errors:
-                raise ValidationFailed(errors)
+        warnings = self._check_syntax(script.language, entry_point, content, dependencies) if body.content is not None else []
         with self.sessions() as session, session.begin():
             script = self._visible_script(session, caller, script_id)
             if script.latest_version != base_version:
@@ -298,7 +297,7 @@ class ScriptRegistry:
                 self._refuse_duplicate_name(session, script.created_by, script.name, script.id)
                 raise Conflict(f"version {version} was just created by another update; reload and try again") from error
         metrics.SCRIPT_VERSIONS.labels(script_id).inc()
-        return self.get(caller, script_id)
+        return {**self.get(caller, script_id), "warnings": warnings}
 
     @staticmethod
     def _refuse_duplicate_name(session: Session, owner: str, name: str, other_than: str | None = None) -> None:

@@ -3,6 +3,9 @@
 Compiled languages are checked by compiling in their runtime container (the
 artifact lands in the compile cache, so the first run is a cache hit);
 interpreted ones by their own parser (``python3`` compile(), ``bash -n``).
+A diagnostic with ``"severity": "warning"`` did not fail the compile (a
+TypeScript type error unless type_check is "error"): the save goes ahead and
+its answer lists it under ``warnings``.
 """
 
 from __future__ import annotations
@@ -38,4 +41,5 @@ class SyntaxCheck:
         if result.status is not ExecutionStatus.SUCCEEDED:
             # The check itself could not run: say so rather than accept unchecked code.
             return [{"line": None, "column": None, "message": f"the syntax check could not run: {result.error or result.status.value}"}]
-        return []
+        # What compiled with warnings (TypeScript's type errors by default) is saved, and the warnings say why it may misbehave.
+        return [{**diagnostic, "severity": "warning"} for diagnostic in get_language(language).parse_diagnostics(result.compile_warnings)]

@@ -13,7 +13,7 @@ import enum
 from typing import Annotated, Any
 
 import yaml
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from ..errors import ValidationFailed
 from ..execution.fields import Cpus, MemoryBytes, parse
@@ -53,6 +53,14 @@ def _text_value(value: Any) -> str:
 
 
 TextValue = Annotated[str, BeforeValidator(_text_value)]
+
+
+class StepTarget(BaseModel):
+    """target: {container: NAME_OR_ID}; the name may be an expression, e.g. ${{ inputs.service }}."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    container: Annotated[str, Field(min_length=1, max_length=500)]
 
 
 class InputType(str, enum.Enum):
@@ -119,7 +127,15 @@ class Step(BaseModel):
                                                                        "${{ item }} is the item; the outputs are the list of the items' outputs.")
     max_parallel: Annotated[int, Field(ge=1, le=100)] | None = Field(default=None, description="Items of a for_each running at once.")
     network_mode: NetworkMode | None = None
+    target: StepTarget | None = Field(default=None, description="A target container the step's runs join the network "
+                                                                "namespace of (see the execute body's target); excludes network_mode.")
     limits: StepLimits | None = None
+
+    @model_validator(mode="after")
+    def _target_has_its_own_network(self) -> "Step":
+        if self.target is not None and self.network_mode is not None:
+            raise ValueError("target and network_mode exclude each other: a step with a target has the target's network")
+        return self
 
 
 class WorkflowDefinition(BaseModel):

@@ -111,6 +111,7 @@ def _in_compile_cache(engine, request: ExecutionRequest) -> bool:
     (one with dependencies compiles against its derived image: the check finds out)."""
     if request.dependencies or request.dependency_lock:
         return False
-    language = get_language(request.language)
-    key = CompileCache.key(language.name, request.entry_point, request.source, engine.image_id(engine.image_for(language)))
+    language = engine.language(request.language)
+    key = CompileCache.key(language.name, request.entry_point, request.source, engine.image_id(engine.image_for(language)),
+                           language.compile_variant(request.source))
     return engine.compile_cache.lookup(key) is not None

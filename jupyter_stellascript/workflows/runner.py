@@ -20,7 +20,10 @@ from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import Any
 
+from pydantic import ValidationError
+
 from ..errors import RegistryError
+from ..execution.fields import field_errors
 from ..execution.manager import ExecutionManager
 from ..execution.models import ExecutionStatus
 from ..execution.requests import ExecuteBody
@@ -159,6 +162,9 @@ class RunDriver:
         except ExpressionError as error:
             item.status, item.error = StepStatus.FAILED.value, str(error)
             return
+        except ValidationError as error:  # a rendered value the run refuses (e.g. a target name that is no name)
+            item.status, item.error = StepStatus.FAILED.value, "; ".join(f"{p['field']}: {p['message']}" for p in field_errors(error))
+            return
         for attempt in range(1, step.retries.max + 2):
             if attempt > 1 and self.cancelled.wait(step.retries.delay_before(attempt)) and not _runs_after_cancel(step):
                 item.status = StepStatus.CANCELLED.value  # cancelled while waiting to retry
@@ -193,6 +199,7 @@ class RunDriver:
             environment={key: as_text(render(value, context)) for key, value in step.environment.items()},
             secrets=dict(step.secrets),
             timeout=step.timeout, network_mode=step.network_mode,
+            target={"container": as_text(render(step.target.container, context))} if step.target else None,
             memory=step.limits.memory if step.limits else None, cpus=step.limits.cpus if step.limits else None,
         )
 

@@ -128,6 +128,8 @@ def _step_problems(definition: WorkflowDefinition, index: int, step: Step, upstr
         problem = reserved_environment_problem(key) or ("=" in key and f"environment variable name {key!r} is not valid")
         if problem:
             yield _problem(f"{where}.environment.{key}", problem)
+    if step.target is not None:
+        texts.append((f"{where}.target.container", step.target.container, False))
     for path, text, bare_allowed in texts:
         expressions = expressions_in(text) or ([text.strip()] if bare_allowed else [])
         for expression in expressions:

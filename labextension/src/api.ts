@@ -37,7 +37,9 @@ export type NetworkMode = Schemas['NetworkMode'];
 export type Visibility = Schemas['Visibility'];
 export type VersionBump = Schemas['VersionBump'];
 export type ISampleList = Schemas['SampleList'];
-export type ISample = Schemas['Sample'];
+/** A listed sample (no content): what the Sample dialog shows. */
+export type ISample = Schemas['SampleSummary'];
+export type ISampleClone = Schemas['SampleClone'];
 export type ITemplate = Schemas['Template'];
 export type ITemplateList = Schemas['TemplateList'];
 export type ICheckoutRequest = Schemas['CheckoutRequest'];

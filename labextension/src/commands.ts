@@ -12,7 +12,7 @@ import { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 import { Widget } from '@lumino/widgets';
 
 import { ApiError, errorText, ICheckout, IScriptCreate, post } from './api';
-import { askNewScript, askSample, askUnsavedChanges, confirmDelete, INewScriptChoice } from './dialogs';
+import { askNewScript, askSample, askUnsavedChanges, confirmDelete, INewScriptChoice, ISampleChoice } from './dialogs';
 import { ScriptEditorExtension } from './editor';
 import { LibraryModel } from './model';
 import { ExecutionCentre } from './executions';
@@ -229,12 +229,25 @@ export function addCommands(context: ICommandContext): void {
         Notification.error(`Cannot list the samples: ${errorText(error)}`);
         return;
       }
-      const choice = await askSample(samples);
-      if (choice) {
-        const { sample, name } = choice;
-        const problem = await createScript({ name, language: sample.language, content: sample.content, entry_point: sample.file, description: sample.description, visibility: 'private', tags: sample.tags });
-        if (problem) {
-          Notification.error(`Cannot create the script: ${problem}`, { autoClose: 10000 });
+      let choice: ISampleChoice | null = null;
+      let problem = '';
+      for (;;) {
+        // A refused name (a duplicate, the name rule) asks again, with the choice kept and why.
+        choice = await askSample(samples, choice ?? undefined, problem);
+        if (!choice) {
+          return;
+        }
+        try {
+          const script = await model.cloneSample(choice.sampleId, { name: choice.name || undefined, visibility: choice.visibility });
+          await openScript({ scriptId: script.id });
+          return;
+        } catch (error) {
+          const nameProblem = error instanceof ApiError && (error.status === 409 || error.errors.some(item => item.field === 'name'));
+          if (!nameProblem) {
+            Notification.error(`Cannot clone the sample: ${errorText(error)}`, { autoClose: 10000 });
+            return;
+          }
+          problem = (error as ApiError).errors.find(item => item.field === 'name')?.message ?? (error as ApiError).message;
         }
       }
     }

@@ -71,24 +71,81 @@ export async function askNewScript(languages: readonly ILanguage[], previous?: I
   return { name: name.value, language: language.value, visibility: visibility.value as Visibility, tags: tagsOf(tags.value) };
 }
 
-/** Ask which sample to copy and under what name; null when cancelled. */
-export async function askSample(samples: ISample[]): Promise<{ sample: ISample; name: string } | null> {
-  const sample = select(samples.map((item, index) => [String(index), `${item.language}: ${item.file} — ${item.summary}`] as [string, string]), '0');
-  const name = el('input', { className: 'jp-mod-styled', attrs: { placeholder: 'name of your copy' } });
-  name.value = samples[0]?.name ?? '';
-  sample.addEventListener('change', () => (name.value = samples[Number(sample.value)].name));
+export interface ISampleChoice {
+  sampleId: string;
+  name: string;
+  visibility: Visibility;
+}
+
+/** What a sample takes, as the dialog lists it: "url (string, required) — Endpoint to check". */
+function parameterLine(parameter: ISample['parameters'][number]): string {
+  const facts: string[] = [parameter.type ?? 'string'];
+  if (parameter.required) {
+    facts.push('required');
+  } else if (parameter.default !== undefined && parameter.default !== null) {
+    facts.push(`default ${JSON.stringify(parameter.default)}`);
+  }
+  return `${parameter.name} (${facts.join(', ')})${parameter.description ? ` — ${parameter.description}` : ''}`;
+}
+
+/** The selected sample's description, category, tags, parameters and dependencies. */
+function sampleDetails(sample: ISample | undefined): HTMLElement {
+  const node = el('div', { className: 'jp-StellaScript-sample-details' });
+  if (!sample) {
+    return node;
+  }
+  node.append(
+    el('p', { className: 'jp-StellaScript-sample-description', text: sample.description }),
+    el('div', { className: 'jp-StellaScript-sample-meta', text: `${sample.category_label} · ${sample.language} · ${sample.file}` }),
+    el('div', { className: 'jp-StellaScript-sample-tags' }, ...sample.tags.map(tag => el('span', { className: 'jp-StellaScript-tag-chip', text: tag })))
+  );
+  const parameters = el('ul', { className: 'jp-StellaScript-sample-parameters' }, ...sample.parameters.map(p => el('li', { text: parameterLine(p) })));
+  node.append(el('div', { className: 'jp-StellaScript-sample-heading', text: sample.parameters.length ? 'Parameters' : 'No declared parameters' }), parameters);
+  if (sample.dependencies.length) {
+    const text = sample.dependencies.map(d => (d.version ? `${d.name} ${d.version}` : d.name)).join(', ');
+    node.append(el('div', { className: 'jp-StellaScript-sample-dependencies', text: `Dependencies: ${text}` }));
+  }
+  return node;
+}
+
+/**
+ * Ask which sample to clone, under what name and visibility; null when
+ * cancelled. The list comes from GET scripts/samples (description, tags and
+ * parameters shown for the selected one). Asked again after the server
+ * refused the name, it keeps the choice and shows why.
+ */
+export async function askSample(samples: ISample[], previous?: ISampleChoice, problem = ''): Promise<ISampleChoice | null> {
+  const sample = select(samples.map(item => [item.id, `${item.title} (${item.language})`] as [string, string]), previous?.sampleId ?? samples[0]?.id ?? '');
+  sample.classList.add('jp-StellaScript-sample-select');
+  const name = el('input', { className: 'jp-mod-styled jp-StellaScript-sample-name', attrs: { placeholder: 'name of your copy' } });
+  const visibility = select(visibilityOptions(), previous?.visibility ?? 'private');
+  const selected = () => samples.find(item => item.id === sample.value);
+  name.value = previous?.name ?? selected()?.id ?? '';
+  const body = new FormBody([
+    ['Sample', sample],
+    ['Name', name],
+    ['Visibility', visibility]
+  ]);
+  let details = sampleDetails(selected());
+  body.node.append(details);
+  sample.addEventListener('change', () => {
+    name.value = selected()?.id ?? '';
+    const next = sampleDetails(selected());
+    details.replaceWith(next);
+    details = next;
+  });
+  if (problem) {
+    body.node.prepend(el('div', { className: 'jp-StellaScript-problem jp-StellaScript-sample-problem', text: problem, attrs: { role: 'alert' } }));
+  }
   const result = await showDialog({
     title: 'New script from a sample',
-    body: new FormBody([
-      ['Sample', sample],
-      ['Name', name]
-    ]),
+    body,
     buttons: [Dialog.cancelButton(), Dialog.okButton({ label: 'Clone' })]
   });
   if (!result.button.accept || !samples.length) {
     return null;
   }
-  return { sample: samples[Number(sample.value)], name: name.value };
+  return { sampleId: sample.value, name: name.value.trim(), visibility: visibility.value as Visibility };
 }
 
 export async function confirmDelete(script: { name: string; language: string; latest_version: string }): Promise<boolean> {

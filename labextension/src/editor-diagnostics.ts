@@ -7,8 +7,8 @@ import { EditorView } from '@codemirror/view';
 
 import { IFieldError } from './api';
 
-/** Server field errors → CodeMirror diagnostics (errors without a line go on line 1). */
-export function toDiagnostics(view: EditorView, errors: IFieldError[], source = 'Stella Script'): Diagnostic[] {
+/** Server field errors → CodeMirror diagnostics (errors without a line go on line 1); warnings: a save that went ahead. */
+export function toDiagnostics(view: EditorView, errors: IFieldError[], source = 'Stella Script', severity: Diagnostic['severity'] = 'error'): Diagnostic[] {
   const doc = view.state.doc;
   return errors.map(error => {
     const lineNumber = Math.min(Math.max(error.line ?? 1, 1), doc.lines);
@@ -18,7 +18,7 @@ export function toDiagnostics(view: EditorView, errors: IFieldError[], source = 
     return {
       from,
       to: Math.max(line.to, from),
-      severity: 'error',
+      severity,
       source,
       message: error.line ? error.message : `${error.field}: ${error.message}`
     };

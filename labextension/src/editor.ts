@@ -103,7 +103,7 @@ export class ScriptEditorExtension implements DocumentRegistry.IWidgetExtension<
     }
     const view = () => (widget.content.editor as CodeMirrorEditor).editor;
     // The bar is cut to the toolbar's width (style/base.css): the whole text stays in the tooltip.
-    const showStatus = (text: string, mod?: 'jp-mod-ok' | 'jp-mod-error') => {
+    const showStatus = (text: string, mod?: 'jp-mod-ok' | 'jp-mod-warn' | 'jp-mod-error') => {
       status.textContent = text;
       status.title = text;
       status.className = `jp-StellaScript-editor-status${mod ? ` ${mod}` : ''}`;
@@ -157,10 +157,13 @@ export class ScriptEditorExtension implements DocumentRegistry.IWidgetExtension<
       try {
         const body: IWorkspaceSaveRequest = { path: context.path, version_bump: bump.value as VersionBump };
         const result = await post<IWorkspaceSave>('workspace/save', body);
-        view().dispatch(setDiagnostics(view().state, []));
+        // Saved; the save-time check's warnings (TypeScript's type errors by default) stay at their lines.
+        const warnings = result.warnings ?? [];
+        view().dispatch(setDiagnostics(view().state, toDiagnostics(view(), warnings, 'Stella Script', 'warning')));
         file = { ...file, version: result.script.version };
         showVersion(result.script.version);
-        showStatus(result.created ? `Saved as v${result.script.version}` : 'No change since the last version', 'jp-mod-ok');
+        const warned = warnings.length ? ` with ${warnings.length} warning${warnings.length > 1 ? 's' : ''} (it runs anyway)` : '';
+        showStatus(result.created ? `Saved as v${result.script.version}${warned}` : 'No change since the last version', warnings.length ? 'jp-mod-warn' : 'jp-mod-ok');
         if (result.created) {
           this.model.notifyScriptsChanged();
         }

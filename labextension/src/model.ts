@@ -7,7 +7,7 @@
 import { IDisposable } from '@lumino/disposable';
 import { ISignal, Signal } from '@lumino/signaling';
 
-import { ILanguage, ILanguageList, IScript, IScriptCreate, ISample, ISampleList, ITemplate, ITemplateList, IWorkspace, post, request } from './api';
+import { ILanguage, ILanguageList, IScript, IScriptCreate, ISample, ISampleClone, ISampleList, ITemplate, ITemplateList, IWorkspace, post, request } from './api';
 
 export class LibraryModel implements IDisposable {
   private _workspaceDir: string | null = null;
@@ -82,7 +82,14 @@ export class LibraryModel implements IDisposable {
   }
 
   async samples(): Promise<ISample[]> {
-    return (await request<ISampleList>('samples')).items;
+    return (await request<ISampleList>('scripts/samples')).items;
+  }
+
+  /** A new script of the caller's from a sample (content, dependencies, parameters, description, tags). */
+  async cloneSample(sampleId: string, body: ISampleClone): Promise<IScript> {
+    const script = await post<IScript>(`scripts/samples/${encodeURIComponent(sampleId)}/clone`, body);
+    this._scriptsChanged.emit();
+    return script;
   }
 
   dispose(): void {

@@ -104,14 +104,24 @@ test('create, version, diff, run and validate a script from the library panel', 
   await expect(page.locator('.jp-StellaScript-editor:visible .cm-content')).toContainText('Hello, {name}!');
   await expect(page.locator('.jp-StellaScript-editor:visible .cm-content')).toHaveAttribute('aria-readonly', 'true');
 
-  // Clone a sample, then delete it after confirming.
+  // Clone a sample from the Sample dialog, which shows the selected sample's description, tags and
+  // parameters (GET scripts/samples), then delete the clone after confirming.
+  const listing = await request.get(`${URL}stellascript/api/v1/scripts/samples?language=python&token=${TOKEN}`);
+  expect(listing.ok()).toBeTruthy();
+  const chosen = (await listing.json()).items.find((item: any) => item.parameters.length > 0 && item.tags.length > 0);
+  expect(chosen, 'a Python sample with parameters and tags').toBeTruthy();
   await panel.locator('.jp-StellaScript-clone').click();
-  const sample = page.locator('.jp-Dialog select');
-  const option = sample.locator('option', { hasText: 'python: system_report.py' });
-  await sample.selectOption(await option.getAttribute('value'));
-  await page.locator('.jp-Dialog .jp-mod-accept').click();
-  await expect(page.locator('.jp-StellaScript-editor-label:visible')).toHaveText('system_report v1.0.0', { timeout: 120_000 });
-  const clone = panel.locator('.jp-StellaScript-row[data-script-name="system_report"]');
+  const dialog = page.locator('.jp-Dialog');
+  await dialog.locator('.jp-StellaScript-sample-select').selectOption(chosen.id);
+  await expect(dialog.locator('.jp-StellaScript-sample-description')).toHaveText(chosen.description);
+  await expect(dialog.locator('.jp-StellaScript-sample-tags .jp-StellaScript-tag-chip')).toHaveText(chosen.tags);
+  await expect(dialog.locator('.jp-StellaScript-sample-parameters li')).toHaveCount(chosen.parameters.length);
+  await expect(dialog.locator('.jp-StellaScript-sample-parameters li').first()).toContainText(chosen.parameters[0].name);
+  await expect(dialog.locator('.jp-StellaScript-sample-name')).toHaveValue(chosen.id);
+  await page.screenshot({ path: path.join(SCREENSHOTS, 'sample-dialog.png') });
+  await dialog.locator('.jp-mod-accept').click();
+  await expect(page.locator('.jp-StellaScript-editor-label:visible')).toHaveText(`${chosen.id} v1.0.0`, { timeout: 120_000 });
+  const clone = panel.locator(`.jp-StellaScript-row[data-script-name="${chosen.id}"]`);
   await expect(clone).toBeVisible();
   await expect(clone.locator('.jp-StellaScript-version')).toHaveText('v1.0.0');
   await page.screenshot({ path: path.join(SCREENSHOTS, 'panel.png') });
@@ -121,9 +131,9 @@ test('create, version, diff, run and validate a script from the library panel', 
   await expect(panel.locator('.jp-StellaScript-row')).toHaveCount(1);
   await panel.locator('.jp-StellaScript-search').fill('');
   await expect(panel.locator('.jp-StellaScript-row')).toHaveCount(2);
-  await panel.locator('.jp-StellaScript-tag').fill('sample');
+  await panel.locator('.jp-StellaScript-tag').fill(chosen.tags[0]);
   await expect(panel.locator('.jp-StellaScript-row')).toHaveCount(1);
-  await expect(panel.locator('.jp-StellaScript-name')).toHaveText('system_report');
+  await expect(panel.locator('.jp-StellaScript-name')).toHaveText(chosen.id);
   await panel.locator('.jp-StellaScript-tag').fill('');
   await panel.locator('.jp-StellaScript-filter-row select').first().selectOption('bash');
   await expect(panel.locator('.jp-StellaScript-empty')).toBeVisible();
@@ -131,7 +141,7 @@ test('create, version, diff, run and validate a script from the library panel', 
   await expect(panel.locator('.jp-StellaScript-row')).toHaveCount(2);
 
   await clone.locator('.jp-StellaScript-delete').click();
-  await expect(page.locator('.jp-Dialog')).toContainText('Delete "system_report"');
+  await expect(page.locator('.jp-Dialog')).toContainText(`Delete "${chosen.id}"`);
   await page.locator('.jp-Dialog .jp-mod-accept').click();
   await expect(clone).toHaveCount(0);
 

@@ -6,6 +6,13 @@ first smoke test of a new installation.
 Exit codes: 0 (it reports; it judges nothing).
 """
 
+# /// stellascript
+# [parameters.title]
+# type = "string"
+# default = "Stella Script system report"
+# description = "A heading for the report"
+# ///
+
 import json
 import os
 import resource

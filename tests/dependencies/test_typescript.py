@@ -130,10 +130,10 @@ def test_an_import_and_a_declared_dependency_are_installed_locked_and_reused(npm
     assert other.image == first.image and other.dependency_lock_sha256 == first.dependency_lock_sha256
     assert (npm_engine.derived_images.resolutions, npm_engine.derived_images.builds) == (resolutions, builds)
 
-    # tsc sees the types nanoid ships: misusing its API is a compile error.
-    misuse = run(npm_engine, 'import { nanoid } from "nanoid";\nconst n: number = nanoid();\nconsole.log(n);\n', NANOID)
-    assert misuse.termination_reason is TerminationReason.COMPILE_ERROR, (misuse.error, misuse.stderr)
-    assert "script.ts(2,7): error TS2322: Type 'string' is not assignable to type 'number'" in misuse.stderr
+    # tsc sees the types nanoid ships: misusing its API is a type error, reported (the run goes ahead).
+    misuse = run(npm_engine, 'import { nanoid } from "nanoid";\nconst n: number = nanoid();\nconsole.log(typeof n);\n', NANOID)
+    assert misuse.status is ExecutionStatus.SUCCEEDED and misuse.stdout == "string\n", (misuse.error, misuse.stderr)
+    assert "script.ts(2,7): error TS2322: Type 'string' is not assignable to type 'number'" in misuse.compile_warnings
 
 
 @pytest.mark.slow
@@ -142,9 +142,9 @@ def test_declared_at_types_packages_type_an_untyped_package(npm_engine):
     declared, tsc checks its use: ms(5) returns a string."""
     source = 'import ms from "ms";\nconst n: number = ms("1h");\nconst text: number = ms(5);\nconsole.log(n, text);\n'
     typed = run(npm_engine, source, [{"name": "@types/ms", "version": "2.1.0"}])
-    assert typed.termination_reason is TerminationReason.COMPILE_ERROR, (typed.error, typed.stderr)
-    assert "script.ts(3,7): error TS2322: Type 'string' is not assignable to type 'number'" in typed.stderr
-    assert "script.ts(2," not in typed.stderr
+    assert typed.status is ExecutionStatus.SUCCEEDED, (typed.error, typed.stderr)  # type errors do not stop a run
+    assert "script.ts(3,7): error TS2322: Type 'string' is not assignable to type 'number'" in typed.compile_warnings
+    assert "script.ts(2," not in typed.compile_warnings
 
 
 @pytest.mark.slow
@@ -209,7 +209,7 @@ def test_the_save_time_check_compiles_against_the_packages(npm_engine):
     check = SyntaxCheck(lambda: npm_engine)
     assert check("typescript", "script.ts", USES_BOTH, NANOID) == []
     diagnostics = check("typescript", "script.ts", 'import { nanoid } from "nanoid";\nconst n: number = nanoid();\n', NANOID)
-    assert [(d["line"], d["column"]) for d in diagnostics] == [(2, 7)] and "TS2322" in diagnostics[0]["message"]
+    assert [(d["line"], d["column"], d["severity"]) for d in diagnostics] == [(2, 7, "warning")] and "TS2322" in diagnostics[0]["message"]
     missing = check("typescript", "script.ts", 'import x from "stellascript-no-such-package-4e1f";\n', [])
     assert "package 'stellascript-no-such-package-4e1f' was not found" in missing[0]["message"]
 

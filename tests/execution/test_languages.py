@@ -208,8 +208,9 @@ TYPESCRIPT = Case(
     environment='console.log(process.env.GREETING ?? "<unset>");\nconsole.log(process.env.STELLASCRIPT_TEST_SECRET ?? "<unset>");\n',
     exit_3='console.log("bye");\nprocess.exit(3);\n',
     stderr='console.error("to stderr");\nconsole.log("to stdout");\n',
-    broken='const a: number = 1;\nconst b: number = "two";\nconsole.log(a, b);\n',
-    broken_diagnostic="script.ts(2,7): error TS2322",
+    # A syntax error: type errors do not stop a run (tests/languages/test_typescript_type_check.py).
+    broken='const a: number = 1;\nconst b = (;\nconsole.log(a, b);\n',
+    broken_diagnostic="script.ts(2,12): error TS1109: Expression expected",
 )
 
 CSHARP = Case(

@@ -58,7 +58,7 @@ LIMITS = ResourceLimits(memory_bytes=256 * MIB, cpus=1.5, pids=128, file_size_by
 
 def run_options(policy: SandboxPolicy, network: NetworkMode, tmp_path: Path) -> dict[str, Any]:
     return policy.container_options(
-        image="stella-runtime/python:latest", limits=LIMITS, network_mode=network, uid=10042,
+        image="stella-runtime/python:latest", limits=LIMITS, network_mode=network.value, uid=10042,
         scripts_dir=tmp_path / "scripts",
         agent_binary=tmp_path / "agent", environment={"A": "1"}, labels={"l": "v"})
 

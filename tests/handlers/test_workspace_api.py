@@ -1,6 +1,7 @@
-"""/workspace and /samples over HTTP, on a headless server with API tokens (the
+"""/workspace and /templates over HTTP, on a headless server with API tokens (the
 JupyterLab panel's endpoints): checkout, local edits kept, save as a version
-with the syntax check's line numbers, ownership and the samples."""
+with the syntax check's line numbers, ownership and the templates. The samples'
+endpoints are tested in tests/samples/test_api.py."""
 
 from __future__ import annotations
 
@@ -99,12 +100,6 @@ def test_bad_checkout_requests_name_the_field(sqlite_server: RunningServer, owne
 def test_files_outside_the_workspace_are_not_scripts(sqlite_server: RunningServer, owner: str) -> None:
     response = sqlite_server.request("POST", "/workspace/save", token=owner, json={"path": "../etc/passwd"})
     assert response.status_code == 404 and "not inside the Stella Script workspace" in json_of(response)["message"]
-
-
-def test_samples_are_listed_for_anyone(sqlite_server: RunningServer) -> None:
-    samples = json_of(sqlite_server.request("GET", "/samples"))["items"]
-    assert {"language": "go", "file": "tcp_port_check.go"}.items() <= next(s for s in samples if s["language"] == "go").items()
-    assert all(s["content"] and s["summary"] for s in samples)
 
 
 def test_every_language_template_is_valid_and_greets_its_argument(sqlite_server: RunningServer, owner: str) -> None:

@@ -20,6 +20,7 @@ import pytest
 from traitlets.config import Config
 
 from jupyter_stellascript import samples
+from jupyter_stellascript.samples import templates as sample_templates
 from jupyter_stellascript.config import StellaScript
 from jupyter_stellascript.dependencies import ECOSYSTEMS, RESOLVERS, UnsupportedEcosystem, resolver_for
 from jupyter_stellascript.dependencies.models import PACKAGE_SOURCES, DependencySettings
@@ -154,7 +155,7 @@ def ruby(monkeypatch, tmp_path: Path) -> Path:
     shutil.copytree(samples.templates_dir(), templates)
     (templates / "ruby").mkdir()
     (templates / "ruby" / "hello.rb").write_text('puts "Hello, #{ARGV[0] || "world"}"\n')
-    monkeypatch.setattr(samples, "templates_dir", lambda: templates)
+    monkeypatch.setattr(sample_templates, "templates_dir", lambda: templates)
     return runtimes
 
 

@@ -76,6 +76,6 @@ def test_errors_name_their_line(comment: str) -> None:
     bad_name = f"{c} /// stellascript\n{c} [parameters.\"has space\"]\n{c} type = \"string\"\n{c} ///\n"
     assert problems(bad_name, c)[0]["line"] == 2 and "is not valid" in problems(bad_name, c)[0]["message"]
     other_table = f"{c} /// stellascript\n{c} [tool]\n{c} x = 1\n{c} ///\n"
-    assert "may only hold [parameters.<name>] tables, not tool" in problems(other_table, c)[0]["message"]
+    assert "may only hold [parameters.<name>] tables and [typescript], not tool" in problems(other_table, c)[0]["message"]
     two_blocks = f"{c} /// stellascript\n{c} ///\n{c} /// stellascript\n{c} ///\n"
     assert problems(two_blocks, c)[0]["line"] == 3

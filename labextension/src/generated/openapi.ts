@@ -378,23 +378,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/samples": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** The sample scripts shipped with Stella Script */
-        get: operations["listSamples"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/lsp/status": {
         parameters: {
             query?: never;
@@ -799,6 +782,63 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/scripts/samples": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The sample library (samples/samples.toml)
+         * @description Every sample, in the manifest's order, without its content; filtered by language and category. Anyone may list them.
+         */
+        get: operations["listSamples"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/scripts/samples/{sample_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One sample, with its content and parameters */
+        get: operations["getSample"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/scripts/samples/{sample_id}/clone": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Clone a sample into a new script of the caller's (1.0.0)
+         * @description The new script has the sample's content, entry point, description, tags and dependencies; its parameters are the content's inline block. The name defaults to the sample's id; a name the caller already uses is a 409.
+         */
+        post: operations["cloneSample"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -930,6 +970,8 @@ export interface components {
             last_run?: components["schemas"]["LastRun"] | null;
             /** @description scripts/resolve only: owner/name, the reference that always names this script. */
             reference?: string;
+            /** @description Only in the answer of a create or an update that changed the content: what the save-time check reported without refusing the save (TypeScript's type errors unless type_check is "error"), each at its line. */
+            warnings?: components["schemas"]["FieldError"][];
         };
         ScriptList: {
             items: components["schemas"]["Script"][];
@@ -992,6 +1034,11 @@ export interface components {
              * @default null
              */
             network_mode?: components["schemas"]["NetworkMode"] | null;
+            /**
+             * @description A target container to check: the run joins its network namespace (localhost is the target) and reads /scripts/target.json. It must carry the server's target labels, be running and be allowed for the caller's teams. Excludes network_mode.
+             * @default null
+             */
+            target?: components["schemas"]["TargetReference"] | null;
             /** @description Secrets for the run: {ENV_VAR: secret name or owner/name}. Each is delivered as the file /run/secrets/<name> (read-only, gone after the run) and as the variable; the caller must be allowed to use it. Values are masked (***) in the run's output. */
             secrets?: {
                 [key: string]: string;
@@ -1037,6 +1084,11 @@ export interface components {
              * @default null
              */
             network_mode?: components["schemas"]["NetworkMode"] | null;
+            /**
+             * @description A target container to check: the run joins its network namespace (localhost is the target) and reads /scripts/target.json. It must carry the server's target labels, be running and be allowed for the caller's teams. Excludes network_mode.
+             * @default null
+             */
+            target?: components["schemas"]["TargetReference"] | null;
             /** @description Secrets for the run: {ENV_VAR: secret name or owner/name}. Each is delivered as the file /run/secrets/<name> (read-only, gone after the run) and as the variable; the caller must be allowed to use it. Values are masked (***) in the run's output. */
             secrets?: {
                 [key: string]: string;
@@ -1109,7 +1161,7 @@ export interface components {
             compile_cache_hit: boolean | null;
             peak_memory_bytes: number | null;
             /** @description Why it ended other than by its own exit. */
-            termination_reason: ("timeout" | "cancelled" | "memory_limit" | "disk_limit" | "compile_error" | "engine_error" | "dependency_error" | "invalid_outputs" | "server_stopped") | null;
+            termination_reason: ("timeout" | "cancelled" | "memory_limit" | "disk_limit" | "compile_error" | "engine_error" | "dependency_error" | "invalid_outputs" | "target_unavailable" | "server_stopped") | null;
             error: string | null;
             /** @description The user, or anonymous. */
             requested_by: string;
@@ -1125,6 +1177,11 @@ export interface components {
             /** @description Which secrets the run was given (never their values). */
             secrets?: components["schemas"]["SecretUsage"][];
             network_mode: components["schemas"]["NetworkMode"];
+            /**
+             * @description The target container the run joined the network namespace of (null: none); the run's network_mode is then unused.
+             * @default null
+             */
+            target?: components["schemas"]["ExecutionTarget"] | null;
             /** @description Seconds. */
             timeout: number;
             /** @description The effective limits (the request's memory and cpus, else the language's). */
@@ -1350,20 +1407,8 @@ export interface components {
             script: components["schemas"]["Script"];
             /** @description False when the file held the checked-out version already. */
             created: boolean;
-        };
-        Sample: {
-            language: components["schemas"]["Language"];
-            file: string;
-            name: string;
-            summary: string;
-            content: string;
-            /** @description The first paragraph of the sample's leading comment; a clone keeps it. */
-            description: string;
-            /** @description sample and the language; a clone keeps them. */
-            tags: string[];
-        };
-        SampleList: {
-            items: components["schemas"]["Sample"][];
+            /** @description The save-time check's warnings (TypeScript's type errors by default): the version was saved. */
+            warnings: components["schemas"]["FieldError"][];
         };
         LspServerStatus: {
             /** @description The language id editors send the server. */
@@ -1770,6 +1815,89 @@ export interface components {
          * @enum {string}
          */
         ScriptStream: "stdout" | "stderr";
+        /** @description A sample with its content and the JSON Schema of its parameters' values. */
+        Sample: {
+            id: string;
+            title: string;
+            /** @description Also the clone's description. */
+            description: string;
+            language: components["schemas"]["Language"];
+            /** @description The file name; the clone's entry point. */
+            file: string;
+            category: string;
+            category_label: string;
+            /** @description Exactly the tags a clone gets. */
+            tags: string[];
+            /** @description The clone's declared dependencies. */
+            dependencies: components["schemas"]["Dependency"][];
+            /** @description Why a dependency's version differs from the design's, when it does. */
+            dependency_note: string;
+            /** @description Declared in the file's own '/// stellascript' block. */
+            parameters: components["schemas"]["ParameterDeclaration"][];
+            content: string;
+            parameters_schema: {
+                [key: string]: unknown;
+            };
+        };
+        SampleCategory: {
+            name: string;
+            label: string;
+        };
+        /** @description POST scripts/samples/{id}/clone: a new script of the caller's, at 1.0.0. */
+        SampleClone: {
+            /**
+             * @description The new script's name (default: the sample's id).
+             * @default null
+             */
+            name?: string | null;
+            /** @default private */
+            visibility?: components["schemas"]["Visibility"];
+        };
+        SampleList: {
+            items: components["schemas"]["SampleSummary"][];
+            /** @description Every category, in the manifest's order (also empty ones). */
+            categories: components["schemas"]["SampleCategory"][];
+        };
+        /** @description A sample as listed: what the Sample dialog shows, without its content. */
+        SampleSummary: {
+            id: string;
+            title: string;
+            /** @description Also the clone's description. */
+            description: string;
+            language: components["schemas"]["Language"];
+            /** @description The file name; the clone's entry point. */
+            file: string;
+            category: string;
+            category_label: string;
+            /** @description Exactly the tags a clone gets. */
+            tags: string[];
+            /** @description The clone's declared dependencies. */
+            dependencies: components["schemas"]["Dependency"][];
+            /** @description Why a dependency's version differs from the design's, when it does. */
+            dependency_note: string;
+            /** @description Declared in the file's own '/// stellascript' block. */
+            parameters: components["schemas"]["ParameterDeclaration"][];
+        };
+        /** @description The target container of a run: as asked for, and (once the run started) which one it was. */
+        ExecutionTarget: {
+            /** @description The name or id the request gave. */
+            container: string;
+            /**
+             * @description The container's full id (null until the run started).
+             * @default null
+             */
+            id?: string | null;
+            /**
+             * @description The container's name (null until the run started).
+             * @default null
+             */
+            name?: string | null;
+        };
+        /** @description The container a run checks: it joins that container's network namespace (localhost is the target). */
+        TargetReference: {
+            /** @description The target container's name or id. */
+            container: string;
+        };
     };
     responses: {
         /** @description The request is not valid; errors lists every problem. */
@@ -1812,6 +1940,15 @@ export interface components {
         };
         /** @description The script is not at the expected version (If-Match / expected_version), a concurrent update took the version, the owner already has a script of that name (script_id names it), or a name is ambiguous (candidates lists owner/name). */
         Conflict: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description Something the request needs is not ready yet (the container engine is still starting, so a target cannot be checked): try again. */
+        Unavailable: {
             headers: {
                 [name: string]: unknown;
             };
@@ -2088,6 +2225,7 @@ export interface operations {
             400: components["responses"]["ValidationFailed"];
             401: components["responses"]["Unauthenticated"];
             404: components["responses"]["NotFound"];
+            503: components["responses"]["Unavailable"];
         };
     };
     listExecutions: {
@@ -2167,6 +2305,7 @@ export interface operations {
             };
             400: components["responses"]["ValidationFailed"];
             401: components["responses"]["Unauthenticated"];
+            503: components["responses"]["Unavailable"];
         };
     };
     getExecution: {
@@ -2499,26 +2638,6 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
-        };
-    };
-    listSamples: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The samples, with their content. */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["SampleList"];
-                };
-            };
         };
     };
     languageServerStatus: {
@@ -3266,6 +3385,88 @@ export interface operations {
             409: components["responses"]["Conflict"];
         };
     };
+    listSamples: {
+        parameters: {
+            query?: {
+                language?: components["schemas"]["Language"];
+                /** @description A category's name (the answer's categories list them). */
+                category?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The samples and the categories. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SampleList"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+        };
+    };
+    getSample: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                sample_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The sample. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Sample"];
+                };
+            };
+            404: components["responses"]["NotFound"];
+        };
+    };
+    cloneSample: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                sample_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["SampleClone"];
+            };
+        };
+        responses: {
+            /** @description Created. */
+            201: {
+                headers: {
+                    /** @description The script's URL. */
+                    Location?: string;
+                    /** @description The version, quoted: "1.0.0". */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Script"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthenticated"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+        };
+    };
 }
 type FlattenedDeepRequired<T> = {
     [K in keyof T]-?: FlattenedDeepRequired<T[K] extends unknown[] | undefined | null ? Extract<T[K], unknown[]>[number] : T[K]>;
@@ -3285,7 +3486,7 @@ export const versionBumpValues: ReadonlyArray<FlattenedDeepRequired<components>[
 export const networkModeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["NetworkMode"]> = ["none", "bridge", "host"];
 export const executionStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ExecutionStatus"]> = ["Queued", "Running", "Succeeded", "Failed", "TimedOut", "Cancelled", "Error"];
 export const dependencyScopeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Dependency"]["scope"]> = ["runtime", "test", "build"];
-export const executionTermination_reasonAnyOf0Values: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Execution"]["termination_reason"]> = ["timeout", "cancelled", "memory_limit", "disk_limit", "compile_error", "engine_error", "dependency_error", "invalid_outputs", "server_stopped"];
+export const executionTermination_reasonAnyOf0Values: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Execution"]["termination_reason"]> = ["timeout", "cancelled", "memory_limit", "disk_limit", "compile_error", "engine_error", "dependency_error", "invalid_outputs", "target_unavailable", "server_stopped"];
 export const healthStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Health"]["status"]> = ["ok", "degraded"];
 export const healthEngineValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Health"]["engine"]> = ["ready", "starting", "unavailable"];
 export const parameterDeclarationTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ParameterDeclaration"]["type"]> = ["string", "integer", "number", "boolean", "enum", "json", "secret"];
