@@ -42,6 +42,7 @@ using System.Net.Http;
 using System.Net.Http.Headers;
 using System.Text.RegularExpressions;
 using System.Web.Script.Serialization;
+using Result = System.Collections.Generic.Dictionary<string, object>;
 
 var json = new JavaScriptSerializer();
 var args = json.Deserialize<Dictionary<string, string>>(File.ReadAllText("/scripts/args.json"));
@@ -62,7 +63,7 @@ foreach (string entry in Arg(args, "endpoints", "/health").Split(new[] { ',', '\
     endpoints.Add(new[] { match.Groups[1].Value, match.Groups[2].Success ? match.Groups[2].Value.ToLowerInvariant() : "2xx" });
 }
 
-var results = new List<Dictionary<string, object>>();
+var results = new List<Result>();
 using (var client = new HttpClient { Timeout = TimeSpan.FromMilliseconds(Math.Max(maxLatencyMs * 2, 1000)) })
 {
     client.DefaultRequestHeaders.UserAgent.ParseAdd("stellascript-smoke-test/1");
@@ -98,11 +99,10 @@ static bool StatusMatches(string expected, int status)
     return expected.EndsWith("xx") ? status / 100 == expected[0] - '0' : status == int.Parse(expected);
 }
 
-static Dictionary<string, object> Call(HttpClient client, JavaScriptSerializer json, string baseUrl, string path,
-                                       string expected, bool requireJson, long maxLatencyMs)
+static Result Call(HttpClient client, JavaScriptSerializer json, string baseUrl, string path, string expected, bool requireJson, long maxLatencyMs)
 {
     var problems = new List<string>();
-    var result = new Dictionary<string, object> { { "path", path }, { "expected", expected }, { "status", null }, { "latency_ms", null } };
+    var result = new Result { { "path", path }, { "expected", expected }, { "status", null }, { "latency_ms", null } };
     var clock = Stopwatch.StartNew();
     try
     {
