@@ -17,6 +17,7 @@ too few lines, 2 the log could not be fetched.
 # /// script
 # dependencies = ["requests==2.31.0", "pandas==2.1.0", "numpy<2"]
 # ///
+
 # /// stellascript
 # [parameters.url]
 # type = "string"

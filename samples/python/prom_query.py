@@ -17,6 +17,7 @@ Exit codes: 0 every series passed, 1 a series failed or too few came back,
 # /// script
 # dependencies = ["prometheus-api-client==0.5.4"]
 # ///
+
 # /// stellascript
 # [parameters.prometheus_url]
 # type = "string"

@@ -16,6 +16,7 @@ answer: Slack's error text is reported), 2 the webhook could not be reached.
 # /// script
 # dependencies = ["slack-sdk==3.23.0"]
 # ///
+
 # /// stellascript
 # [parameters.webhook_url]
 # type = "secret"

@@ -86,7 +86,9 @@ async function step<T>(name: string, expected: number, call: () => Promise<{ sta
         record.ok = true;
         return parsed.data;
       }
-      record.problem = parsed.error.issues.map((issue) => `${issue.path.join(".") || "body"}: ${issue.message}`).join("; ");
+      // An explicit type: without strictNullChecks (tsc runs non-strict here) `success` does not narrow the union.
+      const failure = parsed as z.SafeParseError<T>;
+      record.problem = failure.error.issues.map((issue) => `${issue.path.join(".") || "body"}: ${issue.message}`).join("; ");
     } else {
       record.ok = true;
     }
