@@ -17,8 +17,13 @@ POOLS = {name: {"min_containers": 1} for name in ("python", "bash", "go", "java"
 @pytest.fixture(scope="session")
 def samples_server(tmp_path_factory, runtime_images) -> Iterator[RunningServer]:
     # Host networking: the targets the tests start listen on this machine's loopback.
-    server = RunningServer(tmp_path_factory.mktemp("samples-server"),
-                           settings={"pool_sizes": POOLS, "allow_host_network": True}).start()
+    # NuGet: nuget.org is not reachable from these machines; an empty local folder feed
+    # answers at once (the C# samples that run here need no package).
+    data = tmp_path_factory.mktemp("samples-server")
+    feed = data / "nuget-feed"
+    feed.mkdir()
+    server = RunningServer(data, settings={"pool_sizes": POOLS, "allow_host_network": True,
+                                           "nuget_source": str(feed)}).start()
     yield server
     server.stop()
 
