@@ -105,7 +105,9 @@ class SampleRunner:
                           for name, value in (arguments or {}).items()}
         response = self.server.request(
             "POST", f"/scripts/{script_id}/execute?wait=true", token=self.token, timeout=RUN_TIMEOUT_S + 60,
-            json={"arguments": text_arguments, "network_mode": "host", "timeout": RUN_TIMEOUT_S, **body})
+            # A run against a target container has the target's network, no other.
+            json={"arguments": text_arguments, "timeout": RUN_TIMEOUT_S,
+                  **({} if "target" in body else {"network_mode": "host"}), **body})
         assert response.status_code in (200, 201), response.text
         run = Run(json_of(response))
         # Compile errors, timeouts, engine failures are not a sample's verdict.
