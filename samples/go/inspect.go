@@ -88,6 +88,17 @@ func list(text string) []string {
 	return items
 }
 
+// shortImage drops the registry prefixes Docker Hub names imply (Podman reports
+// "docker.io/library/nginx:1" where Docker says "nginx:1").
+func shortImage(image string) string {
+	for _, prefix := range []string{"docker.io/library/", "index.docker.io/library/", "docker.io/", "index.docker.io/"} {
+		if strings.HasPrefix(image, prefix) {
+			return strings.TrimPrefix(image, prefix)
+		}
+	}
+	return image
+}
+
 func main() {
 	args := map[string]string{}
 	if data, err := os.ReadFile("/scripts/args.json"); err == nil {
@@ -119,7 +130,7 @@ func main() {
 		add("health", *t.Health == "healthy", fmt.Sprintf("its health check says %s", *t.Health))
 	}
 	if image := args["image"]; image != "" {
-		add("image", strings.HasPrefix(t.Image, image), fmt.Sprintf("image %s (expected %s)", t.Image, image))
+		add("image", strings.HasPrefix(shortImage(t.Image), shortImage(image)), fmt.Sprintf("image %s (expected %s)", t.Image, image))
 	}
 	for _, wanted := range list(args["required_labels"]) {
 		name, value, withValue := strings.Cut(wanted, "=")
