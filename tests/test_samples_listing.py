@@ -11,9 +11,9 @@ def test_every_sample_file_is_listed_with_its_language_summary_and_content() -> 
     files = sorted(p.relative_to(samples_dir()).as_posix() for p in samples_dir().glob("*/*") if p.is_file())
     assert sorted(f"{s['language']}/{s['file']}" for s in samples) == files
     assert {s["language"] for s in samples} == set(LANGUAGES)
-    health = next(s for s in samples if s["file"] == "http_health_check.py")
-    assert health["summary"] == "HTTP health check: GET (or HEAD) a URL and judge the answer."
-    assert health["content"] == (samples_dir() / "python" / "http_health_check.py").read_text()
+    health = next(s for s in samples if s["file"] == "log_analyzer.py")
+    assert health["summary"] == "Log analyzer: fetch a service's log over HTTP and judge its error rate."
+    assert health["content"] == (samples_dir() / "python" / "log_analyzer.py").read_text()
 
 
 def test_there_is_one_template_per_language() -> None:
@@ -24,8 +24,7 @@ def test_there_is_one_template_per_language() -> None:
 
 def test_samples_carry_the_description_and_tags_a_clone_keeps() -> None:
     samples = {s["file"]: s for s in list_samples()}
-    gate = samples["LogErrorRate.java"]
-    assert gate["description"] == ("Log error rate: count ERROR and WARN lines in a log and fail when errors "
-                                   "make up too large a share of it.")
+    gate = samples["KafkaLagCheck.java"]
+    assert gate["description"] == "Kafka consumer lag check: is a consumer group keeping up with its topics?"
     assert gate["tags"] == ["sample", "java"]
     assert all(s["description"].startswith(s["summary"]) and s["tags"] == ["sample", s["language"]] for s in samples.values())

@@ -103,7 +103,7 @@ def test_files_outside_the_workspace_are_not_scripts(sqlite_server: RunningServe
 
 def test_samples_are_listed_for_anyone(sqlite_server: RunningServer) -> None:
     samples = json_of(sqlite_server.request("GET", "/samples"))["items"]
-    assert {"language": "go", "file": "tcp_port_check.go"}.items() <= next(s for s in samples if s["language"] == "go").items()
+    assert {"language": "go", "file": "inspect.go"}.items() <= next(s for s in samples if s["language"] == "go").items()
     assert all(s["content"] and s["summary"] for s in samples)
 
 
