@@ -60,7 +60,7 @@ def prometheus(tmp_path_factory, samples_server: RunningServer, http_service: Ht
             time.sleep(0.3)
         yield url
     finally:
-        stop_process_group(process, grace_s=10)
+        stop_process_group(process, grace_s=3)  # a throw-away TSDB: no need to wait for its shutdown
 
 
 @covers("prometheus-query")
