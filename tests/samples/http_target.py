@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 TOKEN = "svc-t0ken-5ecret"
@@ -78,7 +78,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.target.requests.append(Seen(self.command, url.path, {k.lower(): v for k, v in self.headers.items()}, body))
         return url, body
 
-    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+    def do_GET(self) -> None:
         url, _ = self._record()
         path = url.path
         if path == "/health":
@@ -111,7 +111,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         else:
             self.answer(404, {"error": "not found"})
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         url, body = self._record()
         if url.path.rstrip("/") not in ("/items", "/broken/items"):
             self.answer(404, {"error": "not found"})
@@ -120,12 +120,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if not isinstance(name, str):
             self.answer(422, {"error": "name is required"})
             return
-        item = {"id": uuid.uuid4().hex[:12], "name": name, "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")}
+        item = {"id": uuid.uuid4().hex[:12], "name": name, "created_at": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")}
         self.target.items[item["id"]] = item
         broken = url.path.startswith("/broken/")
         self.answer(201, {**item, "created_at": time.time()} if broken else item)
 
-    def do_DELETE(self) -> None:  # noqa: N802
+    def do_DELETE(self) -> None:
         url, _ = self._record()
         item_id = self.item_id(url.path)
         if item_id is None or self.target.items.pop(item_id, None) is None:

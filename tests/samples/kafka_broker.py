@@ -56,7 +56,7 @@ class KafkaBroker:
     def bootstrap(self) -> str:
         return f"127.0.0.1:{self.port}"
 
-    def start(self, timeout_s: float = 120) -> "KafkaBroker":
+    def start(self, timeout_s: float = 120) -> KafkaBroker:
         config = self.root / "server.properties"
         config.write_text("\n".join([
             "process.roles=broker,controller", "node.id=1",
@@ -73,8 +73,9 @@ class KafkaBroker:
         subprocess.run([*java, "kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", str(config)],
                        check=True, capture_output=True, timeout=120)
         log = self.root / "kafka.log"
-        self.process = subprocess.Popen([*java, f"-Dkafka.logs.dir={self.root}", "kafka.Kafka", str(config)],
-                                        stdout=open(log, "wb"), stderr=subprocess.STDOUT, start_new_session=True)
+        with open(log, "wb") as output:  # the broker keeps its own copy of the descriptor
+            self.process = subprocess.Popen([*java, f"-Dkafka.logs.dir={self.root}", "kafka.Kafka", str(config)],
+                                            stdout=output, stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + timeout_s
         while True:
             assert self.process.poll() is None, log.read_text()[-4000:]
@@ -90,7 +91,8 @@ class KafkaBroker:
         each group's committed offsets (partition 0 first): a known lag per partition."""
         groups_text = [f"{group}={','.join(map(str, offsets))}" for group, offsets in groups.items()]
         done = subprocess.run(["java", "-cp", self.classpath, str(SETUP_PROGRAM), self.bootstrap, topic,
-                               str(messages_per_partition), *groups_text], capture_output=True, text=True, timeout=180)
+                               str(messages_per_partition), *groups_text], capture_output=True, text=True, timeout=180,
+                              check=False)
         assert done.returncode == 0 and done.stdout.strip().endswith("ready"), done.stdout + done.stderr
 
     def stop(self) -> None:

@@ -40,10 +40,11 @@ def prometheus(tmp_path_factory, samples_server: RunningServer, http_service: Ht
     (root / "prometheus.yml").write_text(CONFIG.format(metrics=f"{API}/metrics", port=samples_server.port,
                                                        closed=http_service.closed_port))
     port = free_port()
-    process = subprocess.Popen(
-        [binary, f"--config.file={root / 'prometheus.yml'}", f"--storage.tsdb.path={root / 'data'}",
-         f"--web.listen-address=127.0.0.1:{port}"],
-        stdout=open(root / "prometheus.log", "wb"), stderr=subprocess.STDOUT, start_new_session=True)
+    with open(root / "prometheus.log", "wb") as output:  # Prometheus keeps its own copy of the descriptor
+        process = subprocess.Popen(
+            [binary, f"--config.file={root / 'prometheus.yml'}", f"--storage.tsdb.path={root / 'data'}",
+             f"--web.listen-address=127.0.0.1:{port}"],
+            stdout=output, stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     try:
         # Ready when both jobs have been scraped once (the standby one failing).

@@ -53,7 +53,7 @@ class ReceiverHandler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     receiver: Receiver
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         path = self.path
         self.receiver.deliveries.append(Delivery(path, {k.lower(): v for k, v in self.headers.items()}, json.loads(raw)))
