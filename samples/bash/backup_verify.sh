@@ -86,7 +86,11 @@ stale=()
 too_small=()
 newest="" newest_time=0 newest_size=0
 for name in ${backups[@]+"${backups[@]}"}; do
-    headers=$(curl "${curl_options[@]}" --head "$url$name" | tr -d '\r')
+    if ! headers=$(curl "${curl_options[@]}" --head "$url$name" 2>&1 | tr -d '\r'); then
+        echo "✗ cannot read $name: $headers"
+        problems+=("cannot read $name")
+        continue
+    fi
     modified=$(sed -n 's/^[Ll]ast-[Mm]odified: //p' <<<"$headers")
     size=$(sed -n 's/^[Cc]ontent-[Ll]ength: //p' <<<"$headers")
     modified_at=$(date -d "$modified" +%s)
@@ -124,7 +128,7 @@ if [[ -n $newest ]]; then
     fi
     if [[ $verify == true ]]; then
         if expected=$(curl "${curl_options[@]}" "$url$newest.sha256" 2>/dev/null); then
-            actual=$(curl "${curl_options[@]}" "$url$newest" | sha256sum | cut -d' ' -f1)
+            actual=$(curl "${curl_options[@]}" "$url$newest" | sha256sum | cut -d' ' -f1) || actual="(unreadable)"
             if [[ ${expected%% *} == "$actual" ]]; then
                 checksum=ok
                 echo "✓ $newest matches its SHA-256 ($actual)"

@@ -65,6 +65,8 @@ if [[ -n $username ]]; then
     printf 'user = "%s:%s"\n' "$username" "${password//\"/\\\"}" > "$curl_config"
 fi
 
+# The ✓/✗ lines go to fd 3 (stdout): rpc's answers are captured by $(...), its failures must still be seen.
+exec 3>&1
 pid_before=null pid_after=null state="" health_status=null
 finish() { # finish EXIT_CODE RESTARTED HEALTHY ERROR
     jq -n --arg service "$service" --argjson restarted "$2" --argjson healthy "$3" --arg state "$state" \
@@ -90,7 +92,7 @@ rpc() {
         --header 'Content-Type: text/xml' --data-binary \
         "<?xml version=\"1.0\"?><methodCall><methodName>supervisor.$method</methodName><params>$params</params></methodCall>" \
         "${manager%/}/RPC2" 2>&1); then
-        echo "✗ cannot reach Supervisor at $manager: $answer"
+        echo "✗ cannot reach Supervisor at $manager: $answer" >&3
         finish 2 false false "cannot reach Supervisor at $manager: $answer"
     fi
     tr -d '\n' <<<"$answer"

@@ -142,6 +142,7 @@ def test_service_restart_fails_when_the_service_does_not_come_back(samples: Samp
     wrong = samples.secret("supervisor-wrong-password", "not-it")
     run = samples.run("service-restart", {**login, "password": wrong, "service": "web"})
     assert run.exit_code == 2 and "401" in run.outputs["error"], run.describe()
+    assert run.lines("✗") == [f"✗ cannot reach Supervisor at {supervisor.url}: {run.outputs['error'].split(': ', 1)[1]}"]
 
 
 @covers("disk-space-check")
