@@ -17,9 +17,10 @@ setup: system-packages
 # PostgreSQL (the tests run the registry on it as well as on SQLite),
 # shellcheck (bash-language-server's diagnostics), shfmt and astyle
 # (formatting Bash and C#), Node.js and Maven for the editor tools, Chromium
-# for the JupyterLab extension's browser tests (Playwright drives it).
+# for the JupyterLab extension's browser tests (Playwright drives it),
+# Prometheus for the prometheus-query sample's test (it scrapes the server).
 system-packages:
-	@need="podman runc debootstrap uidmap ca-certificates postgresql shellcheck shfmt astyle chromium"; command -v go >/dev/null || need="$$need golang-go"; \
+	@need="podman runc debootstrap uidmap ca-certificates postgresql shellcheck shfmt astyle chromium prometheus"; command -v go >/dev/null || need="$$need golang-go"; \
 	command -v npm >/dev/null || need="$$need nodejs npm"; command -v mvn >/dev/null || need="$$need maven"; \
 	missing=""; for p in $$need; do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \

@@ -33,7 +33,7 @@ from tests.servers import PostgresCluster, RunningServer  # noqa: E402
 # a test folder, except the folders named in PER_MODULE, whose modules are
 # groups of their own; a module at the top of tests/ is a group too.
 
-PER_MODULE = {"handlers", "execution"}
+PER_MODULE = {"handlers", "execution", "samples"}
 # tests/dependencies: each language's module is a group (its builds are told
 # apart by their labels); the Python ones, which share a local index and count
 # the Python builds left behind, stay together.

@@ -37,7 +37,7 @@ def test_a_sample_has_its_content_and_the_schema_of_its_parameters() -> None:
     catalog = SampleCatalog()
     sample = catalog.sample(catalog.entry("system-report"))
     assert sample.content == (samples_dir() / "python" / "system_report.py").read_text()
-    assert [p.name for p in sample.parameters] == ["title"]
+    assert [p.name for p in sample.parameters] == ["title", "expect_network"]
     assert sample.parameters_schema["properties"]["title"] == {"type": "string", "default": "Stella Script system report",
                                                                "description": "A heading for the report"}
 
@@ -69,11 +69,11 @@ def edit_manifest(directory: Path, old: str, new: str) -> None:
 
 
 @pytest.mark.parametrize(("old", "new", "message"), [
-    ('id = "system-report"', 'id = "http-health-check"', "id 'http-health-check' is used twice"),
-    ('id = "system-report"', 'id = "System Report"', "sample[1].id: String should match pattern"),
+    ('id = "system-report"', 'id = "health-check-http"', "id 'health-check-http' is used twice"),
+    ('id = "system-report"', 'id = "System Report"', "sample[6].id: String should match pattern"),
     ('file = "system_report.py"', 'file = "system_report.sh"', "file 'system_report.sh' is bash, not python"),
     ('category = "infrastructure"', 'category = "misc"', "category 'misc' is not one of [categories]"),
-    ('title = "System Report"', 'titel = "System Report"', "sample[1].titel: Extra inputs are not permitted"),
+    ('title = "System Report"', 'titel = "System Report"', "sample[6].titel: Extra inputs are not permitted"),
     ('language = "python"', 'language = "cobol"', "language must be one of"),
 ])
 def test_a_broken_manifest_is_an_error_naming_the_entry(copy: Path, old: str, new: str, message: str) -> None:

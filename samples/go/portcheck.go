@@ -1,33 +1,35 @@
-// TCP port check: can we connect to these host:port targets — and, just as
-// important after a firewall change, can we NOT connect to those?
+// TCP port check: can these host:port targets be reached — and, just as
+// important after a firewall change, can those NOT be reached?
 //
 // Every target is dialed concurrently (at most 64 at a time) with a timeout;
 // a target is "open" when the TCP handshake completes. Run it with network
-// "host" (or "bridge") to reach anything outside the sandbox.
+// "host" (or "bridge", or against a target container) to reach anything
+// outside the sandbox.
 //
-// Arguments (args.json, all strings):
+// /// stellascript
+// [parameters.targets]
+// type = "string"
+// default = ""
+// description = "host:port targets that must accept connections (commas, spaces or newlines between; IPv6 as [::1]:443)"
+// [parameters.closed_targets]
+// type = "string"
+// default = ""
+// description = "host:port targets that must NOT accept connections"
+// [parameters.timeout_ms]
+// type = "integer"
+// default = 2000
+// minimum = 1
+// maximum = 600000
+// description = "Per-target connect timeout, in milliseconds"
+// ///
 //
-//	targets         ""      host:port targets that must accept connections,
-//	                        separated by commas, spaces or newlines
-//	                        (IPv6 as [::1]:443)
-//	closed_targets  ""      host:port targets that must NOT accept connections
-//	timeout_ms      "2000"  per-target connect timeout, in milliseconds (1-600000)
-//
-// At least one of targets and closed_targets must be given.
-//
-// Output (stdout, JSON):
-//
-//	{"healthy": true, "timeout_ms": 2000, "passed": 2, "failed": 0,
-//	 "results": [{"target": "db:5432", "host": "db", "port": 5432,
-//	              "expect": "open", "open": true, "ok": true,
-//	              "latency_ms": 0.4, "error": ""}, ...]}
-//
-// "error" classifies why a connection failed: "refused", "timeout",
-// "dns" (the name did not resolve), "unreachable", or the raw error text.
-// Results come in the order the targets were given.
-//
-// Exit codes: 0 healthy (every target as expected), 1 a target was not as
-// expected, 2 bad arguments (message on stderr, nothing on stdout).
+// Arguments: the parameters above; at least one target in all.
+// Output: one ✓/✗ line per target; $STELLASCRIPT_OUTPUT gets {healthy,
+// passed, failed, timeout_ms, results: [{target, host, port, expect, open,
+// ok, latency_ms, error}]}, "error" being "refused", "timeout", "dns",
+// "unreachable" or the raw error text.
+// Exit codes: 0 every target as expected, 1 a target was not, 2 bad
+// arguments (a target that is not host:port, none at all).
 package main
 
 import (
@@ -36,7 +38,6 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -44,10 +45,7 @@ import (
 	"time"
 )
 
-const argsFile = "/scripts/args.json"
 const maxParallel = 64
-
-var knownArguments = []string{"targets", "closed_targets", "timeout_ms"}
 
 type target struct {
 	Raw    string
@@ -76,37 +74,8 @@ type report struct {
 }
 
 func badArguments(format string, values ...any) {
-	fmt.Fprintf(os.Stderr, "tcp_port_check: bad arguments: "+format+"\n", values...)
+	fmt.Fprintf(os.Stderr, "✗ bad arguments: "+format+"\n", values...)
 	os.Exit(2)
-}
-
-func readArgs() map[string]string {
-	args := map[string]string{}
-	data, err := os.ReadFile(argsFile)
-	if errors.Is(err, os.ErrNotExist) {
-		return args
-	}
-	if err != nil {
-		badArguments("cannot read %s: %v", argsFile, err)
-	}
-	if err := json.Unmarshal(data, &args); err != nil {
-		badArguments("%s must hold a JSON object of strings: %v", argsFile, err)
-	}
-	var unknown []string
-	for name := range args {
-		known := false
-		for _, candidate := range knownArguments {
-			known = known || name == candidate
-		}
-		if !known {
-			unknown = append(unknown, name)
-		}
-	}
-	if len(unknown) > 0 {
-		sort.Strings(unknown)
-		badArguments("unknown argument(s): %s; known: %s", strings.Join(unknown, ", "), strings.Join(knownArguments, ", "))
-	}
-	return args
 }
 
 func parseTargets(text, expect string) []target {
@@ -159,14 +128,16 @@ func check(t target, timeout time.Duration) result {
 }
 
 func main() {
-	args := readArgs()
-	timeoutMs := 2000
-	if text := strings.TrimSpace(args["timeout_ms"]); text != "" {
-		value, err := strconv.Atoi(text)
-		if err != nil || value < 1 || value > 600000 {
-			badArguments("timeout_ms must be a whole number of milliseconds between 1 and 600000, got %q", text)
+	// Arguments arrive checked against the parameters above, defaults filled in.
+	args := map[string]string{}
+	if data, err := os.ReadFile("/scripts/args.json"); err == nil {
+		if err := json.Unmarshal(data, &args); err != nil {
+			badArguments("/scripts/args.json: %v", err)
 		}
-		timeoutMs = value
+	}
+	timeoutMs, err := strconv.Atoi(args["timeout_ms"])
+	if err != nil {
+		timeoutMs = 2000
 	}
 	targets := append(parseTargets(args["targets"], "open"), parseTargets(args["closed_targets"], "closed")...)
 	if len(targets) == 0 {
@@ -189,15 +160,27 @@ func main() {
 
 	out := report{TimeoutMs: timeoutMs, Results: results}
 	for _, r := range results {
+		state := "closed (" + r.Error + ")"
+		if r.Open {
+			state = "open"
+		}
+		mark := "✓"
 		if r.OK {
 			out.Passed++
 		} else {
 			out.Failed++
+			mark = "✗"
 		}
+		fmt.Printf("%s %s is %s, expected %s (%.1f ms)\n", mark, r.Target, state, r.Expect, r.LatencyMs)
 	}
 	out.Healthy = out.Failed == 0
-	encoded, _ := json.MarshalIndent(out, "", "  ")
-	fmt.Println(string(encoded))
+	fmt.Printf("%d of %d targets as expected\n", out.Passed, len(results))
+	if path := os.Getenv("STELLASCRIPT_OUTPUT"); path != "" {
+		encoded, _ := json.Marshal(out)
+		if err := os.WriteFile(path, encoded, 0o644); err != nil {
+			fmt.Fprintf(os.Stderr, "cannot write the outputs: %v\n", err)
+		}
+	}
 	if !out.Healthy {
 		os.Exit(1)
 	}
