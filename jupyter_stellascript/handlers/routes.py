@@ -9,6 +9,9 @@ from .scripts import ScriptHandler, ScriptResolveHandler, ScriptsHandler, Script
 from ..secrets.handlers import SecretHandler, SecretsHandler
 from .service import HealthHandler, LanguagesHandler, MetricsHandler, OpenApiHandler
 from ..workflows.handlers import workflow_routes
+from ..schedules.handlers import schedule_routes
+from ..notifications.handlers import notification_routes
+from ..webhooks.handlers import webhook_routes
 from .workspace import CheckoutHandler, SamplesHandler, SaveHandler, TemplatesHandler, WorkspaceHandler
 
 API = "stellascript/api/v1"
@@ -48,4 +51,7 @@ def routes(base_url: str) -> list[tuple[str, type]]:
         (rf"{prefix}/lsp/status/?", LspStatusHandler),
         (rf"{prefix}/format/?", FormatHandler),
         *workflow_routes(prefix),
+        *schedule_routes(prefix),
+        *webhook_routes(prefix),
+        *notification_routes(prefix),
     ]

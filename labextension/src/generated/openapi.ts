@@ -1114,10 +1114,15 @@ export interface components {
             /** @description The user, or anonymous. */
             requested_by: string;
             /**
-             * @description Where it was started from: api, ui, notebook, cli, workflow, schedule (the X-StellaScript-Trigger header of the request).
+             * @description Where it was started from: api, ui, notebook, cli, workflow, schedule, webhook, notification (the X-StellaScript-Trigger header of the request).
              * @default api
              */
             trigger?: string;
+            /**
+             * @description The schedule or webhook that started it (null: none).
+             * @default null
+             */
+            trigger_id?: string | null;
             arguments: {
                 [key: string]: string;
             };
@@ -1654,6 +1659,16 @@ export interface components {
             };
             requested_by: string;
             rerun_of: string | null;
+            /**
+             * @description Where it was started from: api, schedule, webhook, notification.
+             * @default api
+             */
+            trigger?: string;
+            /**
+             * @description The schedule or webhook that started it (null: none).
+             * @default null
+             */
+            trigger_id?: string | null;
             /** @description In the definition's order. */
             steps: components["schemas"]["WorkflowStep"][];
             /** Format: date-time */
@@ -1770,6 +1785,276 @@ export interface components {
          * @enum {string}
          */
         ScriptStream: "stdout" | "stderr";
+        /** @enum {string} */
+        CatchUp: "none" | "once";
+        NotificationDelivery: {
+            id: number;
+            /** @description script, workflow or schedule: whose rule it is. */
+            source_kind: string;
+            source_id: string;
+            event: components["schemas"]["NotificationEvent"];
+            /** @description execution or workflow_run */
+            run_kind: string;
+            run_id: string;
+            /** @description webhook or run */
+            channel: string;
+            /** @description The URL with secrets masked (***), or the handler's reference. */
+            target: string;
+            format: string | null;
+            /** @description pending, delivered or failed */
+            status: string;
+            attempts: number;
+            response_status: number | null;
+            error: string | null;
+            handler_run_id: string | null;
+            created_at: string;
+            completed_at: string | null;
+        };
+        /** @enum {string} */
+        NotificationEvent: "failure" | "recovery" | "success" | "start";
+        /**
+         * @description ``{on, webhook, format}`` posts to a URL; ``{on, run}`` starts a handler run of a script (or a
+         *     workflow with ``run_kind: workflow``) whose arguments name the run that it is about.
+         */
+        NotificationRule: {
+            /** @description When: failure, recovery (the first success after failures), success, start. */
+            on: components["schemas"]["NotificationEvent"][];
+            /**
+             * @description An http(s) URL; ${{ secrets.NAME }} in it is the secret's value (masked in the delivery log).
+             * @default null
+             */
+            webhook?: string | null;
+            /**
+             * @description json: the event as an object; slack: {text, blocks}.
+             * @default json
+             */
+            format?: components["schemas"]["WebhookFormat"];
+            /**
+             * @description A handler: a script (id, name or owner/name) or, with run_kind workflow, a workflow id.
+             * @default null
+             */
+            run?: string | null;
+            /** @default script */
+            run_kind?: string;
+        };
+        /** @description PUT scripts/{id}/notifications or workflows/{id}/notifications: replaces the rules. */
+        NotificationSettings: {
+            notifications?: components["schemas"]["NotificationRule"][];
+        };
+        /** @enum {string} */
+        Overlap: "skip" | "queue" | "allow";
+        /** @description A new schedule of a script or a workflow, run as its creator. */
+        ScheduleCreate: {
+            /**
+             * @description What it is for (default: the target's name).
+             * @default null
+             */
+            name?: string | null;
+            /**
+             * @description The version to run (default: the latest at each fire).
+             * @default null
+             */
+            version?: string | null;
+            /** @description 5 fields (minute hour day month weekday) or 6 with seconds first. */
+            cron: string;
+            /**
+             * @description An IANA time zone (default UTC).
+             * @default null
+             */
+            timezone?: string | null;
+            /**
+             * @description A script's arguments (validated against its parameters).
+             * @default null
+             */
+            arguments?: {
+                [key: string]: string;
+            } | null;
+            /**
+             * @description A workflow's inputs.
+             * @default null
+             */
+            inputs?: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * @description A script's secrets: {ENV_VAR: secret}, the owner's to use.
+             * @default null
+             */
+            secrets?: {
+                [key: string]: string;
+            } | null;
+            /** @default null */
+            enabled?: boolean | null;
+            /**
+             * @description skip (default), queue or allow.
+             * @default null
+             */
+            overlap?: components["schemas"]["Overlap"] | null;
+            /**
+             * @description none (default) or once.
+             * @default null
+             */
+            catch_up?: components["schemas"]["CatchUp"] | null;
+            /** @default null */
+            notifications?: components["schemas"]["NotificationRule"][] | null;
+            /**
+             * @description A script: id, name or owner/name.
+             * @default null
+             */
+            script_id?: string | null;
+            /**
+             * @description Or a workflow's id.
+             * @default null
+             */
+            workflow_id?: string | null;
+        };
+        Schedule: {
+            id: string;
+            name: string | null;
+            owner: string;
+            script_id: string | null;
+            workflow_id: string | null;
+            version: string | null;
+            cron: string;
+            timezone: string;
+            arguments: {
+                [key: string]: string;
+            } | null;
+            inputs: {
+                [key: string]: unknown;
+            } | null;
+            secrets: {
+                [key: string]: string;
+            };
+            enabled: boolean;
+            overlap: components["schemas"]["Overlap"];
+            catch_up: components["schemas"]["CatchUp"];
+            notifications: components["schemas"]["NotificationRule"][];
+            /** @description Why the server paused it (the owner lost access), else null. */
+            paused_reason: string | null;
+            /** @description The next five occurrences (ISO 8601 in the schedule's zone); empty while paused. */
+            next_runs: string[];
+            last_run: components["schemas"]["ScheduleRun"] | null;
+            created_at: string;
+            updated_at: string | null;
+        };
+        ScheduleRun: {
+            fire_time: string;
+            /** @description started, skipped, queued, error or paused */
+            outcome: string;
+            catch_up: boolean;
+            manual: boolean;
+            run_kind: string | null;
+            run_id: string | null;
+            /** @description The run's status (null: none started). */
+            status: string | null;
+            message: string | null;
+        };
+        /** @description Fields left out keep their values; the target stays. */
+        ScheduleUpdate: {
+            /**
+             * @description What it is for (default: the target's name).
+             * @default null
+             */
+            name?: string | null;
+            /**
+             * @description The version to run (default: the latest at each fire).
+             * @default null
+             */
+            version?: string | null;
+            /**
+             * @description 5 fields (minute hour day month weekday) or 6 with seconds first; names and ranges.
+             * @default null
+             */
+            cron?: string | null;
+            /**
+             * @description An IANA time zone (default UTC).
+             * @default null
+             */
+            timezone?: string | null;
+            /**
+             * @description A script's arguments (validated against its parameters).
+             * @default null
+             */
+            arguments?: {
+                [key: string]: string;
+            } | null;
+            /**
+             * @description A workflow's inputs.
+             * @default null
+             */
+            inputs?: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * @description A script's secrets: {ENV_VAR: secret}, the owner's to use.
+             * @default null
+             */
+            secrets?: {
+                [key: string]: string;
+            } | null;
+            /** @default null */
+            enabled?: boolean | null;
+            /**
+             * @description skip (default), queue or allow.
+             * @default null
+             */
+            overlap?: components["schemas"]["Overlap"] | null;
+            /**
+             * @description none (default) or once.
+             * @default null
+             */
+            catch_up?: components["schemas"]["CatchUp"] | null;
+            /** @default null */
+            notifications?: components["schemas"]["NotificationRule"][] | null;
+        };
+        /** @description A URL that starts one script or workflow; its secret is in the answer, once. */
+        WebhookCreate: {
+            /**
+             * @description A script: id, name or owner/name.
+             * @default null
+             */
+            script_id?: string | null;
+            /**
+             * @description Or a workflow's id.
+             * @default null
+             */
+            workflow_id?: string | null;
+            /** @description What calls it (a pipeline, a repository). */
+            name: string;
+            /**
+             * @description The version to run (default: the latest at each call).
+             * @default null
+             */
+            version?: string | null;
+        };
+        /** @enum {string} */
+        WebhookFormat: "json" | "slack";
+        Webhook: {
+            id: string;
+            name: string;
+            owner: string;
+            script_id: string | null;
+            workflow_id: string | null;
+            version: string | null;
+            /** @description POST here (Authorization: token <secret>, or X-Hub-Signature-256) to start a run. */
+            url: string;
+            revoked: boolean;
+            created_at: string;
+            rotated_at: string | null;
+            revoked_at: string | null;
+            last_used_at: string | null;
+            /**
+             * @description Only in the answer to create and rotate: it is stored hashed, and cannot be shown again.
+             * @default null
+             */
+            secret?: string | null;
+            /**
+             * @description Only with the secret: the HMAC-SHA256 key of X-Hub-Signature-256 (the secret's SHA-256 in hex, the one value the server keeps).
+             * @default null
+             */
+            signing_key?: string | null;
+        };
     };
     responses: {
         /** @description The request is not valid; errors lists every problem. */
@@ -3294,3 +3579,7 @@ export const runStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["s
 export const stepStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["StepStatus"]> = ["Pending", "Running", "Succeeded", "Failed", "Skipped", "Cancelled"];
 export const workflowPreloadScriptsOutcomeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["WorkflowPreload"]["scripts"]["outcome"]> = ["compiled", "cached", "image_built", "image_ready", "nothing_to_do", "failed", "unreadable"];
 export const scriptStreamValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ScriptStream"]> = ["stdout", "stderr"];
+export const catchUpValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CatchUp"]> = ["none", "once"];
+export const notificationEventValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["NotificationEvent"]> = ["failure", "recovery", "success", "start"];
+export const overlapValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Overlap"]> = ["skip", "queue", "allow"];
+export const webhookFormatValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["WebhookFormat"]> = ["json", "slack"];
