@@ -61,9 +61,10 @@ class RunTargets:
         self.sessions = registry.sessions
 
     def describe(self, caller: Caller, kind: str, target_id: str, version: str | None = None) -> dict:
-        """{id, name, kind} of a target the caller may read (NotFound otherwise)."""
+        """{kind, id, name, owner} of a target the caller may read (NotFound otherwise); a script
+        may be named by id, name or owner/name."""
         if kind == "script":
-            script = self.registry.get(caller, target_id, version=version)
+            script = self.registry.get(caller, self.registry.resolve(caller, target_id)["id"], version=version)
             return {"kind": kind, "id": script["id"], "name": script["name"], "owner": script["created_by"]}
         workflow = self.workflows.store.get(caller, target_id, version=version)
         return {"kind": kind, "id": workflow["id"], "name": workflow["name"], "owner": workflow["created_by"]}
