@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from enum import Enum
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 # ${{ secrets.NAME }} (or owner/NAME) inside a webhook URL: resolved for the rule's owner at delivery.
 SECRET_IN_URL = re.compile(r"\$\{\{\s*secrets\.([A-Za-z0-9][A-Za-z0-9_./-]{0,200})\s*\}\}")
@@ -33,12 +33,19 @@ class NotificationRule(BaseModel):
 
     on: list[NotificationEvent] = Field(min_length=1, max_length=4, description="When: failure, recovery (the first "
                                         "success after failures), success, start.")
-    webhook: str | None = Field(default=None, max_length=2000, pattern=URL_PATTERN,
+    webhook: str | None = Field(default=None, max_length=2000,
                                 description="An http(s) URL; ${{ secrets.NAME }} in it is the secret's value (masked in the delivery log).")
     format: WebhookFormat = Field(default=WebhookFormat.JSON, description="json: the event as an object; slack: {text, blocks}.")
     run: str | None = Field(default=None, max_length=300, description="A handler: a script (id, name or owner/name) or, "
                             "with run_kind workflow, a workflow id.")
     run_kind: str = Field(default="script", pattern="^(script|workflow)$")
+
+    @field_validator("webhook")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(URL_PATTERN, SECRET_IN_URL.sub("secret", value)):
+            raise ValueError("must be an http:// or https:// URL without blanks (secrets as ${{ secrets.NAME }})")
+        return value
 
     @model_validator(mode="after")
     def _one_channel(self) -> "NotificationRule":
