@@ -13,14 +13,14 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
-from .db import ApiToken, Execution
+from .db import ApiToken, Execution, Script
 from .errors import Forbidden, NotFound, Unauthenticated
 from .execution.models import ExecutionStatus
 from .execution.requests import ExecuteBody
 from .identity import Caller
-from .workflows.tables import WorkflowRun
+from .workflows.tables import Workflow, WorkflowRun
 
 if TYPE_CHECKING:
     from .execution.manager import ExecutionManager
@@ -42,6 +42,12 @@ def owner_caller(sessions: sessionmaker, owner: str, teams: list[str], admin: bo
     if rows:
         return Caller(name=owner, teams=frozenset(team for row in rows for team in row[0] or ()), admin=any(r[1] for r in rows))
     return Caller(name=owner, teams=frozenset(teams or ()), admin=admin)
+
+
+def target_name(session: Session, kind: str, target_id: str) -> str:
+    """A script's or workflow's name as records show it (the row stays when it is deleted)."""
+    table = Script if kind == "script" else Workflow
+    return session.scalar(select(table.name).where(table.id == target_id)) or target_id
 
 
 def as_argument(value: Any) -> str:

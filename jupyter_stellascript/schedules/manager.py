@@ -20,7 +20,7 @@ from ..execution.fields import parse
 from ..identity import Caller
 from ..paging import DEFAULT_LIMIT, Page
 from ..parameters import declarations_of, validate_arguments
-from ..run_targets import RunTargets
+from ..run_targets import RunTargets, target_name
 from ..workflows.models import WorkflowDefinition
 from ..workflows.validation import run_inputs
 from .cron import CronSchedule
@@ -183,6 +183,7 @@ class Schedules:
         return ScheduleRecord(
             id=schedule.id, name=schedule.name, owner=schedule.owner,
             script_id=schedule.target_id if is_script else None, workflow_id=None if is_script else schedule.target_id,
+            target_name=target_name(session, schedule.target_kind, schedule.target_id),
             version=schedule.version, cron=schedule.cron, timezone=schedule.timezone,
             arguments=schedule.values if is_script else None, inputs=None if is_script else schedule.values,
             secrets=schedule.secrets or {}, enabled=schedule.enabled, overlap=schedule.overlap, catch_up=schedule.catch_up,

@@ -101,6 +101,7 @@ class ScheduleRecord(BaseModel):
     owner: str
     script_id: str | None
     workflow_id: str | None
+    target_name: str = Field(description="The script's or workflow's name.")
     version: str | None
     cron: str
     timezone: str

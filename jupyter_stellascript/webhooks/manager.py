@@ -26,7 +26,7 @@ from ..errors import Forbidden, NotFound, Unauthenticated
 from ..execution.fields import parse
 from ..identity import Caller
 from ..paging import DEFAULT_LIMIT, Page
-from ..run_targets import ACCESS_LOST, RUN_KIND, RunTargets, owner_caller
+from ..run_targets import ACCESS_LOST, RUN_KIND, RunTargets, owner_caller, target_name
 from .models import WebhookCreate, WebhookRecord
 from .tables import Webhook
 
@@ -55,7 +55,8 @@ class Webhooks:
                        secret_sha256=digest(secret), created_at=utcnow())
         with self.sessions() as session, session.begin():
             session.add(hook)
-        return {**_view(hook, base), "secret": secret, "signing_key": digest(secret)}
+            view = _view(session, hook, base)
+        return {**view, "secret": secret, "signing_key": digest(secret)}
 
     def rotate(self, caller: Caller, webhook_id: str, base: str) -> dict:
         """A new secret; the old one stops working at once."""
@@ -63,13 +64,16 @@ class Webhooks:
         with self.sessions() as session, session.begin():
             hook = self._visible(session, caller, webhook_id)
             hook.secret_sha256, hook.rotated_at, hook.revoked_at = digest(secret), utcnow(), None
-        return {**_view(hook, base), "secret": secret, "signing_key": digest(secret)}
+            session.flush()
+            view = _view(session, hook, base)
+        return {**view, "secret": secret, "signing_key": digest(secret)}
 
     def revoke(self, caller: Caller, webhook_id: str, base: str) -> dict:
         with self.sessions() as session, session.begin():
             hook = self._visible(session, caller, webhook_id)
             hook.revoked_at = hook.revoked_at or utcnow()
-        return _view(hook, base)
+            session.flush()
+            return _view(session, hook, base)
 
     def delete(self, caller: Caller, webhook_id: str) -> None:
         with self.sessions() as session, session.begin():
@@ -77,7 +81,7 @@ class Webhooks:
 
     def get(self, caller: Caller, webhook_id: str, base: str) -> dict:
         with self.sessions() as session:
-            return _view(self._visible(session, caller, webhook_id), base)
+            return _view(session, self._visible(session, caller, webhook_id), base)
 
     def list(self, caller: Caller, base: str, limit: int = DEFAULT_LIMIT, offset: int = 0) -> tuple[list[dict], int]:
         page = Page.of(limit, offset)
@@ -86,7 +90,7 @@ class Webhooks:
             total = session.scalar(select(func.count()).select_from(Webhook).where(*conditions))
             rows = session.scalars(select(Webhook).where(*conditions).order_by(Webhook.created_at, Webhook.id)
                                    .limit(page.limit).offset(page.offset)).all()
-            return [_view(row, base) for row in rows], total
+            return [_view(session, row, base) for row in rows], total
 
     def _visible(self, session: Session, caller: Caller, webhook_id: str) -> Webhook:
         hook = session.get(Webhook, webhook_id)
@@ -126,11 +130,12 @@ class Webhooks:
         return owner, RUN_KIND[hook.target_kind], run_id
 
 
-def _view(hook: Webhook, base: str) -> dict:
+def _view(session: Session, hook: Webhook, base: str) -> dict:
     is_script = hook.target_kind == "script"
     return WebhookRecord(
         id=hook.id, name=hook.name, owner=hook.owner, script_id=hook.target_id if is_script else None,
-        workflow_id=None if is_script else hook.target_id, version=hook.version,
+        workflow_id=None if is_script else hook.target_id, target_name=target_name(session, hook.target_kind, hook.target_id),
+        version=hook.version,
         url=f"{base.rstrip('/')}/webhooks/{hook.id}/run", revoked=hook.revoked_at is not None,
         created_at=iso_utc(hook.created_at), rotated_at=iso_utc(hook.rotated_at), revoked_at=iso_utc(hook.revoked_at),
         last_used_at=iso_utc(hook.last_used_at)).model_dump(mode="json", exclude_none=False)

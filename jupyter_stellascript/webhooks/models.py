@@ -28,6 +28,7 @@ class WebhookRecord(BaseModel):
     owner: str
     script_id: str | None
     workflow_id: str | None
+    target_name: str = Field(description="The script's or workflow's name.")
     version: str | None
     url: str = Field(description="POST here (Authorization: token <secret>, or X-Hub-Signature-256) to start a run.")
     revoked: bool

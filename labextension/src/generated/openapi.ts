@@ -1914,6 +1914,8 @@ export interface components {
             owner: string;
             script_id: string | null;
             workflow_id: string | null;
+            /** @description The script's or workflow's name. */
+            target_name: string;
             version: string | null;
             cron: string;
             timezone: string;
@@ -2036,6 +2038,8 @@ export interface components {
             owner: string;
             script_id: string | null;
             workflow_id: string | null;
+            /** @description The script's or workflow's name. */
+            target_name: string;
             version: string | null;
             /** @description POST here (Authorization: token <secret>, or X-Hub-Signature-256) to start a run. */
             url: string;
