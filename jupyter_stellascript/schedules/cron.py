@@ -25,16 +25,20 @@ def cron_problem(expression: str) -> str | None:
     if len(fields) not in (5, 6):
         return f"a cron expression has 5 fields (minute hour day month weekday) or 6 (seconds first), not {len(fields)}"
     try:
-        croniter(expression, datetime(2026, 1, 1, tzinfo=timezone.utc), second_at_beginning=len(fields) == 6)
-    except (CroniterError, ValueError, KeyError, TypeError) as error:
+        iterator = croniter(expression, datetime(2026, 1, 1, tzinfo=timezone.utc), second_at_beginning=len(fields) == 6)
+    except Exception as error:  # croniter's parser raises several types; any of them means "not valid"
         return f"not a valid cron expression: {error}"
+    try:
+        iterator.get_next(datetime)
+    except CroniterError:
+        return "the expression matches no date (such as February 30th)"
     return None
 
 
 def zone_problem(name: str) -> str | None:
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a folder of zones, such as "America"
         return f"{name!r} is not an IANA time zone (such as UTC, Europe/Berlin, America/New_York)"
     return None
 
