@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from .db import ApiToken, Execution, Script
 from .errors import Forbidden, NotFound, Unauthenticated
+from .execution.fields import parse
 from .execution.models import ExecutionStatus
 from .execution.requests import ExecuteBody
 from .identity import Caller
@@ -79,8 +80,9 @@ class RunTargets:
               secrets: Mapping[str, str], trigger: str, trigger_id: str | None) -> str:
         """Start a run; its id. ValidationFailed for bad arguments or inputs, ACCESS_LOST for a target gone from view."""
         if kind == "script":
-            body = ExecuteBody(arguments={name: as_argument(value) for name, value in values.items()},
-                               secrets=dict(secrets), version=version)
+            # parse: a refused argument (too many, too long) is a 400 naming it, as on every run path.
+            body = parse(ExecuteBody, {"arguments": {name: as_argument(value) for name, value in values.items()},
+                                       "secrets": dict(secrets), "version": version})
             return self.executions.submit(caller, target_id, body, trigger=trigger, trigger_id=trigger_id)
         return self.workflows.runs.run_saved(caller, target_id, {"inputs": dict(values), "version": version},
                                              trigger=trigger, trigger_id=trigger_id)
