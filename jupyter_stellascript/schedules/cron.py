@@ -5,7 +5,8 @@ first (as Windmill and Quartz write them: ``*/10 * * * * *`` is every ten
 seconds), with names (``jan``, ``mon``) and ranges. Occurrences are computed
 from a zone-aware ``datetime`` (zoneinfo), the way croniter's "About DST"
 documents: across a daylight-saving change, a wall-clock time that does not
-exist is moved past the gap and one that happens twice runs once.
+exist is moved past the gap, and one that happens twice (clocks going back)
+occurs at both instants (tests/schedules/test_cron.py pins both).
 """
 
 from __future__ import annotations

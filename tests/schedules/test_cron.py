@@ -19,3 +19,11 @@ def test_a_time_skipped_by_daylight_saving_runs_after_the_gap():
     runs = CronSchedule("30 2 * * *", "Europe/Berlin").upcoming(datetime(2026, 3, 27, 12, tzinfo=timezone.utc), 3)
     assert [(run.day, run.hour, run.minute) for run in runs] == [(28, 2, 30), (29, 3, 0), (30, 2, 30)]
     assert runs[0].utcoffset().total_seconds() == 3600 and runs[2].utcoffset().total_seconds() == 7200
+
+
+def test_a_time_that_happens_twice_runs_at_both_instants():
+    # New York goes back from 02:00 EDT to 01:00 EST on 2026-11-01: 01:30 happens twice.
+    runs = CronSchedule("30 1 * * *", "America/New_York").upcoming(datetime(2026, 10, 31, 12, tzinfo=timezone.utc), 3)
+    utc = [run.astimezone(timezone.utc) for run in runs]
+    assert [(moment.day, moment.hour) for moment in utc] == [(1, 5), (1, 6), (2, 6)]
+    assert all((run.hour, run.minute) == (1, 30) for run in runs)

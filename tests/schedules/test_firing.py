@@ -31,6 +31,7 @@ def test_every_second_fires_n_times_in_n_seconds_and_pause_stops_it(sched_server
     assert "tick" in runs[0]["stdout"]
     record = json_of(sched_server.request("GET", f"/schedules/{schedule['id']}", owner_token))
     assert record["last_run"]["outcome"] == "started" and record["last_run"]["run_id"]
+    assert 'stella_schedule_fires_total{result="started"}' in sched_server.request("GET", "/metrics").text
 
 
 def _intervals(server, token, schedule_id) -> list[tuple[datetime, datetime]]:
