@@ -51,6 +51,8 @@ class StellaScriptApp(ExtensionApp):
             self.log.critical("Stella Script cannot start: StellaScript.workspace_dir: %s", error)
             raise SystemExit(f"stellascript: invalid configuration: StellaScript.workspace_dir: {error}") from None
         self.settings.update({"stellascript": self.service, "stellascript_workspace": workspace})
+        # Links in notifications point at this server.
+        self.service.notifier.base_url = self.stella_config.public_url or self.serverapp.connection_url
         # Language servers for the editor, when jupyter-lsp is loaded (JupyterLab).
         self.settings["stellascript_lsp_watch"] = lsp_servers.attach(self.serverapp)
 

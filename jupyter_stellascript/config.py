@@ -172,6 +172,20 @@ class StellaScript(Configurable):
     gc_interval = Unicode(config=True, help="How often the server collects the compile cache and derived images; "
                           f"'off' never (default: ${GC_INTERVAL_ENV} or 1h).")
 
+    # -- schedules, webhooks and notifications (issue 17) ---------------------------------
+    schedule_misfire_grace = Unicode("5s", config=True, help="A due schedule occurrence older than this when a server "
+                                     "first sees it was missed (downtime): catch_up decides whether one of them runs.")
+    schedules_enabled = Bool(True, config=True, help="Whether this server fires schedules (any server sharing the "
+                             "database may; each occurrence fires once).")
+    public_url = Unicode("", config=True, help="The server's URL as people reach it, for links in notifications "
+                         "(default: the URL the server listens at).")
+    notification_timeout = Unicode("10s", config=True, help="How long one notification webhook request may take.")
+    notification_retries = Int(3, config=True, help="Retries of a failed notification webhook (then it is logged as failed).")
+    notification_backoff = Unicode("1s", config=True, help="The first retry's wait; it doubles, at most 30s.")
+    notification_sender_class = Type(
+        "jupyter_stellascript.notifications.delivery.HttpSender", klass="jupyter_stellascript.notifications.delivery.HttpSender",
+        config=True, help="What posts notification webhooks (a subclass of HttpSender).")
+
     @default("gc_interval")
     def _default_gc_interval(self):
         return os.environ.get(GC_INTERVAL_ENV) or "1h"
@@ -232,7 +246,8 @@ class StellaScript(Configurable):
                 parse_size(getattr(self, name))
             except ValueError as error:
                 problems.append(f"StellaScript.{name}: {error}")
-        for name in ("max_timeout", "dependency_timeout", "cache_retention", "image_retention") + (
+        for name in ("max_timeout", "dependency_timeout", "cache_retention", "image_retention", "schedule_misfire_grace",
+                     "notification_timeout", "notification_backoff") + (
                 () if self.gc_interval == "off" else ("gc_interval",)):
             try:
                 parse_duration(getattr(self, name))

@@ -170,6 +170,8 @@ class Execution(Base):
         # Counting what a caller sees reads this, not the rows (and their output).
         Index("ix_executions_visibility", "script_id", "requested_by"),
         Index("ix_executions_trigger_queued", "trigger", "queued_at"),
+        # Whether a schedule's run is still going (overlap) reads this.
+        Index("ix_executions_trigger_id", "trigger_id", "status"),
     )
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     # None for an ad-hoc run (content sent with the request, stored as a blob).
@@ -181,6 +183,8 @@ class Execution(Base):
     requested_by: Mapped[str] = mapped_column(String(200))
     # Where it was started from (execution/filters.py: api, ui, notebook, cli...).
     trigger: Mapped[str] = mapped_column(String(20), default="api")
+    # The schedule or webhook that started it (trigger schedule or webhook; None otherwise).
+    trigger_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     arguments: Mapped[dict] = mapped_column(JSON, default=dict)
     environment_keys: Mapped[list] = mapped_column(JSON, default=list)
     # Which secrets the run was given: [{name, owner, version, env}], never a value.

@@ -40,3 +40,8 @@ WORKFLOW_PRELOAD_DURATION = Histogram(
     buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120))
 WORKFLOW_PRELOAD_SCRIPTS = Counter(
     "stella_workflow_preload_scripts", "Scripts a workflow preload prepared, by what it took", ["language", "outcome"])
+
+# Schedules and notifications (issue 17). result: started, skipped, queued, missed, error, paused.
+SCHEDULE_FIRES = Counter("stella_schedule_fires", "Schedule occurrences handled, by what became of them", ["result"])
+# result: delivered, failed (after its retries).
+NOTIFICATION_DELIVERIES = Counter("stella_notification_deliveries", "Notifications sent, by how it ended", ["result"])

@@ -25,6 +25,9 @@ from .languages import LANGUAGES
 from .registry.requests import ScriptCreate, ScriptUpdate
 from .samples.models import Sample, SampleClone, SampleList
 from .secrets.models import SecretCreate, SecretMetadata, SecretReplace
+from .notifications.models import DeliveryRecord, NotificationSettingsBody
+from .schedules.models import ScheduleCreate, ScheduleRecord, ScheduleRun, ScheduleUpdate
+from .webhooks.models import WebhookCreate, WebhookRecord
 from .workflows.records import WorkflowRecord, WorkflowRunRecord, WorkflowVersionRecord
 from .workflows.requests import LocalRunBody, RerunBody, WorkflowCreate, WorkflowRunBody, WorkflowUpdate
 
@@ -53,6 +56,14 @@ MODELS: dict[str, tuple[type[BaseModel], str]] = {
     "Workflow": (WorkflowRecord, "serialization"),
     "WorkflowVersion": (WorkflowVersionRecord, "serialization"),
     "WorkflowRun": (WorkflowRunRecord, "serialization"),
+    "ScheduleCreate": (ScheduleCreate, "validation"),
+    "ScheduleUpdate": (ScheduleUpdate, "validation"),
+    "Schedule": (ScheduleRecord, "serialization"),
+    "ScheduleRun": (ScheduleRun, "serialization"),
+    "WebhookCreate": (WebhookCreate, "validation"),
+    "Webhook": (WebhookRecord, "serialization"),
+    "NotificationSettings": (NotificationSettingsBody, "validation"),
+    "NotificationDelivery": (DeliveryRecord, "serialization"),
 }
 PATH = Path(__file__).with_name("openapi.json")
 

@@ -22,6 +22,11 @@ from .gc import GarbageCollector, PeriodicCollection
 from .registry import ScriptRegistry
 from .registry.syntax import SyntaxCheck
 from .samples import SampleCatalog, SampleLibrary
+from .notifications import NotificationSettingsStore, Notifier
+from .run_targets import RunTargets
+from .schedules import ScheduleFiring, Schedules
+from .units import parse_duration
+from .webhooks import Webhooks
 from .secrets.crypto import open_cipher
 from .secrets.manager import SecretManager
 from .workflows import Workflows
@@ -47,8 +52,35 @@ class StellaScriptService:
         samples = Path(config.samples_dir) if config.samples_dir else None
         self.samples = SampleLibrary(self.registry, catalog=lambda: SampleCatalog(samples))
         self.workflows = Workflows(self.registry, self.executions, self.backend)
+        self.targets = RunTargets(self.registry, self.executions, self.workflows)
+        self.firing = ScheduleFiring(self.sessions, self.targets, self.executions.instance,
+                                     grace_s=parse_duration(config.schedule_misfire_grace))
+        self.schedules = Schedules(self.sessions, self.targets, self.firing)
+        self.webhooks = Webhooks(self.sessions, self.targets)
+        self.notification_settings = NotificationSettingsStore(self.sessions, self.targets)
+        self.notifier = Notifier(self.sessions, self.targets, self.secrets,
+                                 config.notification_sender_class(parse_duration(config.notification_timeout)),
+                                 retries=config.notification_retries, backoff_s=parse_duration(config.notification_backoff))
+        self.executions.watchers.append(self.notifier.watch_execution)
+        self.workflows.runs.watchers.append(self.notifier.watch_workflow_run)
+        self._close_fires_of_gone_servers()
         self.backend.start()
         self.gc = self._start_gc()
+        if config.schedules_enabled:
+            self.firing.start()
+
+    def _close_fires_of_gone_servers(self) -> None:
+        """Occurrences a stopped server was starting block no later run (now, and with every heartbeat)."""
+        instances = self.executions.instances
+        self.firing.recover(instances.live_ids())
+        earlier = instances.on_beat
+
+        def on_beat() -> None:
+            if earlier is not None:
+                earlier()
+            self.firing.recover(instances.live_ids())
+
+        instances.on_beat = on_beat
 
     def _start_gc(self) -> PeriodicCollection | None:
         """Collect the compile cache and derived images every gc_interval."""
@@ -70,8 +102,10 @@ class StellaScriptService:
         return {"status": "ok" if backend.get("engine") == "ready" else "degraded", "database": "ok", **backend}
 
     def close(self) -> None:
+        self.firing.close()
         if self.gc is not None:
             self.gc.close()
         self.workflows.shutdown()
         self.executions.shutdown()
+        self.notifier.shutdown()
         self.backend.close()

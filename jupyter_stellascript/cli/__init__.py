@@ -11,6 +11,8 @@ from .remote import executions, scripts
 from .run import run
 from .secrets import secret, secrets
 from .runtimes import runtimes
+from .schedule import schedule
+from .webhook import webhook
 from .server import serve, token
 from .workflow import workflow
 
@@ -22,7 +24,7 @@ def main(verbose: bool) -> None:
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
 
 
-for command in (run, runtimes, serve, token, scripts, executions, gc, secret, secrets, workflow):
+for command in (run, runtimes, serve, token, scripts, executions, gc, secret, secrets, workflow, schedule, webhook):
     main.add_command(command)
 
 __all__ = ["main"]

@@ -6,7 +6,8 @@ the database, newest first. A bad value is a 400 naming its query field.
 ``trigger`` says where a run was started from: the ``X-StellaScript-Trigger``
 header of the request that submitted it (the JupyterLab panel sends ``ui``,
 the magics ``notebook``, the CLI ``cli``; other parts of the platform may
-send ``workflow`` or ``schedule``); ``api`` when the header is missing.
+send ``workflow``; schedules, webhooks and notification handler runs
+record ``schedule``, ``webhook`` and ``notification``); ``api`` when the header is missing.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from ..db import Execution
 from ..errors import ValidationFailed
 from .models import ExecutionStatus
 
-TRIGGERS = ("api", "ui", "notebook", "cli", "workflow", "schedule")
+TRIGGERS = ("api", "ui", "notebook", "cli", "workflow", "schedule", "webhook", "notification")
 DEFAULT_TRIGGER = "api"
 
 

@@ -51,6 +51,9 @@ from .visibility import Access, access, listed_executions, shared_with
 log = logging.getLogger(__name__)
 
 Listener = Callable[[str, str], None]  # (stream name, text); stream "end" closes
+# (event, execution id): "start" when a run starts, "end" once its record is final.
+# Called in the run's worker thread: a watcher must hand anything slow to its own thread.
+RunWatcher = Callable[[str, str], None]
 
 
 @dataclass
@@ -96,6 +99,14 @@ class ExecutionManager:
         self._workers = ThreadPoolExecutor(max_workers=max_concurrent, thread_name_prefix="stellascript-run")
         self._live: dict[str, _Live] = {}
         self._live_guard = threading.Lock()
+        self.watchers: list[RunWatcher] = []
+
+    def _tell_watchers(self, event: str, execution_id: str) -> None:
+        for watcher in list(self.watchers):
+            try:
+                watcher(event, execution_id)
+            except Exception:  # a watcher's bug must not touch the run
+                log.exception("a run watcher failed on %s of %s", event, execution_id)
 
     # -- start-up ----------------------------------------------------------------
 
@@ -125,8 +136,9 @@ class ExecutionManager:
     # -- submitting ----------------------------------------------------------------
 
     def submit(self, caller: Caller, script_id: str, body: ExecuteBody, trigger: str = DEFAULT_TRIGGER,
-               workflow_step: tuple[str, str] | None = None) -> str:
-        """Queue a run of the script; ``workflow_step`` (run id, step id) marks a workflow step's execution."""
+               workflow_step: tuple[str, str] | None = None, trigger_id: str | None = None) -> str:
+        """Queue a run of the script; ``workflow_step`` (run id, step id) marks a workflow step's execution,
+        ``trigger_id`` the schedule or webhook that started it."""
         script = self.registry.get(caller, script_id, version=body.version)
         # Before anything is queued: a refused argument is a 400 naming its parameter.
         body, secret_files = _with_parameters(body, declarations_of(script.get("parameters")))
@@ -135,7 +147,7 @@ class ExecutionManager:
             dependencies=script.get("dependencies") or [], dependency_lock=script.get("dependency_lock"),
         ))
         self._check_target(caller, request)
-        return self._enqueue(caller, script, self._with_secrets(caller, request), trigger, workflow_step)
+        return self._enqueue(caller, script, self._with_secrets(caller, request), trigger, workflow_step, trigger_id)
 
     def _check_target(self, caller: Caller, request: ExecutionRequest) -> None:
         """A target that is not a running target container, or not one the caller
@@ -162,7 +174,7 @@ class ExecutionManager:
         return request.model_copy(update={"delivered_secrets": delivered})
 
     def _enqueue(self, caller: Caller, script: dict, request: ExecutionRequest, trigger: str = DEFAULT_TRIGGER,
-                 workflow_step: tuple[str, str] | None = None) -> str:
+                 workflow_step: tuple[str, str] | None = None, trigger_id: str | None = None) -> str:
         execution_id = str(uuid.uuid4())
         workflow_run_id, step_id = workflow_step or (None, None)
         with self.sessions() as session, session.begin():
@@ -175,6 +187,7 @@ class ExecutionManager:
                 status=ExecutionStatus.QUEUED.value,
                 requested_by=caller.label,
                 trigger=trigger,
+                trigger_id=trigger_id,
                 arguments=request.arguments,
                 environment_keys=sorted(request.environment),
                 secrets=[secret.usage() for secret in request.delivered_secrets],
@@ -229,6 +242,7 @@ class ExecutionManager:
             self._run_queued(execution_id, request)
         finally:
             metrics.EXECUTIONS_RUNNING.dec()
+            self._tell_watchers("end", execution_id)
 
     def _run_queued(self, execution_id: str, request: ExecutionRequest) -> None:
         live = self._live[execution_id]
@@ -237,6 +251,7 @@ class ExecutionManager:
             self._close_live(execution_id)
             return
         self._store(execution_id, status=ExecutionStatus.RUNNING.value, started_at=utcnow())
+        self._tell_watchers("start", execution_id)
         # The engine masks what the run writes; messages made here are masked too.
         masked = Masker(secret.value for secret in request.delivered_secrets).text
         try:

@@ -74,8 +74,9 @@ class ExecutionRecord(BaseModel):
     termination_reason: Reason | None = Field(description="Why it ended other than by its own exit.")
     error: str | None
     requested_by: str = Field(description="The user, or anonymous.")
-    trigger: str = Field(default="api", description="Where it was started from: api, ui, notebook, cli, workflow, schedule "
-                                                    "(the X-StellaScript-Trigger header of the request).")
+    trigger: str = Field(default="api", description="Where it was started from: api, ui, notebook, cli, workflow, schedule, "
+                                                    "webhook, notification (the X-StellaScript-Trigger header of the request).")
+    trigger_id: str | None = Field(default=None, description="The schedule or webhook that started it (null: none).")
     arguments: dict[str, str]
     environment_keys: list[str]
     secrets: list[SecretUsage] = Field(default_factory=list, description="Which secrets the run was given (never their values).")
@@ -109,7 +110,7 @@ class ExecutionRecord(BaseModel):
             stdout_truncated=execution.stdout_truncated, stderr_truncated=execution.stderr_truncated,
             compile_cache_hit=execution.compile_cache_hit, peak_memory_bytes=execution.peak_memory_bytes,
             termination_reason=execution.termination_reason, error=execution.error,
-            requested_by=execution.requested_by, trigger=execution.trigger or "api", arguments=execution.arguments or {},
+            requested_by=execution.requested_by, trigger=execution.trigger or "api", trigger_id=execution.trigger_id, arguments=execution.arguments or {},
             environment_keys=execution.environment_keys or [], secrets=execution.secrets or [], network_mode=execution.network_mode,
             target=execution.target,
             timeout=execution.timeout_s, limits=execution.limits, image=execution.image, image_id=execution.image_id,

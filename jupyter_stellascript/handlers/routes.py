@@ -10,6 +10,9 @@ from ..secrets.handlers import SecretHandler, SecretsHandler
 from .service import HealthHandler, LanguagesHandler, MetricsHandler, OpenApiHandler
 from ..workflows.handlers import workflow_routes
 from ..samples.handlers import sample_routes
+from ..schedules.handlers import schedule_routes
+from ..notifications.handlers import notification_routes
+from ..webhooks.handlers import webhook_routes
 from .workspace import CheckoutHandler, SaveHandler, TemplatesHandler, WorkspaceHandler
 
 API = "stellascript/api/v1"
@@ -49,4 +52,7 @@ def routes(base_url: str) -> list[tuple[str, type]]:
         (rf"{prefix}/lsp/status/?", LspStatusHandler),
         (rf"{prefix}/format/?", FormatHandler),
         *workflow_routes(prefix),
+        *schedule_routes(prefix),
+        *webhook_routes(prefix),
+        *notification_routes(prefix),
     ]

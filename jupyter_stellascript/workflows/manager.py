@@ -41,6 +41,8 @@ Listener = Callable[[dict], None]
 # (caller, definition, pins) at the start of every run: the preloader.
 OnStart = Callable[[Caller, WorkflowDefinition, dict], None]
 MAX_EVENTS = 10_000
+# (event, run id): "start" when a run starts, "end" once its record is final (the driver's thread).
+RunWatcher = Callable[[str, str], None]
 
 
 @dataclass
@@ -60,17 +62,26 @@ class WorkflowRuns:
         self.on_start = on_start
         self._live: dict[str, _LiveRun] = {}
         self._guard = threading.Lock()
+        self.watchers: list[RunWatcher] = []
+
+    def _tell_watchers(self, event: str, run_id: str) -> None:
+        for watcher in list(self.watchers):
+            try:
+                watcher(event, run_id)
+            except Exception:  # a watcher's bug must not touch the run
+                log.exception("a workflow run watcher failed on %s of %s", event, run_id)
 
     # -- starting ----------------------------------------------------------------------
 
-    def run_saved(self, caller: Caller, workflow_id: str, body: WorkflowRunBody | dict) -> str:
+    def run_saved(self, caller: Caller, workflow_id: str, body: WorkflowRunBody | dict, trigger: str = "api",
+                  trigger_id: str | None = None) -> str:
         body = parse(WorkflowRunBody, body)
         _require_authenticated(caller)
         workflow = self.store.get(caller, workflow_id, version=body.version)
         definition = WorkflowDefinition.model_validate(workflow["definition"])
         self._check_readable(caller, definition, workflow["pins"])
         return self.start(caller, definition, workflow["pins"], run_inputs(definition, body.inputs),
-                          workflow_id=workflow["id"], version=workflow["version"])
+                          workflow_id=workflow["id"], version=workflow["version"], trigger=trigger, trigger_id=trigger_id)
 
     def run_local(self, caller: Caller, body: LocalRunBody | dict) -> str:
         """A definition sent with the request: checked and pinned as a save would, stored with the run only."""
@@ -92,7 +103,7 @@ class WorkflowRuns:
 
     def start(self, caller: Caller, definition: WorkflowDefinition, pins: dict, inputs: dict,
               workflow_id: str | None = None, version: str | None = None, rerun_of: str | None = None,
-              steps: dict[str, StepState] | None = None) -> str:
+              steps: dict[str, StepState] | None = None, trigger: str = "api", trigger_id: str | None = None) -> str:
         run_id = str(uuid.uuid4())
         steps = steps or {step.id: StepState() for step in definition.steps}
         with self.sessions() as session, session.begin():
@@ -101,6 +112,7 @@ class WorkflowRuns:
                 pins=pins, inputs=inputs, status=RunStatus.QUEUED.value,
                 steps={sid: state.to_json() for sid, state in steps.items()}, requested_by=caller.label,
                 rerun_of=rerun_of, queued_at=utcnow(), server_instance=self.executions.instance,
+                trigger=trigger, trigger_id=trigger_id,
             ))
         driver = RunDriver(run_id, caller, definition, pins, inputs, steps, self.executions,
                            persist=lambda snapshot: self._store_steps(run_id, snapshot),
@@ -115,6 +127,7 @@ class WorkflowRuns:
         live = self._live[run_id]
         self._store(run_id, status=RunStatus.RUNNING.value, started_at=utcnow())
         self._publish(run_id, {"type": "run", "status": RunStatus.RUNNING.value})
+        self._tell_watchers("start", run_id)
         status, error = RunStatus.ERROR, None
         try:
             if self.on_start is not None:
@@ -128,6 +141,7 @@ class WorkflowRuns:
                         reason="cancelled" if status is RunStatus.CANCELLED else None)
             self._publish(run_id, {"type": "run", "status": status.value, "error": error})
             self._close(run_id)
+            self._tell_watchers("end", run_id)
 
     # -- state and events ----------------------------------------------------------------
 
@@ -301,6 +315,7 @@ def run_view(run: WorkflowRun) -> dict:
         "id": run.id, "run_id": run.id, "workflow_id": run.workflow_id, "workflow_version": run.workflow_version,
         "status": run.status, "reason": run.reason, "error": run.error, "inputs": run.inputs,
         "requested_by": run.requested_by, "rerun_of": run.rerun_of, "steps": steps,
+        "trigger": run.trigger or "api", "trigger_id": run.trigger_id,
         "queued_at": iso_utc(run.queued_at), "started_at": iso_utc(run.started_at),
         "completed_at": iso_utc(run.completed_at), "duration_ms": duration,
     })

@@ -88,6 +88,8 @@ class WorkflowRunRecord(BaseModel):
     inputs: dict[str, Any]
     requested_by: str
     rerun_of: str | None
+    trigger: str = Field(default="api", description="Where it was started from: api, schedule, webhook, notification.")
+    trigger_id: str | None = Field(default=None, description="The schedule or webhook that started it (null: none).")
     steps: list[WorkflowStep] = Field(description="In the definition's order.")
     queued_at: Timestamp
     started_at: Timestamp | None

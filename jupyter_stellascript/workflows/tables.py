@@ -70,6 +70,7 @@ class WorkflowRun(Base):
     """A run: the definition and pins it ran (copied, so a local definition runs too), and every step's state."""
 
     __tablename__ = "workflow_runs"
+    __table_args__ = (Index("ix_workflow_runs_trigger_id", "trigger_id", "status"),)
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     # None: a definition sent with the run (the CLI's local file).
     workflow_id: Mapped[str | None] = mapped_column(ForeignKey("workflows.id"), nullable=True, index=True)
@@ -84,6 +85,9 @@ class WorkflowRun(Base):
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     requested_by: Mapped[str] = mapped_column(String(200), index=True)
     rerun_of: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    # Where it was started from (api, schedule, webhook...) and the schedule or webhook's id.
+    trigger: Mapped[str] = mapped_column(String(20), default="api")
+    trigger_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     queued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

@@ -16,7 +16,7 @@ import { LiveOutput } from './output';
 import { EXECUTION_STATUSES } from './status';
 
 const PAGE = 50;
-const TRIGGERS = ['api', 'ui', 'notebook', 'cli', 'workflow', 'schedule'];
+const TRIGGERS = ['api', 'ui', 'notebook', 'cli', 'workflow', 'schedule', 'webhook', 'notification'];
 
 export interface IExecutionActions {
   /** Open the script's Run section with these values in the form, to edit before running. */

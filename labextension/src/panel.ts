@@ -5,7 +5,7 @@
  * ago). Rows of scripts that are running refresh until the run ends. An empty
  * library says how to start.
  */
-import { addIcon, listIcon, refreshIcon, searchIcon, Toolbar, ToolbarButton } from '@jupyterlab/ui-components';
+import { addIcon, historyIcon, listIcon, refreshIcon, searchIcon, Toolbar, ToolbarButton } from '@jupyterlab/ui-components';
 import { Panel, Widget } from '@lumino/widgets';
 
 import { errorText, ILanguage, IScript, IScriptList, isFinished, request } from './api';
@@ -24,6 +24,7 @@ export interface ILibraryActions {
   create(): void;
   cloneSample(): void;
   executions(): void;
+  schedules(): void;
 }
 
 export class LibraryPanel extends Panel {
@@ -55,6 +56,7 @@ export class LibraryPanel extends Panel {
     toolbar.addItem('new', new ToolbarButton({ icon: addIcon, label: 'New', className: 'jp-StellaScript-new', tooltip: 'New script from a language template', onClick: () => actions.create() }));
     toolbar.addItem('sample', new ToolbarButton({ label: 'Sample', className: 'jp-StellaScript-clone', tooltip: 'Clone one of the sample scripts', onClick: () => actions.cloneSample() }));
     toolbar.addItem('executions', new ToolbarButton({ icon: listIcon, className: 'jp-StellaScript-open-executions', tooltip: 'Execution centre: every run you may see', onClick: () => actions.executions() }));
+    toolbar.addItem('schedules', new ToolbarButton({ icon: historyIcon, className: 'jp-StellaScript-open-schedules', tooltip: 'Schedules and webhook triggers', onClick: () => actions.schedules() }));
     toolbar.addItem('refresh', new ToolbarButton({ icon: refreshIcon, className: 'jp-StellaScript-refresh', tooltip: 'Refresh', onClick: () => void this.refresh() }));
     // JupyterLab's search-field look (as in its file browser filter), on the plain input the panel queries with.
     const searchField = el('div', { className: 'jp-InputGroup jp-StellaScript-search-field' }, this.search, el('span', { className: 'jp-InputGroupAction' }, searchIcon.element()));

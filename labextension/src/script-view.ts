@@ -11,9 +11,10 @@ import { errorText, IExecution, IScript, request } from './api';
 import { button, el } from './dom';
 import { HistoryView } from './history';
 import { LibraryModel } from './model';
+import { NotificationsEditor } from './notifications';
 import { RunView } from './run';
 
-export type ScriptSection = 'run' | 'history';
+export type ScriptSection = 'run' | 'history' | 'notifications';
 
 export interface IScriptViewActions {
   edit(scriptId: string, version?: string): void;
@@ -25,7 +26,7 @@ export interface IScriptViewActions {
 export class ScriptView extends Panel {
   private readonly sections = new StackedPanel();
   private readonly tabs: Record<ScriptSection, HTMLButtonElement>;
-  private readonly views: Partial<{ run: RunView; history: HistoryView }> = {};
+  private readonly views: Partial<{ run: RunView; history: HistoryView; notifications: NotificationsEditor }> = {};
   private section: ScriptSection = 'run';
   private version: string | undefined;
   private script: IScript | null = null;
@@ -40,10 +41,11 @@ export class ScriptView extends Panel {
     this.title.label = 'Script';
     this.tabs = {
       run: button('Run', () => this.showSection('run'), 'jp-StellaScript-section jp-StellaScript-section-run', 'Run it and see its executions'),
-      history: button('History', () => this.showSection('history'), 'jp-StellaScript-section jp-StellaScript-section-history', 'Versions and diffs')
+      history: button('History', () => this.showSection('history'), 'jp-StellaScript-section jp-StellaScript-section-history', 'Versions and diffs'),
+      notifications: button('Notifications', () => this.showSection('notifications'), 'jp-StellaScript-section jp-StellaScript-section-notifications', 'Who is told when its runs fail, recover, succeed or start')
     };
     const edit = button('Edit', () => this.actions.edit(this.scriptId, this.pinnedVersion()), 'jp-StellaScript-section jp-StellaScript-section-edit', 'Open in the editor');
-    const bar = new Widget({ node: el('div', { className: 'jp-StellaScript-sections', attrs: { role: 'tablist' } }, edit, this.tabs.run, this.tabs.history) });
+    const bar = new Widget({ node: el('div', { className: 'jp-StellaScript-sections', attrs: { role: 'tablist' } }, edit, this.tabs.run, this.tabs.history, this.tabs.notifications) });
     this.sections.addClass('jp-StellaScript-section-body');
     this.addWidget(bar);
     this.addWidget(this.sections);
@@ -58,8 +60,10 @@ export class ScriptView extends Panel {
       this.updateTitle();
     }
     const existed = Boolean(this.views[section]);
-    const view = section === 'run' ? this.runView() : this.historyView();
-    if (section === 'run' && existed) {
+    const view = section === 'run' ? this.runView() : section === 'history' ? this.historyView() : this.notificationsView();
+    if (section === 'notifications' && existed) {
+      void (view as NotificationsEditor).load();
+    } else if (section === 'run' && existed) {
       void (view as RunView).load(version); // a save may have made a new version meanwhile
     } else if (section === 'history' && existed) {
       void (view as HistoryView).refresh();
@@ -98,6 +102,14 @@ export class ScriptView extends Panel {
       this.sections.addWidget(this.views.history);
     }
     return this.views.history;
+  }
+
+  private notificationsView(): NotificationsEditor {
+    if (!this.views.notifications) {
+      this.views.notifications = new NotificationsEditor('scripts', this.scriptId);
+      this.sections.addWidget(this.views.notifications);
+    }
+    return this.views.notifications;
   }
 
   /** Set by whoever shows this view: bring it to the front (a finished run's notification asks). */

@@ -11,6 +11,7 @@ import { Widget } from '@lumino/widgets';
 import { errorText, formatDuration, post, request } from './api';
 import type { components } from './generated/openapi';
 import { button, el, statusBadge, when } from './dom';
+import { NotificationsEditor } from './notifications';
 import { outputsTable } from './outputs';
 import type { ExecutionStatus } from './status';
 
@@ -136,6 +137,8 @@ export class WorkflowsView extends Widget {
   private readonly list = el('tbody');
   private readonly problem = el('div', { className: 'jp-StellaScript-problem', attrs: { role: 'alert' } });
   private readonly runView = new WorkflowRunView(this.problem);
+  private readonly notifications = el('div', { className: 'jp-StellaScript-workflow-notifications' });
+  private notificationsEditor: NotificationsEditor | null = null;
 
   constructor() {
     super();
@@ -149,7 +152,7 @@ export class WorkflowsView extends Widget {
       el('thead', {}, el('tr', {}, ...['Workflow', 'Version', 'Visibility', 'Steps', ''].map(text => el('th', { text })))),
       this.list
     );
-    this.node.append(el('h2', { text: 'Workflows' }), table, this.problem, el('h3', { text: 'Run' }), this.runView.node);
+    this.node.append(el('h2', { text: 'Workflows' }), table, this.problem, this.notifications, el('h3', { text: 'Run' }), this.runView.node);
     void this.load();
   }
 
@@ -165,13 +168,25 @@ export class WorkflowsView extends Widget {
             el('td', { text: workflow.latest_version }),
             el('td', { text: workflow.visibility }),
             el('td', { text: Object.keys(workflow.pins).join(', ') }),
-            el('td', {}, button('Run', () => void this.run(workflow.id), 'jp-mod-accept jp-StellaScript-workflowStart'))
+            el(
+              'td',
+              {},
+              button('Run', () => void this.run(workflow.id), 'jp-mod-accept jp-StellaScript-workflowStart'),
+              button('Notifications', () => this.showNotifications(workflow.id), 'jp-StellaScript-workflowNotifications', 'Who is told when its runs fail, recover, succeed or start')
+            )
           )
         )
       );
     } catch (error) {
       this.problem.textContent = errorText(error);
     }
+  }
+
+  /** The workflow's notification settings, below the list (one at a time). */
+  private showNotifications(workflowId: string): void {
+    this.notificationsEditor?.dispose();
+    this.notificationsEditor = new NotificationsEditor('workflows', workflowId);
+    this.notifications.replaceChildren(this.notificationsEditor.node);
   }
 
   private async run(workflowId: string): Promise<void> {
@@ -185,6 +200,7 @@ export class WorkflowsView extends Widget {
   }
 
   dispose(): void {
+    this.notificationsEditor?.dispose();
     this.runView.stop();
     super.dispose();
   }

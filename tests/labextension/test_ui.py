@@ -7,7 +7,8 @@ the panel, versions, diffs and runs; lsp-editing.spec.ts: completions and
 diagnostics from the real language servers, formatting; timed-out.spec.ts: a
 run that hits its timeout; parameters.spec.ts: the Run form generated from a
 script's parameters; secrets.spec.ts: the Secrets section;
-outputs.spec.ts: a run's outputs in the run view; workflows.spec.ts: a workflow run; everyday.spec.ts: names, search, one view per
+outputs.spec.ts: a run's outputs in the run view; workflows.spec.ts: a workflow run;
+schedules.spec.ts: the Schedules view, webhook creation, notification settings; everyday.spec.ts: names, search, one view per
 script, live output, Preparing, notifications); this test fails when
 any of them fails, and its output is Playwright's report. Screenshots go to
 labextension/ui-tests/test-results/screenshots, or to docs/screenshots with
@@ -153,6 +154,18 @@ def test_secrets_section_in_chromium(lab: RunningLab) -> None:
 
 def test_run_outputs_and_workflows_in_chromium(lab: RunningLab) -> None:
     run_playwright(lab, "outputs.spec.ts", "workflows.spec.ts")
+
+
+def test_schedules_view_in_chromium(tmp_path: Path, runtime_images) -> None:
+    # Bash keeps a warm container here: the schedule runs a bash script every two seconds.
+    root = tmp_path / "root"
+    root.mkdir()
+    pools = {name: {"min_containers": 1 if name == "bash" else 0} for name in LANGUAGES}
+    lab = RunningLab(root, extra_config=f"c.StellaScript.pool_sizes = {pools!r}\n").start(tmp_path / "data")
+    try:
+        run_playwright(lab, "schedules.spec.ts")
+    finally:
+        lab.stop()
 
 
 def test_library_panel_with_api_token_identities(tmp_path: Path, runtime_images) -> None:

@@ -839,6 +839,276 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/schedules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your schedules (an admin's: all), with next_runs and the last run */
+        get: operations["listSchedules"];
+        put?: never;
+        /** A cron schedule of a script or a workflow, run as you */
+        post: operations["createSchedule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/schedules/{schedule_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                schedule_id: string;
+            };
+            cookie?: never;
+        };
+        /** A schedule */
+        get: operations["getSchedule"];
+        /** Change a schedule (fields left out stay) */
+        put: operations["updateSchedule"];
+        post?: never;
+        /** Delete a schedule and its history */
+        delete: operations["deleteSchedule"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/schedules/{schedule_id}/pause": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                schedule_id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Stop firing it */
+        post: operations["pauseSchedule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/schedules/{schedule_id}/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                schedule_id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Fire it again from the next occurrence */
+        post: operations["resumeSchedule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/schedules/{schedule_id}/run-now": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                schedule_id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** One run now, as the schedule runs (its owner, values and trigger) */
+        post: operations["runScheduleNow"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/schedules/{schedule_id}/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                schedule_id: string;
+            };
+            cookie?: never;
+        };
+        /** The occurrences it handled, newest first, with their runs' statuses */
+        get: operations["listScheduleRuns"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your webhook triggers (never their secrets) */
+        get: operations["listWebhooks"];
+        put?: never;
+        /** A URL and a secret that start one script or workflow; the secret is in this answer only */
+        post: operations["createWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/webhooks/{webhook_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                webhook_id: string;
+            };
+            cookie?: never;
+        };
+        /** A webhook (never its secret) */
+        get: operations["getWebhook"];
+        put?: never;
+        post?: never;
+        /** Delete a webhook */
+        delete: operations["deleteWebhook"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/webhooks/{webhook_id}/rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                webhook_id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A new secret (the old one stops at once); in this answer only */
+        post: operations["rotateWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/webhooks/{webhook_id}/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                webhook_id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Its secret stops working */
+        post: operations["revokeWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/webhooks/{webhook_id}/run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                webhook_id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start the webhook's run: the JSON body is its arguments (a script) or inputs (a workflow)
+         * @description Authorized by `Authorization: token <secret>` or `X-Hub-Signature-256: sha256=<HMAC-SHA256 of the body keyed by the signing key>`, not by a user; an unknown id is a 401 too.
+         */
+        post: operations["callWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/scripts/{source_id}/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                source_id: string;
+            };
+            cookie?: never;
+        };
+        /** The script's notification rules (its creator or an admin) */
+        get: operations["getScriptNotifications"];
+        /** Replace the script's notification rules */
+        put: operations["setScriptNotifications"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/workflows/{source_id}/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                source_id: string;
+            };
+            cookie?: never;
+        };
+        /** The workflow's notification rules (its creator or an admin) */
+        get: operations["getWorkflowNotifications"];
+        /** Replace the workflow's notification rules */
+        put: operations["setWorkflowNotifications"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/notifications/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The delivery log of your rules (secrets in URLs masked), newest first */
+        get: operations["listNotificationDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1166,10 +1436,15 @@ export interface components {
             /** @description The user, or anonymous. */
             requested_by: string;
             /**
-             * @description Where it was started from: api, ui, notebook, cli, workflow, schedule (the X-StellaScript-Trigger header of the request).
+             * @description Where it was started from: api, ui, notebook, cli, workflow, schedule, webhook, notification (the X-StellaScript-Trigger header of the request).
              * @default api
              */
             trigger?: string;
+            /**
+             * @description The schedule or webhook that started it (null: none).
+             * @default null
+             */
+            trigger_id?: string | null;
             arguments: {
                 [key: string]: string;
             };
@@ -1699,6 +1974,16 @@ export interface components {
             };
             requested_by: string;
             rerun_of: string | null;
+            /**
+             * @description Where it was started from: api, schedule, webhook, notification.
+             * @default api
+             */
+            trigger?: string;
+            /**
+             * @description The schedule or webhook that started it (null: none).
+             * @default null
+             */
+            trigger_id?: string | null;
             /** @description In the definition's order. */
             steps: components["schemas"]["WorkflowStep"][];
             /** Format: date-time */
@@ -1897,6 +2182,309 @@ export interface components {
         TargetReference: {
             /** @description The target container's name or id. */
             container: string;
+        };
+        /** @enum {string} */
+        CatchUp: "none" | "once";
+        NotificationDelivery: {
+            id: number;
+            /** @description script, workflow or schedule: whose rule it is. */
+            source_kind: string;
+            source_id: string;
+            event: components["schemas"]["NotificationEvent"];
+            /** @description execution or workflow_run */
+            run_kind: string;
+            run_id: string;
+            /** @description webhook or run */
+            channel: string;
+            /** @description The URL with secrets masked (***), or the handler's reference. */
+            target: string;
+            format: string | null;
+            /** @description pending, delivered or failed */
+            status: string;
+            attempts: number;
+            response_status: number | null;
+            error: string | null;
+            handler_run_id: string | null;
+            created_at: string;
+            completed_at: string | null;
+        };
+        /** @enum {string} */
+        NotificationEvent: "failure" | "recovery" | "success" | "start";
+        /**
+         * @description ``{on, webhook, format}`` posts to a URL; ``{on, run}`` starts a handler run of a script (or a
+         *     workflow with ``run_kind: workflow``) whose arguments name the run that it is about.
+         */
+        NotificationRule: {
+            /** @description When: failure, recovery (the first success after failures), success, start. */
+            on: components["schemas"]["NotificationEvent"][];
+            /**
+             * @description An http(s) URL; ${{ secrets.NAME }} in it is the secret's value (masked in the delivery log).
+             * @default null
+             */
+            webhook?: string | null;
+            /**
+             * @description json: the event as an object; slack: {text, blocks}.
+             * @default json
+             */
+            format?: components["schemas"]["WebhookFormat"];
+            /**
+             * @description A handler: a script (id, name or owner/name) or, with run_kind workflow, a workflow id.
+             * @default null
+             */
+            run?: string | null;
+            /** @default script */
+            run_kind?: string;
+        };
+        /** @description PUT scripts/{id}/notifications or workflows/{id}/notifications: replaces the rules. */
+        NotificationSettings: {
+            notifications?: components["schemas"]["NotificationRule"][];
+        };
+        /** @enum {string} */
+        Overlap: "skip" | "queue" | "allow";
+        /** @description A new schedule of a script or a workflow, run as its creator. */
+        ScheduleCreate: {
+            /**
+             * @description What it is for (default: the target's name).
+             * @default null
+             */
+            name?: string | null;
+            /**
+             * @description The version to run (default: the latest at each fire).
+             * @default null
+             */
+            version?: string | null;
+            /** @description 5 fields (minute hour day month weekday) or 6 with seconds first. */
+            cron: string;
+            /**
+             * @description An IANA time zone (default UTC).
+             * @default null
+             */
+            timezone?: string | null;
+            /**
+             * @description A script's arguments (validated against its parameters).
+             * @default null
+             */
+            arguments?: {
+                [key: string]: string;
+            } | null;
+            /**
+             * @description A workflow's inputs.
+             * @default null
+             */
+            inputs?: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * @description A script's secrets: {ENV_VAR: secret}, the owner's to use.
+             * @default null
+             */
+            secrets?: {
+                [key: string]: string;
+            } | null;
+            /** @default null */
+            enabled?: boolean | null;
+            /**
+             * @description skip (default), queue or allow.
+             * @default null
+             */
+            overlap?: components["schemas"]["Overlap"] | null;
+            /**
+             * @description none (default) or once.
+             * @default null
+             */
+            catch_up?: components["schemas"]["CatchUp"] | null;
+            /** @default null */
+            notifications?: components["schemas"]["NotificationRule"][] | null;
+            /**
+             * @description A script: id, name or owner/name.
+             * @default null
+             */
+            script_id?: string | null;
+            /**
+             * @description Or a workflow's id.
+             * @default null
+             */
+            workflow_id?: string | null;
+        };
+        Schedule: {
+            id: string;
+            name: string | null;
+            owner: string;
+            script_id: string | null;
+            workflow_id: string | null;
+            /** @description The script's or workflow's name. */
+            target_name: string;
+            version: string | null;
+            cron: string;
+            timezone: string;
+            arguments: {
+                [key: string]: string;
+            } | null;
+            inputs: {
+                [key: string]: unknown;
+            } | null;
+            secrets: {
+                [key: string]: string;
+            };
+            enabled: boolean;
+            overlap: components["schemas"]["Overlap"];
+            catch_up: components["schemas"]["CatchUp"];
+            notifications: components["schemas"]["NotificationRule"][];
+            /** @description Why the server paused it (the owner lost access), else null. */
+            paused_reason: string | null;
+            /** @description The next five occurrences (ISO 8601 in the schedule's zone); empty while paused. */
+            next_runs: string[];
+            last_run: components["schemas"]["ScheduleRun"] | null;
+            created_at: string;
+            updated_at: string | null;
+        };
+        ScheduleRun: {
+            fire_time: string;
+            /** @description started, skipped, queued, error or paused */
+            outcome: string;
+            catch_up: boolean;
+            manual: boolean;
+            run_kind: string | null;
+            run_id: string | null;
+            /** @description The run's status (null: none started). */
+            status: string | null;
+            message: string | null;
+        };
+        /** @description Fields left out keep their values; the target stays. */
+        ScheduleUpdate: {
+            /**
+             * @description What it is for (default: the target's name).
+             * @default null
+             */
+            name?: string | null;
+            /**
+             * @description The version to run (default: the latest at each fire).
+             * @default null
+             */
+            version?: string | null;
+            /**
+             * @description 5 fields (minute hour day month weekday) or 6 with seconds first; names and ranges.
+             * @default null
+             */
+            cron?: string | null;
+            /**
+             * @description An IANA time zone (default UTC).
+             * @default null
+             */
+            timezone?: string | null;
+            /**
+             * @description A script's arguments (validated against its parameters).
+             * @default null
+             */
+            arguments?: {
+                [key: string]: string;
+            } | null;
+            /**
+             * @description A workflow's inputs.
+             * @default null
+             */
+            inputs?: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * @description A script's secrets: {ENV_VAR: secret}, the owner's to use.
+             * @default null
+             */
+            secrets?: {
+                [key: string]: string;
+            } | null;
+            /** @default null */
+            enabled?: boolean | null;
+            /**
+             * @description skip (default), queue or allow.
+             * @default null
+             */
+            overlap?: components["schemas"]["Overlap"] | null;
+            /**
+             * @description none (default) or once.
+             * @default null
+             */
+            catch_up?: components["schemas"]["CatchUp"] | null;
+            /** @default null */
+            notifications?: components["schemas"]["NotificationRule"][] | null;
+        };
+        /** @description A URL that starts one script or workflow; its secret is in the answer, once. */
+        WebhookCreate: {
+            /**
+             * @description A script: id, name or owner/name.
+             * @default null
+             */
+            script_id?: string | null;
+            /**
+             * @description Or a workflow's id.
+             * @default null
+             */
+            workflow_id?: string | null;
+            /** @description What calls it (a pipeline, a repository). */
+            name: string;
+            /**
+             * @description The version to run (default: the latest at each call).
+             * @default null
+             */
+            version?: string | null;
+        };
+        /** @enum {string} */
+        WebhookFormat: "json" | "slack";
+        Webhook: {
+            id: string;
+            name: string;
+            owner: string;
+            script_id: string | null;
+            workflow_id: string | null;
+            /** @description The script's or workflow's name. */
+            target_name: string;
+            version: string | null;
+            /** @description POST here (Authorization: token <secret>, or X-Hub-Signature-256) to start a run. */
+            url: string;
+            revoked: boolean;
+            created_at: string;
+            rotated_at: string | null;
+            revoked_at: string | null;
+            last_used_at: string | null;
+            /**
+             * @description Only in the answer to create and rotate: it is stored hashed, and cannot be shown again.
+             * @default null
+             */
+            secret?: string | null;
+            /**
+             * @description Only with the secret: the HMAC-SHA256 key of X-Hub-Signature-256 (the secret's SHA-256 in hex, the one value the server keeps).
+             * @default null
+             */
+            signing_key?: string | null;
+        };
+        ScheduleList: {
+            items: components["schemas"]["Schedule"][];
+            total: number;
+        };
+        ScheduleRunList: {
+            items: components["schemas"]["ScheduleRun"][];
+            total: number;
+        };
+        WebhookList: {
+            items: components["schemas"]["Webhook"][];
+            total: number;
+        };
+        NotificationDeliveryList: {
+            items: components["schemas"]["NotificationDelivery"][];
+            total: number;
+        };
+        NotificationSettingsRecord: {
+            notifications: components["schemas"]["NotificationRule"][];
+            /** @description Who set them (their handler runs and secrets). */
+            owner: string | null;
+        };
+        WebhookRunAccepted: {
+            execution_id?: string;
+            run_id?: string;
+            /** @enum {string} */
+            run_kind: "execution" | "workflow_run";
+            /** @constant */
+            status: "Queued";
         };
     };
     responses: {
@@ -3467,6 +4055,556 @@ export interface operations {
             409: components["responses"]["Conflict"];
         };
     };
+    listSchedules: {
+        parameters: {
+            query?: {
+                script_id?: string;
+                workflow_id?: string;
+                /** @description Page size, 1..500; outside it (or a negative offset) the answer is a 400 naming the field. */
+                limit?: components["parameters"]["Limit"];
+                offset?: components["parameters"]["Offset"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page, and how many there are in all. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScheduleList"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+        };
+    };
+    createSchedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ScheduleCreate"];
+            };
+        };
+        responses: {
+            /** @description The schedule. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Schedule"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    getSchedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                schedule_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The schedule. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Schedule"];
+                };
+            };
+            404: components["responses"]["NotFound"];
+        };
+    };
+    updateSchedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                schedule_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ScheduleUpdate"];
+            };
+        };
+        responses: {
+            /** @description The schedule. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Schedule"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    deleteSchedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                schedule_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            404: components["responses"]["NotFound"];
+        };
+    };
+    pauseSchedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                schedule_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The schedule. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Schedule"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    resumeSchedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                schedule_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The schedule. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Schedule"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    runScheduleNow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                schedule_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The occurrence and its run. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScheduleRun"];
+                };
+            };
+            404: components["responses"]["NotFound"];
+        };
+    };
+    listScheduleRuns: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1..500; outside it (or a negative offset) the answer is a 400 naming the field. */
+                limit?: components["parameters"]["Limit"];
+                offset?: components["parameters"]["Offset"];
+            };
+            header?: never;
+            path: {
+                schedule_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScheduleRunList"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    listWebhooks: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1..500; outside it (or a negative offset) the answer is a 400 naming the field. */
+                limit?: components["parameters"]["Limit"];
+                offset?: components["parameters"]["Offset"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookList"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+        };
+    };
+    createWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookCreate"];
+            };
+        };
+        responses: {
+            /** @description The webhook, with its secret and signing key. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Webhook"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthenticated"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    getWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                webhook_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The webhook. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Webhook"];
+                };
+            };
+            404: components["responses"]["NotFound"];
+        };
+    };
+    deleteWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                webhook_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            404: components["responses"]["NotFound"];
+        };
+    };
+    rotateWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                webhook_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The webhook, with its new secret. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Webhook"];
+                };
+            };
+            404: components["responses"]["NotFound"];
+        };
+    };
+    revokeWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                webhook_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The webhook. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Webhook"];
+                };
+            };
+            404: components["responses"]["NotFound"];
+        };
+    };
+    callWebhook: {
+        parameters: {
+            query?: {
+                wait?: boolean;
+            };
+            header?: {
+                "X-Hub-Signature-256"?: string;
+            };
+            path: {
+                webhook_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description With ?wait=true: the finished execution or workflow run. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Execution"];
+                };
+            };
+            /** @description Accepted. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookRunAccepted"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    getScriptNotifications: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                source_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The rules. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationSettingsRecord"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    setScriptNotifications: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                source_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NotificationSettings"];
+            };
+        };
+        responses: {
+            /** @description The rules. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationSettingsRecord"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    getWorkflowNotifications: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                source_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The rules. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationSettingsRecord"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    setWorkflowNotifications: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                source_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NotificationSettings"];
+            };
+        };
+        responses: {
+            /** @description The rules. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationSettingsRecord"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    listNotificationDeliveries: {
+        parameters: {
+            query?: {
+                run_id?: string;
+                source_id?: string;
+                /** @description Page size, 1..500; outside it (or a negative offset) the answer is a 400 naming the field. */
+                limit?: components["parameters"]["Limit"];
+                offset?: components["parameters"]["Offset"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationDeliveryList"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthenticated"];
+        };
+    };
 }
 type FlattenedDeepRequired<T> = {
     [K in keyof T]-?: FlattenedDeepRequired<T[K] extends unknown[] | undefined | null ? Extract<T[K], unknown[]>[number] : T[K]>;
@@ -3495,3 +4633,8 @@ export const runStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["s
 export const stepStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["StepStatus"]> = ["Pending", "Running", "Succeeded", "Failed", "Skipped", "Cancelled"];
 export const workflowPreloadScriptsOutcomeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["WorkflowPreload"]["scripts"]["outcome"]> = ["compiled", "cached", "image_built", "image_ready", "nothing_to_do", "failed", "unreadable"];
 export const scriptStreamValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ScriptStream"]> = ["stdout", "stderr"];
+export const catchUpValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CatchUp"]> = ["none", "once"];
+export const notificationEventValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["NotificationEvent"]> = ["failure", "recovery", "success", "start"];
+export const overlapValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Overlap"]> = ["skip", "queue", "allow"];
+export const webhookFormatValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["WebhookFormat"]> = ["json", "slack"];
+export const webhookRunAcceptedRun_kindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["WebhookRunAccepted"]["run_kind"]> = ["execution", "workflow_run"];
