@@ -18,6 +18,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from ..errors import ValidationFailed
 from ..execution.fields import Cpus, MemoryBytes, parse
 from ..execution.models import NetworkMode
+from ..queue.models import TagKey, TagValue
 from ..secrets.models import EnvName, SecretReference
 from ..units import parse_duration
 
@@ -120,6 +121,9 @@ class Step(BaseModel):
     max_parallel: Annotated[int, Field(ge=1, le=100)] | None = Field(default=None, description="Items of a for_each running at once.")
     network_mode: NetworkMode | None = None
     limits: StepLimits | None = None
+    tags: dict[TagKey, TagValue] = Field(default_factory=dict, description="Only a worker with these tags runs the step's "
+                                                                         "executions, e.g. {\"site\": \"eu-1\"}.")
+    retry_on_executor_loss: bool = Field(default=False, description="Queue an execution again once if its executor dies.")
 
 
 class WorkflowDefinition(BaseModel):

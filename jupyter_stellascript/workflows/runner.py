@@ -189,6 +189,7 @@ class RunDriver:
             secrets=dict(step.secrets),
             timeout=step.timeout, network_mode=step.network_mode,
             memory=step.limits.memory if step.limits else None, cpus=step.limits.cpus if step.limits else None,
+            tags=dict(step.tags), retry_on_executor_loss=step.retry_on_executor_loss,
         )
 
     def _execute(self, step: Step, body: ExecuteBody, item: ItemState) -> dict | None:
