@@ -13,6 +13,7 @@ from .secrets import secret, secrets
 from .runtimes import runtimes
 from .server import serve, token
 from .workflow import workflow
+from .worker import worker
 
 
 @click.group()
@@ -22,7 +23,7 @@ def main(verbose: bool) -> None:
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
 
 
-for command in (run, runtimes, serve, token, scripts, executions, gc, secret, secrets, workflow):
+for command in (run, runtimes, serve, token, scripts, executions, gc, secret, secrets, workflow, worker):
     main.add_command(command)
 
 __all__ = ["main"]

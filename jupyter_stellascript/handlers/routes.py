@@ -9,6 +9,7 @@ from .scripts import ScriptHandler, ScriptResolveHandler, ScriptsHandler, Script
 from ..secrets.handlers import SecretHandler, SecretsHandler
 from .service import HealthHandler, LanguagesHandler, MetricsHandler, OpenApiHandler
 from ..workflows.handlers import workflow_routes
+from ..queue.handlers import queue_routes
 from .workspace import CheckoutHandler, SamplesHandler, SaveHandler, TemplatesHandler, WorkspaceHandler
 
 API = "stellascript/api/v1"
@@ -48,4 +49,5 @@ def routes(base_url: str) -> list[tuple[str, type]]:
         (rf"{prefix}/lsp/status/?", LspStatusHandler),
         (rf"{prefix}/format/?", FormatHandler),
         *workflow_routes(prefix),
+        *queue_routes(prefix),
     ]
