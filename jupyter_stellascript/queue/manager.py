@@ -189,6 +189,8 @@ class ExecutionQueue:
         if entry.retry_on_executor_loss and entry.attempt < 2 and not entry.cancel_requested:
             log.warning("executor %s is gone; execution %s is queued again (attempt %d)", worker, entry.execution_id, entry.attempt + 1)
             entry.state, entry.worker_id, entry.claimed_at, entry.lease_expires_at = QUEUED, None, None, None
+            if entry.placement_deadline is not None:  # placed afresh: the same time to find a worker again
+                entry.placement_deadline = now + (as_utc(entry.placement_deadline) - as_utc(entry.enqueued_at))
             if execution is not None:
                 execution.status, execution.started_at, execution.worker_id = ExecutionStatus.QUEUED.value, None, None
                 execution.attempts = attempts

@@ -86,8 +86,10 @@ class RunningWorker:
     """`stellascript worker` in its own process group and data directory."""
 
     def __init__(self, data_dir: Path, db_url: str, engine: str | None, tags: dict[str, str] | None = None,
-                 concurrency: int = 2, secret_key_file: Path | None = None, worker_id: str | None = None) -> None:
+                 concurrency: int = 2, secret_key_file: Path | None = None, worker_id: str | None = None,
+                 settings: dict | None = None) -> None:
         self.data_dir, self.db_url, self.engine = data_dir, db_url, engine
+        self.settings = settings or SETTINGS
         self.tags, self.concurrency, self.secret_key_file = tags or {}, concurrency, secret_key_file
         self.id = worker_id or f"w-{uuid.uuid4().hex[:8]}"
         self.log_path = data_dir / "worker.log"
@@ -96,7 +98,7 @@ class RunningWorker:
     def start(self) -> "RunningWorker":
         self.data_dir.mkdir(parents=True, exist_ok=True)
         config = self.data_dir / "worker_config.py"
-        config.write_text("\n".join(f"c.StellaScript.{key} = {value!r}" for key, value in SETTINGS.items()) + "\n")
+        config.write_text("\n".join(f"c.StellaScript.{key} = {value!r}" for key, value in self.settings.items()) + "\n")
         command = [STELLASCRIPT, "worker", "--db", self.db_url, "--concurrency", str(self.concurrency), "--id", self.id,
                    "--data", str(self.data_dir), "--config", str(config)]
         command += [arg for key, value in self.tags.items() for arg in ("--tag", f"{key}={value}")]
@@ -125,6 +127,27 @@ class RunningWorker:
             except subprocess.TimeoutExpired:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait()
+
+
+def sse_events(response: requests.Response) -> Iterator[tuple[str, str, float]]:
+    """(event, data, monotonic arrival time) for each server-sent event, as bytes arrive."""
+    buffer = b""
+    event, data = None, []
+    for chunk in response.iter_content(chunk_size=None):
+        arrived = time.monotonic()
+        buffer += chunk
+        while b"\n" in buffer:
+            raw, buffer = buffer.split(b"\n", 1)
+            line = raw.decode()
+            if line == "":
+                if event is not None:
+                    yield event, "\n".join(data), arrived
+                event, data = None, []
+            elif line.startswith("event:"):
+                event = line[len("event:"):].strip()
+            elif line.startswith("data:"):
+                value = line[len("data:"):]
+                data.append(value[1:] if value.startswith(" ") else value)
 
 
 def workers_of(server: RunningServer, token: str) -> list[dict]:
