@@ -22,6 +22,7 @@ from .execution.records import ExecutionRecord
 from .execution.requests import AdhocBody, ExecuteBody
 from .execution.sharing import ExecutionSharingRecord, SharingBody
 from .languages import LANGUAGES
+from .queue.models import WorkerRecord
 from .registry.requests import ScriptCreate, ScriptUpdate
 from .secrets.models import SecretCreate, SecretMetadata, SecretReplace
 from .workflows.records import WorkflowRecord, WorkflowRunRecord, WorkflowVersionRecord
@@ -49,6 +50,7 @@ MODELS: dict[str, tuple[type[BaseModel], str]] = {
     "Workflow": (WorkflowRecord, "serialization"),
     "WorkflowVersion": (WorkflowVersionRecord, "serialization"),
     "WorkflowRun": (WorkflowRunRecord, "serialization"),
+    "Worker": (WorkerRecord, "serialization"),
 }
 PATH = Path(__file__).with_name("openapi.json")
 

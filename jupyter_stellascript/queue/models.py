@@ -69,3 +69,23 @@ def parse_tags(values: tuple[str, ...] | list[str]) -> dict[str, str]:
 
 def tags_text(tags: dict[str, str]) -> str:
     return ", ".join(f"{key}={value}" for key, value in sorted(tags.items())) or "(none)"
+
+
+class WorkerRecord(BaseModel):
+    """One live executor, as GET /workers lists it."""
+
+    id: str
+    kind: str = Field(description="embedded (a server's own executor) or worker (`stellascript worker`).")
+    host: str
+    pid: int
+    tags: dict[str, str]
+    version: str = Field(description="The Stella Script version it runs.")
+    schema_version: str = Field(description="The database schema (migration) it knows.")
+    claiming: bool = Field(description="False: the database's schema is one it does not know, so it claims nothing.")
+    engine: str = Field(description="Its container engine (Docker API URL, auto, or local).")
+    concurrency: int
+    running: int = Field(description="Executions it runs now.")
+    metrics: dict[str, float] = Field(description="Counters since it started: claimed, and one per outcome (Succeeded, "
+                                                  "Failed...), claim_to_start_ms_p50/p95.")
+    started_at: str
+    last_heartbeat: str

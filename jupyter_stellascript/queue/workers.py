@@ -23,6 +23,7 @@ from sqlalchemy.orm import sessionmaker
 from .. import __version__
 from ..db import MIGRATIONS, as_utc, utcnow
 from ..execution.host import pid_alive
+from .models import WorkerRecord
 from .tables import QueueWorker
 
 log = logging.getLogger(__name__)
@@ -80,10 +81,10 @@ class WorkerRegistry:
 
     def listing(self) -> list[dict]:
         """GET /workers: every live executor, the embedded ones included."""
-        return [{
-            "id": row.id, "kind": row.kind, "host": row.host, "pid": row.pid, "tags": row.tags or {},
-            "version": row.version, "schema_version": row.schema_version, "claiming": row.claiming,
-            "engine": row.engine, "concurrency": row.concurrency, "running": row.running,
-            "metrics": row.metrics or {}, "started_at": as_utc(row.started_at).isoformat(),
-            "last_heartbeat": as_utc(row.heartbeat_at).isoformat(),
-        } for row in sorted(self.live(), key=lambda row: (row.kind, row.host, row.id))]
+        return [WorkerRecord(
+            id=row.id, kind=row.kind, host=row.host, pid=row.pid, tags=row.tags or {},
+            version=row.version, schema_version=row.schema_version, claiming=row.claiming,
+            engine=row.engine, concurrency=row.concurrency, running=row.running,
+            metrics=row.metrics or {}, started_at=as_utc(row.started_at).isoformat(),
+            last_heartbeat=as_utc(row.heartbeat_at).isoformat(),
+        ).model_dump(mode="json") for row in sorted(self.live(), key=lambda row: (row.kind, row.host, row.id))]
