@@ -25,27 +25,26 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from .. import metrics
 from ..db import Execution, Script, utcnow
-from ..identity import Caller
 from ..errors import Forbidden, NotFound, Unauthenticated
-from ..registry.manager import ScriptRegistry
+from ..identity import Caller
 from ..languages import get_language
-from ..secrets.manager import SecretManager
-from ..queue.embedded import EmbeddedQueue
-from ..queue.models import Placement
 from ..paging import DEFAULT_LIMIT, Page
 from ..parameters import declarations_of, secret_names, validate_arguments
 from ..parameters.merge import effective_parameters
+from ..queue.embedded import EmbeddedQueue
+from ..queue.models import Placement
+from ..registry.manager import ScriptRegistry
+from ..secrets.manager import SecretManager
 from .backend import ExecutionBackend
 from .fields import InvalidRequest
+from .filters import DEFAULT_TRIGGER, ExecutionFilters
 from .instances import ServerInstances
 from .models import ExecutionRequest, ExecutionStatus
+from .output_log import PLATFORM
 from .policy import RunPolicy
 from .records import ExecutionRecord
 from .requests import AdhocBody, ExecuteBody
-from .filters import DEFAULT_TRIGGER, ExecutionFilters
-from .output_log import PLATFORM
 from .sharing import ExecutionSharing
 from .visibility import Access, access, listed_executions, shared_with
 
@@ -102,6 +101,7 @@ class ExecutionManager:
         peer that died (sharing a PostgreSQL database) are closed too, while
         those of live peers are left alone.
         """
+        self.queue.reap()  # the queue's own: runs of executors that are gone end executor_lost (or are requeued)
         live = self.instances.live_ids()
         with self.sessions() as session, session.begin():
             result = session.execute(
@@ -144,8 +144,9 @@ class ExecutionManager:
         return request.model_copy(update={"delivered_secrets": delivered})
 
     def _enqueue(self, caller: Caller, script: dict, request: ExecutionRequest, trigger: str = DEFAULT_TRIGGER,
-                 workflow_step: tuple[str, str] | None = None, placement: Placement = Placement()) -> str:
+                 workflow_step: tuple[str, str] | None = None, placement: Placement | None = None) -> str:
         execution_id = str(uuid.uuid4())
+        placement = placement or Placement()
         workflow_run_id, step_id = workflow_step or (None, None)
         with self.sessions() as session, session.begin():
             session.add(Execution(
@@ -175,7 +176,6 @@ class ExecutionManager:
         if ahead > 0:  # a platform message: why nothing happens yet
             self.queue.note(execution_id, PLATFORM, f"waiting for a free run slot: {ahead} run(s) ahead, "
                                                     f"{self.max_concurrent} at once on this server\n")
-        metrics.EXECUTIONS_QUEUED.inc()
         self.queue.wake()
         log.info(json.dumps({"event": "execution_queued", "execution_id": execution_id, "script_id": script["id"],
                              "version": script["version"], "language": script["language"], "requested_by": caller.label}))

@@ -11,13 +11,14 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..db import Execution
 from ..execution.backend import ExecutionBackend
 from ..execution.models import ExecutionRequest, ExecutionStatus
 from ..secrets.crypto import SecretCipher
+from . import metrics as queue_metrics
 from .executor import Executor, ExecutorIdentity
 from .logs import Listener, LogFollower, write_chunk
 from .manager import ExecutionQueue
@@ -50,6 +51,7 @@ class EmbeddedQueue:
                                  ExecutorIdentity(instance_id, "embedded", {}, concurrency, "local"), cipher,
                                  on_start=on_start, on_text=on_text, on_end=on_end).start()
         self.follower = LogFollower(sessions)
+        queue_metrics.publish(self.workers, self.queued_count)
 
     # -- accepting --------------------------------------------------------------------
 
@@ -60,6 +62,10 @@ class EmbeddedQueue:
     def not_queued(self):
         """A condition on Execution: it has no queue row (records from before the queue, or whose row is gone)."""
         return ~exists(select(QueueEntry.id).where(QueueEntry.execution_id == Execution.id))
+
+    def queued_count(self) -> int:
+        with self.sessions() as session:
+            return session.scalar(select(func.count()).select_from(QueueEntry).where(QueueEntry.state == "queued")) or 0
 
     def active_count(self) -> int:
         return self.queue.active_count()
@@ -72,6 +78,9 @@ class EmbeddedQueue:
         with self.sessions() as session:
             return [(stream, text) for stream, text in session.execute(
                 select(LogChunk.stream, LogChunk.text).where(LogChunk.execution_id == execution_id).order_by(LogChunk.seq))]
+
+    def reap(self) -> None:
+        self.executor.reap()
 
     def wake(self) -> None:
         self.executor.wake()

@@ -87,7 +87,7 @@ class Executor:
         self._pool = ThreadPoolExecutor(max_workers=max(1, identity.concurrency), thread_name_prefix="stellascript-run")
         self._threads: list[threading.Thread] = []
 
-    def start(self) -> "Executor":
+    def start(self) -> Executor:
         if self.identity.concurrency > 0:
             self.workers.register(self.identity.id, self.identity.kind, self.identity.tags, self.identity.engine,
                                   self.identity.concurrency, self.claiming)
@@ -129,7 +129,6 @@ class Executor:
             for claim in claims:
                 with self._runs_lock:
                     self._runs[claim.execution_id] = _Run()
-                metrics.EXECUTIONS_QUEUED.dec()
                 self._counts["claimed"] += 1
                 self._pool.submit(self._run, claim)
             if not claims or len(claims) == free:
@@ -255,6 +254,10 @@ class Executor:
         if self.identity.concurrency > 0:
             self.queue.renew(self.identity.id)
             self.workers.beat(self.identity.id, self.running(), self.metrics(), self.claiming)
+        self.reap()
+
+    def reap(self) -> None:
+        """Close or requeue the runs of executors that are gone, and end those no live worker can take."""
         live = self.workers.live()
         lost, unplaced = self.queue.reap({row.id for row in live} | ({self.identity.id} if self.identity.concurrency else set()),
                                          [row.tags or {} for row in live if row.claiming])

@@ -50,7 +50,7 @@ class Placement:
     retry_on_executor_loss: bool = False
 
     @classmethod
-    def of(cls, options: QueueOptions | None) -> "Placement":
+    def of(cls, options: QueueOptions | None) -> Placement:
         if options is None:
             return cls()
         return cls(dict(options.tags), options.priority, options.retry_on_executor_loss)

@@ -15,8 +15,8 @@ from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
 
-from alembic.script import ScriptDirectory
 from alembic.config import Config
+from alembic.script import ScriptDirectory
 from sqlalchemy import delete, select, text, update
 from sqlalchemy.orm import sessionmaker
 

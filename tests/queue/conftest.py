@@ -52,7 +52,7 @@ class PodmanService:
     def url(self) -> str:
         return f"unix://{self.socket}"
 
-    def start(self) -> "PodmanService":
+    def start(self) -> PodmanService:
         self.root.mkdir(parents=True, exist_ok=True)
         storage = self.root / "storage.conf"
         storage.write_text(f'[storage]\ndriver = "overlay"\ngraphroot = "{self.root}/graph"\nrunroot = "{self.root}/run"\n'
@@ -95,7 +95,7 @@ class RunningWorker:
         self.log_path = data_dir / "worker.log"
         self.process: subprocess.Popen | None = None
 
-    def start(self) -> "RunningWorker":
+    def start(self) -> RunningWorker:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         config = self.data_dir / "worker_config.py"
         config.write_text("\n".join(f"c.StellaScript.{key} = {value!r}" for key, value in self.settings.items()) + "\n")
@@ -147,7 +147,7 @@ def sse_events(response: requests.Response) -> Iterator[tuple[str, str, float]]:
                 event = line[len("event:"):].strip()
             elif line.startswith("data:"):
                 value = line[len("data:"):]
-                data.append(value[1:] if value.startswith(" ") else value)
+                data.append(value.removeprefix(" "))
 
 
 def workers_of(server: RunningServer, token: str) -> list[dict]:

@@ -9,7 +9,15 @@ import uuid
 from sqlalchemy import create_engine, text
 
 from jupyter_stellascript.queue.workers import known_schema
-from tests.queue.conftest import SETTINGS, RunningWorker, create_script, record, submit, terminal, wait_for
+from tests.queue.conftest import (
+    SETTINGS,
+    RunningWorker,
+    create_script,
+    record,
+    submit,
+    terminal,
+    wait_for,
+)
 from tests.servers import RunningServer
 
 

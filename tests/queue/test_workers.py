@@ -16,8 +16,18 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import requests
 
-from tests.queue.conftest import (SETTINGS, RunningWorker, create_script, record, sse_events, submit, terminal,
-                                  wait_for, wait_for_workers, workers_of)
+from tests.queue.conftest import (
+    SETTINGS,
+    RunningWorker,
+    create_script,
+    record,
+    sse_events,
+    submit,
+    terminal,
+    wait_for,
+    wait_for_workers,
+    workers_of,
+)
 from tests.servers import RunningServer, json_of
 
 COUNT = int(os.environ.get("STELLASCRIPT_QUEUE_TEST_COUNT", "300"))
@@ -33,7 +43,7 @@ class Counter(BaseHTTPRequestHandler):
     hits: collections.Counter = collections.Counter()
     lock = threading.Lock()
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server's name
+    def do_GET(self) -> None:
         with self.lock:
             self.hits[self.path.removeprefix("/hit/")] += 1
         self.send_response(200)
@@ -104,10 +114,17 @@ def test_300_executions_each_run_exactly_once_spread_over_three_workers(cluster)
     assert set(spread) == {w.id for w in workers}, spread
     assert min(spread.values()) >= COUNT // 10, spread
     print(f"\n{COUNT} executions on 3 workers in {elapsed:.1f}s: {dict(spread)}")
+    # Per-worker metrics: each worker's count of Succeeded covers what it ran here (beaten in within a second or two).
+    wait_for(lambda: all(w["metrics"].get("Succeeded", 0) >= spread[w["id"]] for w in workers_of(server, token)
+                         if w["id"] in spread), 30, "the workers' metrics")
+    scraped = server.request("GET", "/metrics", token=token).text
+    for worker in workers:
+        assert f'stella_queue_worker_executions_total{{worker="{worker.id}",outcome="Succeeded"}}' in scraped, scraped[-2000:]
+        assert f'stella_queue_worker_concurrency{{worker="{worker.id}"}} 2.0' in scraped
 
 
 def test_a_tag_only_one_worker_has_sends_every_run_there(cluster):
-    server, workers, token, _db, _root = cluster
+    server, _workers, token, _db, _root = cluster
     script_id = create_script(server, token, "tagged", 'echo "on $(hostname)"\n')
     executions = [submit(server, token, script_id, tags={"site": "a-only"}) for _ in range(8)]
     records = [terminal(server, token, execution_id) for execution_id in executions]
@@ -186,8 +203,8 @@ def test_kill_9_of_a_worker_mid_run_ends_its_runs_executor_lost_or_retries_once(
         sleeper = create_script(server, token, "doomed-sleeper", "echo started\nsleep 120\n")
         lost = submit(server, token, sleeper, tags={"site": "doomed"})
         retried = submit(server, token, sleeper, tags={"site": "doomed"}, retry_on_executor_loss=True)
-        for execution_id in (lost, retried):
-            wait_for(lambda: record(server, token, execution_id)["status"] == "Running", 120, "both to run on the doomed worker")
+        wait_for(lambda: all(record(server, token, e)["status"] == "Running" for e in (lost, retried)), 120,
+                 "both to run on the doomed worker")
         assert {record(server, token, e)["worker_id"] for e in (lost, retried)} == {"worker-doomed"}
         # Another worker with that tag, alive before the kill: the retry goes there.
         successor = RunningWorker(root / "worker-successor", db_url, podman_services[2].url, tags={"site": "doomed"},
