@@ -119,7 +119,7 @@ def test_300_executions_each_run_exactly_once_spread_over_three_workers(cluster)
                          if w["id"] in spread), 30, "the workers' metrics")
     scraped = server.request("GET", "/metrics", token=token).text
     for worker in workers:
-        assert f'stella_queue_worker_executions_total{{worker="{worker.id}",outcome="Succeeded"}}' in scraped, scraped[-2000:]
+        assert f'stella_queue_worker_executions_total{{outcome="Succeeded",worker="{worker.id}"}}' in scraped, scraped[-2000:]
         assert f'stella_queue_worker_concurrency{{worker="{worker.id}"}} 2.0' in scraped
 
 
