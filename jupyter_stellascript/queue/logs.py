@@ -139,7 +139,9 @@ class LogFollower:
     def _poll(self, wanted: dict[str, int]) -> None:
         with self.sessions() as session:
             # Status first: a run seen terminal here has written all its chunks already.
-            ended = set(session.scalars(select(Execution.id).where(Execution.id.in_(wanted), Execution.status.in_(TERMINAL))))
+            statuses = dict(session.execute(select(Execution.id, Execution.status).where(Execution.id.in_(wanted))).all())
+            # Ended, or gone altogether (deleted with its script): nothing more will come.
+            ended = {execution_id for execution_id in wanted if statuses.get(execution_id, TERMINAL[0]) in TERMINAL}
             chunks = session.execute(select(LogChunk.execution_id, LogChunk.seq, LogChunk.stream, LogChunk.text).where(
                 or_(*[and_(LogChunk.execution_id == execution_id, LogChunk.seq >= seq) for execution_id, seq in wanted.items()]))
                 .order_by(LogChunk.execution_id, LogChunk.seq)).all()
