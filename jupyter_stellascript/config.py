@@ -122,6 +122,11 @@ class StellaScript(Configurable):
         "built with (config, policy). The default runs them in containers of this host's engine.",
     )
 
+    execute_locally = Bool(True, config=True, help="Run executions in this server's own executor (embedded). False: "
+                           "only `stellascript worker` processes sharing the database run them.")
+    placement_timeout = Unicode("5m", config=True, help="A queued execution whose tags no live worker has for this long "
+                                "ends Error no_worker, naming the tags.")
+
     # -- container_pool ---------------------------------------------------------------
     pool_enabled = Bool(True, config=True, help="Keep warm containers ready.")
     pool_sizes = Dict(
@@ -247,7 +252,7 @@ class StellaScript(Configurable):
             except ValueError as error:
                 problems.append(f"StellaScript.{name}: {error}")
         for name in ("max_timeout", "dependency_timeout", "cache_retention", "image_retention", "schedule_misfire_grace",
-                     "notification_timeout", "notification_backoff") + (
+                     "notification_timeout", "notification_backoff", "placement_timeout") + (
                 () if self.gc_interval == "off" else ("gc_interval",)):
             try:
                 parse_duration(getattr(self, name))

@@ -222,6 +222,12 @@ class Execution(Base):
     # A workflow step's execution: its run and step (None: an ordinary run).
     workflow_run_id: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)
     step_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    # The durable queue (jupyter_stellascript/queue): where it may run, in
+    # which order, which executor ran it, and every attempt it had.
+    priority: Mapped[str] = mapped_column(String(10), default="normal")
+    tags: Mapped[dict] = mapped_column(JSON, default=dict)
+    worker_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    attempts: Mapped[list] = mapped_column(JSON, default=list)
 
 
 class ExecutionShare(Base):

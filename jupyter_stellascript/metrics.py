@@ -19,7 +19,7 @@ COMPILE_CACHE_MISSES = Counter("stella_script_compilation_cache_misses", "Compil
 POOL_HITS = Counter("stella_container_pool_hits", "Executions that got a warm container", ["language"])
 POOL_MISSES = Counter("stella_container_pool_misses", "Executions that had to start a container", ["language"])
 EXECUTIONS_RUNNING = Gauge("stella_script_executions_running", "Executions running now")
-EXECUTIONS_QUEUED = Gauge("stella_script_executions_queued", "Executions waiting for a free slot")
+EXECUTIONS_QUEUED = Gauge("stella_script_executions_queued", "Executions waiting in the durable queue (all executors)")
 
 
 def record_execution(result: ExecutionResult) -> None:

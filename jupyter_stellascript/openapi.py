@@ -22,6 +22,7 @@ from .execution.records import ExecutionRecord
 from .execution.requests import AdhocBody, ExecuteBody
 from .execution.sharing import ExecutionSharingRecord, SharingBody
 from .languages import LANGUAGES
+from .queue.models import WorkerRecord
 from .registry.requests import ScriptCreate, ScriptUpdate
 from .samples.models import Sample, SampleClone, SampleList
 from .secrets.models import SecretCreate, SecretMetadata, SecretReplace
@@ -64,6 +65,7 @@ MODELS: dict[str, tuple[type[BaseModel], str]] = {
     "Webhook": (WebhookRecord, "serialization"),
     "NotificationSettings": (NotificationSettingsBody, "validation"),
     "NotificationDelivery": (DeliveryRecord, "serialization"),
+    "Worker": (WorkerRecord, "serialization"),
 }
 PATH = Path(__file__).with_name("openapi.json")
 

@@ -29,6 +29,7 @@ from .units import parse_duration
 from .webhooks import Webhooks
 from .secrets.crypto import open_cipher
 from .secrets.manager import SecretManager
+from .units import parse_duration
 from .workflows import Workflows
 
 log = logging.getLogger(__name__)
@@ -45,7 +46,9 @@ class StellaScriptService:
         self.backend: ExecutionBackend = config.backend_class(config, self.policy)
         self.registry = ScriptRegistry(self.sessions, syntax_checker=SyntaxCheck(lambda: self.backend))
         self.executions = ExecutionManager(self.sessions, self.registry, self.backend, self.policy,
-                                           max_concurrent=config.max_concurrent, secrets=self.secrets)
+                                           max_concurrent=config.max_concurrent, secrets=self.secrets,
+                                           execute_locally=config.execute_locally,
+                                           placement_timeout_s=parse_duration(config.placement_timeout))
         recovered = self.executions.recover()
         if recovered:
             log.warning("closed %d execution(s) left unfinished by a previous server", recovered)

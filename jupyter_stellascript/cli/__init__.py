@@ -15,6 +15,7 @@ from .schedule import schedule
 from .webhook import webhook
 from .server import serve, token
 from .workflow import workflow
+from .worker import worker
 
 
 @click.group()
@@ -24,7 +25,7 @@ def main(verbose: bool) -> None:
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
 
 
-for command in (run, runtimes, serve, token, scripts, executions, gc, secret, secrets, workflow, schedule, webhook):
+for command in (run, runtimes, serve, token, scripts, executions, gc, secret, secrets, workflow, schedule, webhook, worker):
     main.add_command(command)
 
 __all__ = ["main"]

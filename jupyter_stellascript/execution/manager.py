@@ -1,80 +1,70 @@
 """ExecutionManager: persisted executions of registry scripts.
 
 Each execution is a database record from the moment it is asked for
-(Queued), through Running, to a terminal status. At most ``max_concurrent``
-run at once; the rest wait in order of arrival. Output streams live to
-subscribers while it runs and is stored with the record when it ends. A
-server that dies mid-run leaves records that the next start closes with a
-reason — none stays "Running" forever.
+(Queued), through Running, to a terminal status, and a row of the durable
+queue (jupyter_stellascript/queue) until it ends: the embedded executor (at
+most ``max_concurrent`` at once) or ``stellascript worker`` processes claim
+it, high priority first, in order of arrival within a priority. Output
+streams live to subscribers while it runs (in memory when it runs here,
+through the database when it runs elsewhere) and is stored with the record
+when it ends. Nothing queued is lost with a server; a run whose executor
+died ends with a reason (or is queued again once) — none stays "Running".
 """
 
 from __future__ import annotations
 
 import asyncio
-import codecs
 import json
 import logging
 import threading
 import uuid
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from .. import metrics
-from ..db import Execution, Script, ScriptVersion, utcnow
-from ..identity import Caller
+from ..db import Execution, Script, utcnow
 from ..errors import Forbidden, NotFound, Unauthenticated, Unavailable
-from ..registry.manager import ScriptRegistry
+from ..identity import Caller
 from ..languages import get_language
-from ..secrets.manager import SecretManager
-from ..secrets.masking import Masker
 from ..paging import DEFAULT_LIMIT, Page
 from ..parameters import declarations_of, secret_names, validate_arguments
 from ..parameters.merge import effective_parameters
+from ..queue.embedded import EmbeddedQueue
+from ..queue.models import Placement
+from ..registry.manager import ScriptRegistry
+from ..secrets.manager import SecretManager
 from ..targets.selection import TargetUnavailable
 from .backend import BackendNotReady, ExecutionBackend
 from .fields import InvalidRequest
+from .filters import DEFAULT_TRIGGER, ExecutionFilters
 from .instances import ServerInstances
-from .models import ExecutionRequest, ExecutionResult, ExecutionStatus
+from .models import ExecutionRequest, ExecutionStatus
+from .output_log import PLATFORM
 from .policy import RunPolicy
 from .records import ExecutionRecord
 from .requests import AdhocBody, ExecuteBody
-from .filters import DEFAULT_TRIGGER, ExecutionFilters
-from .output_log import PLATFORM, OutputLog
 from .sharing import ExecutionSharing
 from .visibility import Access, access, listed_executions, shared_with
 
 log = logging.getLogger(__name__)
 
 Listener = Callable[[str, str], None]  # (stream name, text); stream "end" closes
-# (event, execution id): "start" when a run starts, "end" once its record is final.
+# (event, execution id): "start" when a run starts here, "end" once its record is final.
 # Called in the run's worker thread: a watcher must hand anything slow to its own thread.
 RunWatcher = Callable[[str, str], None]
 
 
 @dataclass
 class _Live:
-    """An execution that has not finished: its output so far and listeners."""
+    """An execution running here: its output so far and listeners."""
 
-    cancelled: threading.Event = field(default_factory=threading.Event)
     chunks: list[tuple[str, str]] = field(default_factory=list)
     listeners: list[Listener] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     closed: bool = False  # set under lock once "end" has gone out; no listener may join after
-    # Output arrives in pieces that may end inside a UTF-8 character.
-    decoders: dict[str, codecs.IncrementalDecoder] = field(default_factory=dict)
-    # The order stdout and stderr came in, and the platform's messages (stored with the record).
-    log: OutputLog = field(default_factory=OutputLog)
-
-    def decode(self, stream: str, data: bytes, final: bool = False) -> str:
-        decoder = self.decoders.get(stream)
-        if decoder is None:
-            decoder = self.decoders[stream] = codecs.getincrementaldecoder("utf-8")(errors="replace")
-        return decoder.decode(data, final)
 
 
 class ExecutionManager:
@@ -86,6 +76,8 @@ class ExecutionManager:
         policy: RunPolicy,
         max_concurrent: int = 10,
         secrets: SecretManager | None = None,
+        execute_locally: bool = True,
+        placement_timeout_s: float | None = None,
     ) -> None:
         self.sessions = sessions
         self.registry = registry
@@ -96,9 +88,13 @@ class ExecutionManager:
         self.instances = ServerInstances(sessions, self.instance, on_beat=self.recover)
         self.sharing = ExecutionSharing(sessions)
         self.max_concurrent = max_concurrent
-        self._workers = ThreadPoolExecutor(max_workers=max_concurrent, thread_name_prefix="stellascript-run")
+        self.execute_locally = execute_locally
         self._live: dict[str, _Live] = {}
         self._live_guard = threading.Lock()
+        # The queue, the embedded executor (claiming nothing when execution is not local) and the log follower.
+        self.queue = EmbeddedQueue(sessions, backend, self.instance, secrets.cipher if secrets else None,
+                                   max_concurrent if execute_locally else 0, placement_timeout_s,
+                                   on_start=self._open_live, on_text=self._publish, on_end=self._close_live)
         self.watchers: list[RunWatcher] = []
 
     def _tell_watchers(self, event: str, execution_id: str) -> None:
@@ -117,12 +113,14 @@ class ExecutionManager:
         peer that died (sharing a PostgreSQL database) are closed too, while
         those of live peers are left alone.
         """
+        self.queue.reap()  # the queue's own: runs of executors that are gone end executor_lost (or are requeued)
         live = self.instances.live_ids()
         with self.sessions() as session, session.begin():
             result = session.execute(
                 update(Execution)
                 .where(Execution.status.in_([ExecutionStatus.QUEUED.value, ExecutionStatus.RUNNING.value]))
                 .where(Execution.server_instance.not_in(live))
+                .where(self.queue.not_queued())  # the queue's runs are the queue's (executor_lost, requeued)
                 .values(
                     status=ExecutionStatus.ERROR.value,
                     termination_reason="server_stopped",
@@ -147,7 +145,8 @@ class ExecutionManager:
             dependencies=script.get("dependencies") or [], dependency_lock=script.get("dependency_lock"),
         ))
         self._check_target(caller, request)
-        return self._enqueue(caller, script, self._with_secrets(caller, request), trigger, workflow_step, trigger_id)
+        return self._enqueue(caller, script, self._with_secrets(caller, request), trigger, workflow_step,
+                             Placement.of(body), trigger_id)
 
     def _check_target(self, caller: Caller, request: ExecutionRequest) -> None:
         """A target that is not a running target container, or not one the caller
@@ -174,8 +173,10 @@ class ExecutionManager:
         return request.model_copy(update={"delivered_secrets": delivered})
 
     def _enqueue(self, caller: Caller, script: dict, request: ExecutionRequest, trigger: str = DEFAULT_TRIGGER,
-                 workflow_step: tuple[str, str] | None = None, trigger_id: str | None = None) -> str:
+                 workflow_step: tuple[str, str] | None = None, placement: Placement | None = None,
+                 trigger_id: str | None = None) -> str:
         execution_id = str(uuid.uuid4())
+        placement = placement or Placement()
         workflow_run_id, step_id = workflow_step or (None, None)
         with self.sessions() as session, session.begin():
             session.add(Execution(
@@ -198,15 +199,16 @@ class ExecutionManager:
                 server_instance=self.instance,
                 workflow_run_id=workflow_run_id,
                 step_id=step_id,
+                priority=placement.priority.value,
+                tags=dict(placement.tags),
+                attempts=[],
             ))
-        with self._live_guard:
-            self._live[execution_id] = _Live()
-            ahead = len(self._live) - self.max_concurrent
+            self.queue.add(session, execution_id, request, placement)
+        ahead = self.queue.active_count() - self.max_concurrent if self.execute_locally and not placement.tags else 0
         if ahead > 0:  # a platform message: why nothing happens yet
-            self._publish(execution_id, PLATFORM, f"waiting for a free run slot: {ahead} run(s) ahead, "
-                                                  f"{self.max_concurrent} at once on this server\n".encode())
-        metrics.EXECUTIONS_QUEUED.inc()
-        self._workers.submit(self._run, execution_id, request)
+            self.queue.note(execution_id, PLATFORM, f"waiting for a free run slot: {ahead} run(s) ahead, "
+                                                    f"{self.max_concurrent} at once on this server\n")
+        self.queue.wake()
         log.info(json.dumps({"event": "execution_queued", "execution_id": execution_id, "script_id": script["id"],
                              "version": script["version"], "language": script["language"], "requested_by": caller.label}))
         return execution_id
@@ -231,127 +233,38 @@ class ExecutionManager:
         self._check_target(caller, request)
         script = {"id": None, "version": None, "language": request.language,
                   "content_sha256": self.registry.store_content(body.content)}
-        return self._enqueue(caller, script, request, trigger)
+        return self._enqueue(caller, script, request, trigger, placement=Placement.of(body))
 
-    # -- running -------------------------------------------------------------------
+    # -- running here: the embedded executor's in-memory subscribers ---------------
 
-    def _run(self, execution_id: str, request: ExecutionRequest) -> None:
-        metrics.EXECUTIONS_QUEUED.dec()
-        metrics.EXECUTIONS_RUNNING.inc()
-        try:
-            self._run_queued(execution_id, request)
-        finally:
-            metrics.EXECUTIONS_RUNNING.dec()
-            self._tell_watchers("end", execution_id)
-
-    def _run_queued(self, execution_id: str, request: ExecutionRequest) -> None:
-        live = self._live[execution_id]
-        if live.cancelled.is_set():
-            self._store(execution_id, status=ExecutionStatus.CANCELLED.value, termination_reason="cancelled", completed_at=utcnow())
-            self._close_live(execution_id)
-            return
-        self._store(execution_id, status=ExecutionStatus.RUNNING.value, started_at=utcnow())
+    def _open_live(self, execution_id: str) -> None:
+        live = _Live(chunks=self.queue.notes(execution_id))
+        with self._live_guard:
+            self._live[execution_id] = live
         self._tell_watchers("start", execution_id)
-        # The engine masks what the run writes; messages made here are masked too.
-        masked = Masker(secret.value for secret in request.delivered_secrets).text
-        try:
-            result = self.backend.execute(request, on_output=lambda stream, data: self._publish(execution_id, stream, data),
-                                          cancelled=live.cancelled,
-                                          on_progress=lambda line: self._publish(execution_id, PLATFORM, f"{line}\n".encode()))
-            self._store_result(execution_id, result)
-            if result.dependency_lock and request.dependency_lock != result.dependency_lock:
-                self._save_lock(execution_id, result.dependency_lock)
-        except InvalidRequest as error:
-            self._store(execution_id, status=ExecutionStatus.ERROR.value, error=masked(str(error)), completed_at=utcnow())
-        except Exception as error:  # a broken or unavailable backend must not leave a record Running
-            # The traceback only when no secret value can be in it.
-            log.error("execution %s failed in the engine: %s", execution_id, masked(f"{type(error).__name__}: {error}"),
-                      exc_info=not request.delivered_secrets)
-            self._store(execution_id, status=ExecutionStatus.ERROR.value, error=masked(f"engine failure: {error}"),
-                        termination_reason="engine_error", completed_at=utcnow())
-        finally:
-            self._close_live(execution_id)
 
-    def _publish(self, execution_id: str, stream: str, data: bytes) -> None:
+    def _publish(self, execution_id: str, stream: str, text: str) -> None:
         live = self._live.get(execution_id)
         if live is None:
             return
         with live.lock:
-            text = live.decode(stream, data)
-            if not text or not live.log.add(stream, text):
-                return
             live.chunks.append((stream, text))
             listeners = list(live.listeners)
         for listener in listeners:
             listener(stream, text)
 
     def _close_live(self, execution_id: str) -> None:
+        """The run ended here and its record is final: listeners get "end", then the watchers."""
         with self._live_guard:
             live = self._live.pop(execution_id, None)
-        if live is None:
-            return
-        with live.lock:
-            live.closed = True
-            # An incomplete character at the very end: the stored text has U+FFFD there too.
-            rest = [(stream, live.decode(stream, b"", final=True)) for stream in list(live.decoders)]
-            listeners = list(live.listeners)
-            live.listeners.clear()
-        for listener in listeners:
-            for stream, text in rest:
-                if text:
-                    listener(stream, text)
-            listener("end", "")
-
-    def _store(self, execution_id: str, **values: Any) -> None:
-        with self.sessions() as session, session.begin():
-            session.execute(update(Execution).where(Execution.id == execution_id).values(**values))
-
-    def _save_lock(self, execution_id: str, lock: dict) -> None:
-        """Save the lock with the script version the first time it is resolved
-        (a concurrent first run may have saved one already: that one stays)."""
-        with self.sessions() as session, session.begin():
-            execution = session.get(Execution, execution_id)
-            if execution is None or execution.script_id is None:
-                return
-            session.execute(
-                update(ScriptVersion)
-                .where(ScriptVersion.script_id == execution.script_id, ScriptVersion.version == execution.script_version)
-                .where(ScriptVersion.dependency_lock.is_(None))
-                .values(dependency_lock=lock)
-            )
-
-    def _store_result(self, execution_id: str, result: ExecutionResult) -> None:
-        metrics.record_execution(result)
-        log.info(json.dumps({
-            "event": "execution_finished", "execution_id": execution_id, "language": result.language,
-            "status": result.status.value, "exit_code": result.exit_code, "duration_ms": result.duration_ms,
-            "pooled": result.pooled, "compile_cache_hit": result.compile_cache_hit,
-            "termination_reason": result.termination_reason.value if result.termination_reason else None,
-        }))
-        live = self._live.get(execution_id)
-        self._store(
-            execution_id,
-            **(live.log.stored() if live is not None else {}),
-            status=result.status.value,
-            exit_code=result.exit_code,
-            stdout=result.stdout,
-            stderr=result.stderr,
-            stdout_truncated=result.stdout_truncated,
-            stderr_truncated=result.stderr_truncated,
-            compile_cache_hit=result.compile_cache_hit,
-            peak_memory_bytes=result.peak_memory_bytes,
-            termination_reason=result.termination_reason.value if result.termination_reason else None,
-            error=result.error,
-            image=result.image,
-            image_id=result.image_id,
-            dependency_lock_sha256=result.dependency_lock_sha256,
-            limits=result.limits.to_dict() if result.limits else None,
-            started_at=result.started_at,
-            completed_at=result.completed_at,
-            duration_ms=result.duration_ms,
-            outputs=result.outputs,
-            **({"target": result.target} if result.target else {}),
-        )
+        if live is not None:
+            with live.lock:
+                live.closed = True
+                listeners = list(live.listeners)
+                live.listeners.clear()
+            for listener in listeners:
+                listener("end", "")
+        self._tell_watchers("end", execution_id)
 
     # -- reading -------------------------------------------------------------------
 
@@ -412,29 +325,20 @@ class ExecutionManager:
             raise Unauthenticated("cancelling needs an authenticated user")
         if not allowed:
             raise Forbidden("only who started the execution, the script's creator or an admin may cancel it")
-        live = self._live.get(execution_id)
-        if live is not None:
-            live.cancelled.set()
-            # A queued run is cancelled now, not when a slot frees up; its
-            # worker sees the flag and does not start it.
-            with self.sessions() as session, session.begin():
-                session.execute(
-                    update(Execution)
-                    .where(Execution.id == execution_id, Execution.status == ExecutionStatus.QUEUED.value)
-                    .values(status=ExecutionStatus.CANCELLED.value, termination_reason="cancelled", completed_at=utcnow())
-                )
+        # A queued run is cancelled now; a running one wherever it runs (its executor watches for it).
+        self.queue.cancel(execution_id)
         return self.get(caller, execution_id)
 
     def subscribe(self, execution_id: str, listener: Listener) -> list[tuple[str, str]] | None:
         """Attach a listener; returns output so far, or None if already finished."""
         live = self._live.get(execution_id)
-        if live is None:
-            return None
-        with live.lock:
-            if live.closed:  # it ended between the look-up and the lock: "end" would never come
-                return None
-            live.listeners.append(listener)
-            return list(live.chunks)
+        if live is not None:
+            with live.lock:
+                if not live.closed:
+                    live.listeners.append(listener)
+                    return list(live.chunks)
+        # Queued, or running elsewhere: its output comes through the database, from its start.
+        return [] if self.queue.follow(execution_id, listener) else None
 
     def unsubscribe(self, execution_id: str, listener: Listener) -> None:
         live = self._live.get(execution_id)
@@ -442,6 +346,7 @@ class ExecutionManager:
             with live.lock:
                 if listener in live.listeners:
                     live.listeners.remove(listener)
+        self.queue.unfollow(execution_id, listener)
 
     async def wait(self, execution_id: str) -> None:
         """Wait (without blocking the event loop) until the execution ends."""
@@ -457,9 +362,8 @@ class ExecutionManager:
         await done
 
     def shutdown(self) -> None:
-        for live in list(self._live.values()):
-            live.cancelled.set()
-        self._workers.shutdown(wait=True, cancel_futures=False)
+        """Runs in flight here end Cancelled; queued ones stay queued for the next executor."""
+        self.queue.close()
         self.instances.close()
 
 

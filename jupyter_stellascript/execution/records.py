@@ -19,7 +19,8 @@ LanguageName = Annotated[str, WithJsonSchema({"type": "string", "x-component": "
 ScriptStream = Annotated[Literal["stdout", "stderr"], WithJsonSchema({"type": "string", "x-component": "ScriptStream"})]
 Timestamp = Annotated[str, Field(json_schema_extra={"format": "date-time"})]
 # The server's own reason on top of the engine's: a server stopped mid-run.
-Reason = Literal[tuple(reason.value for reason in TerminationReason) + ("server_stopped",)]
+# The queue's: its executor died (executor_lost), no live worker had its tags (no_worker).
+Reason = Literal[tuple(reason.value for reason in TerminationReason) + ("server_stopped", "executor_lost", "no_worker")]
 
 
 class ResourceLimits(BaseModel):
@@ -96,6 +97,11 @@ class ExecutionRecord(BaseModel):
                                            "$STELLASCRIPT_OUTPUT (null: it wrote none, or has not finished).")
     workflow_run_id: str | None = Field(None, description="The workflow run this execution is a step of (null: none).")
     step_id: str | None = Field(None, description="Its step's id in that workflow run.")
+    priority: str = Field("normal", description="low, normal or high: queued runs are taken high first.")
+    tags: dict[str, str] = Field(default_factory=dict, description="Only a worker with these tags runs it.")
+    worker_id: str | None = Field(None, description="The executor that ran it (the last attempt's).")
+    attempts: list[dict[str, Any]] = Field(default_factory=list, description="Every attempt: {attempt, worker_id, claimed_at, "
+                                           "ended_at, outcome}; more than one when its executor died and it was retried.")
     redacted: bool = Field(False, description="True: another user's run of your script, without its arguments, "
                                                "environment names, secrets used, output and error (null or empty here).")
 
@@ -118,6 +124,8 @@ class ExecutionRecord(BaseModel):
             queued_at=iso_utc(execution.queued_at), started_at=iso_utc(execution.started_at),
             completed_at=iso_utc(execution.completed_at), duration_ms=execution.duration_ms,
             outputs=execution.outputs, workflow_run_id=execution.workflow_run_id, step_id=execution.step_id,
+            priority=execution.priority or "normal", tags=execution.tags or {}, worker_id=execution.worker_id,
+            attempts=execution.attempts or [],
         )
 
     def summary(self) -> "ExecutionRecord":

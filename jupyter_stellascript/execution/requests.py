@@ -16,10 +16,11 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from ..secrets.models import MAX_SECRETS_PER_RUN, EnvName, SecretReference
 from ..targets.models import TargetReference
 from .fields import Arguments, Content, Cpus, DiskBytes, Environment, LanguageName, MemoryBytes, Seconds, entry_point_field
+from ..queue.models import QueueOptions
 from .models import ExecutionRequest, NetworkMode
 
 
-class RunOptions(BaseModel):
+class RunOptions(QueueOptions):
     """What any run may ask for; left out, the server's defaults apply."""
 
     # Fields the API does not know are ignored, as they always were.
@@ -47,7 +48,7 @@ class RunOptions(BaseModel):
                     "/run/secrets/<name> (read-only, gone after the run) and as the variable; the caller must be "
                     "allowed to use it. Values are masked (***) in the run's output.")
 
-    @field_validator("arguments", "environment", "secrets", mode="before")
+    @field_validator("arguments", "environment", "secrets", "tags", mode="before")
     @classmethod
     def _null_is_empty(cls, value: Any) -> Any:
         return {} if value is None else value

@@ -13,6 +13,7 @@ from ..samples.handlers import sample_routes
 from ..schedules.handlers import schedule_routes
 from ..notifications.handlers import notification_routes
 from ..webhooks.handlers import webhook_routes
+from ..queue.handlers import queue_routes
 from .workspace import CheckoutHandler, SaveHandler, TemplatesHandler, WorkspaceHandler
 
 API = "stellascript/api/v1"
@@ -55,4 +56,5 @@ def routes(base_url: str) -> list[tuple[str, type]]:
         *schedule_routes(prefix),
         *webhook_routes(prefix),
         *notification_routes(prefix),
+        *queue_routes(prefix),
     ]

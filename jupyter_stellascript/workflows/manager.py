@@ -270,6 +270,7 @@ class WorkflowRuns:
         """Close runs left open by servers that are gone (at start-up); returns how many."""
         live = self.executions.instances.live_ids()
         closed = 0
+        orphans: list[str] = []  # their step executions: durable in the queue, but no run waits for them now
         with self.sessions() as session, session.begin():
             runs = session.scalars(select(WorkflowRun).where(
                 or_(WorkflowRun.status == RunStatus.QUEUED.value, WorkflowRun.status == RunStatus.RUNNING.value),
@@ -278,12 +279,15 @@ class WorkflowRuns:
                 steps = {sid: StepState.from_json(data) for sid, data in run.steps.items()}
                 for state in steps.values():
                     if not state.step_status.is_terminal:
+                        orphans.extend(state.execution_ids)
                         state.end(StepStatus.CANCELLED if state.status == StepStatus.RUNNING.value else StepStatus.SKIPPED,
                                   "the server stopped before this step finished")
                 run.steps = {sid: state.to_json() for sid, state in steps.items()}
                 run.status, run.reason, run.completed_at = RunStatus.ERROR.value, "server_stopped", utcnow()
                 run.error = "the server stopped before this workflow run finished"
                 closed += 1
+        for execution_id in orphans:
+            self.executions.queue.cancel(execution_id)
         return closed
 
     def shutdown(self) -> None:

@@ -18,6 +18,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from ..errors import ValidationFailed
 from ..execution.fields import Cpus, MemoryBytes, parse
 from ..execution.models import NetworkMode
+from ..queue.models import TagKey, TagValue
 from ..secrets.models import EnvName, SecretReference
 from ..units import parse_duration
 
@@ -130,6 +131,9 @@ class Step(BaseModel):
     target: StepTarget | None = Field(default=None, description="A target container the step's runs join the network "
                                                                 "namespace of (see the execute body's target); excludes network_mode.")
     limits: StepLimits | None = None
+    tags: dict[TagKey, TagValue] = Field(default_factory=dict, description="Only a worker with these tags runs the step's "
+                                                                         "executions, e.g. {\"site\": \"eu-1\"}.")
+    retry_on_executor_loss: bool = Field(default=False, description="Queue an execution again once if its executor dies.")
 
     @model_validator(mode="after")
     def _target_has_its_own_network(self) -> "Step":

@@ -201,6 +201,7 @@ class RunDriver:
             timeout=step.timeout, network_mode=step.network_mode,
             target={"container": as_text(render(step.target.container, context))} if step.target else None,
             memory=step.limits.memory if step.limits else None, cpus=step.limits.cpus if step.limits else None,
+            tags=dict(step.tags), retry_on_executor_loss=step.retry_on_executor_loss,
         )
 
     def _execute(self, step: Step, body: ExecuteBody, item: ItemState) -> dict | None:

@@ -14,6 +14,7 @@ import { visibilityOptions } from './dialogs';
 import { ago, button, el, select, statusBadge } from './dom';
 import { LibraryModel } from './model';
 import { SecretsSection } from './secrets';
+import { WorkersSection } from './workers';
 
 /** What the panel's buttons do (commands.ts has them as commands). */
 export interface ILibraryActions {
@@ -74,6 +75,7 @@ export class LibraryPanel extends Panel {
     this.addWidget(toolbar);
     this.addWidget(this.body);
     this.addWidget(new SecretsSection());
+    this.addWidget(new WorkersSection());
   }
 
   /** A problem to show in place of the list (the server extension is missing, say). */

@@ -6,7 +6,7 @@ The browser steps are in labextension/ui-tests/*.spec.ts (library.spec.ts:
 the panel, versions, diffs and runs; lsp-editing.spec.ts: completions and
 diagnostics from the real language servers, formatting; timed-out.spec.ts: a
 run that hits its timeout; parameters.spec.ts: the Run form generated from a
-script's parameters; secrets.spec.ts: the Secrets section;
+script's parameters; secrets.spec.ts: the Secrets section; workers.spec.ts: the Workers section;
 outputs.spec.ts: a run's outputs in the run view; workflows.spec.ts: a workflow run;
 schedules.spec.ts: the Schedules view, webhook creation, notification settings; everyday.spec.ts: names, search, one view per
 script, live output, Preparing, notifications); this test fails when
@@ -149,7 +149,7 @@ def test_parameters_run_form_in_chromium(lab: RunningLab) -> None:
 
 
 def test_secrets_section_in_chromium(lab: RunningLab) -> None:
-    run_playwright(lab, "secrets.spec.ts")
+    run_playwright(lab, "secrets.spec.ts", "workers.spec.ts")
 
 
 def test_run_outputs_and_workflows_in_chromium(lab: RunningLab) -> None:

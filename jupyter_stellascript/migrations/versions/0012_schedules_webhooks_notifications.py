@@ -1,14 +1,14 @@
 """schedules, webhook triggers and notifications; runs record the schedule or webhook that started them
 
 Revision ID: 0012
-Revises: 0010
+Revises: 0011
 Create Date: 2026-12-02 05:00:00
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = '0012'
-down_revision = '0010'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 

@@ -1109,6 +1109,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/workers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The executors alive: the servers' embedded ones and `stellascript worker` processes */
+        get: operations["listWorkers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1271,6 +1288,20 @@ export interface components {
         };
         /** @description Run a registry script. */
         ExecuteRequest: {
+            /** @description Only a worker having every one of these tags runs it, e.g. {"site": "eu-1"} (none: any executor). No such live worker within the server's placement_timeout: Error no_worker. */
+            tags?: {
+                [key: string]: string;
+            };
+            /**
+             * @description Queued runs are taken high first, first come first served within a priority.
+             * @default normal
+             */
+            priority?: components["schemas"]["Priority"];
+            /**
+             * @description If the executor running it dies, queue it again once instead of ending it Error executor_lost (the record keeps every attempt).
+             * @default false
+             */
+            retry_on_executor_loss?: boolean;
             /** @description Written to /scripts/args.json in the container. When the script declares parameters, they are checked against them (a 400 with one error per parameter, arguments.<name>; nothing is queued), defaults are filled in and values normalized. */
             arguments?: {
                 [key: string]: string;
@@ -1321,6 +1352,20 @@ export interface components {
         };
         /** @description Run content sent with the request (an authenticated caller only). */
         AdhocExecuteRequest: {
+            /** @description Only a worker having every one of these tags runs it, e.g. {"site": "eu-1"} (none: any executor). No such live worker within the server's placement_timeout: Error no_worker. */
+            tags?: {
+                [key: string]: string;
+            };
+            /**
+             * @description Queued runs are taken high first, first come first served within a priority.
+             * @default normal
+             */
+            priority?: components["schemas"]["Priority"];
+            /**
+             * @description If the executor running it dies, queue it again once instead of ending it Error executor_lost (the record keeps every attempt).
+             * @default false
+             */
+            retry_on_executor_loss?: boolean;
             /** @description Written to /scripts/args.json in the container. When the script declares parameters, they are checked against them (a 400 with one error per parameter, arguments.<name>; nothing is queued), defaults are filled in and values normalized. */
             arguments?: {
                 [key: string]: string;
@@ -1431,7 +1476,7 @@ export interface components {
             compile_cache_hit: boolean | null;
             peak_memory_bytes: number | null;
             /** @description Why it ended other than by its own exit. */
-            termination_reason: ("timeout" | "cancelled" | "memory_limit" | "disk_limit" | "compile_error" | "engine_error" | "dependency_error" | "invalid_outputs" | "target_unavailable" | "server_stopped") | null;
+            termination_reason: ("timeout" | "cancelled" | "memory_limit" | "disk_limit" | "compile_error" | "engine_error" | "dependency_error" | "invalid_outputs" | "target_unavailable" | "server_stopped" | "executor_lost" | "no_worker") | null;
             error: string | null;
             /** @description The user, or anonymous. */
             requested_by: string;
@@ -1487,6 +1532,24 @@ export interface components {
              * @default null
              */
             step_id?: string | null;
+            /**
+             * @description low, normal or high: queued runs are taken high first.
+             * @default normal
+             */
+            priority?: string;
+            /** @description Only a worker with these tags runs it. */
+            tags?: {
+                [key: string]: string;
+            };
+            /**
+             * @description The executor that ran it (the last attempt's).
+             * @default null
+             */
+            worker_id?: string | null;
+            /** @description Every attempt: {attempt, worker_id, claimed_at, ended_at, outcome}; more than one when its executor died and it was retried. */
+            attempts?: {
+                [key: string]: unknown;
+            }[];
             /**
              * @description True: another user's run of your script, without its arguments, environment names, secrets used, output and error (null or empty here).
              * @default false
@@ -2485,6 +2548,36 @@ export interface components {
             run_kind: "execution" | "workflow_run";
             /** @constant */
             status: "Queued";
+        };
+        /** @enum {string} */
+        Priority: "low" | "normal" | "high";
+        /** @description One live executor, as GET /workers lists it. */
+        Worker: {
+            id: string;
+            /** @description embedded (a server's own executor) or worker (`stellascript worker`). */
+            kind: string;
+            host: string;
+            pid: number;
+            tags: {
+                [key: string]: string;
+            };
+            /** @description The Stella Script version it runs. */
+            version: string;
+            /** @description The database schema (migration) it knows. */
+            schema_version: string;
+            /** @description False: the database's schema is one it does not know, so it claims nothing. */
+            claiming: boolean;
+            /** @description Its container engine (Docker API URL, auto, or local). */
+            engine: string;
+            concurrency: number;
+            /** @description Executions it runs now. */
+            running: number;
+            /** @description Counters since it started: claimed, and one per outcome (Succeeded, Failed...), claim_to_start_ms_p50/p95. */
+            metrics: {
+                [key: string]: number;
+            };
+            started_at: string;
+            last_heartbeat: string;
         };
     };
     responses: {
@@ -4605,6 +4698,29 @@ export interface operations {
             401: components["responses"]["Unauthenticated"];
         };
     };
+    listWorkers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Each live executor: host, tags, version, engine, concurrency, running executions, last heartbeat, metrics. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Worker"][];
+                    };
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+        };
+    };
 }
 type FlattenedDeepRequired<T> = {
     [K in keyof T]-?: FlattenedDeepRequired<T[K] extends unknown[] | undefined | null ? Extract<T[K], unknown[]>[number] : T[K]>;
@@ -4624,7 +4740,7 @@ export const versionBumpValues: ReadonlyArray<FlattenedDeepRequired<components>[
 export const networkModeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["NetworkMode"]> = ["none", "bridge", "host"];
 export const executionStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ExecutionStatus"]> = ["Queued", "Running", "Succeeded", "Failed", "TimedOut", "Cancelled", "Error"];
 export const dependencyScopeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Dependency"]["scope"]> = ["runtime", "test", "build"];
-export const executionTermination_reasonAnyOf0Values: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Execution"]["termination_reason"]> = ["timeout", "cancelled", "memory_limit", "disk_limit", "compile_error", "engine_error", "dependency_error", "invalid_outputs", "target_unavailable", "server_stopped"];
+export const executionTermination_reasonAnyOf0Values: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Execution"]["termination_reason"]> = ["timeout", "cancelled", "memory_limit", "disk_limit", "compile_error", "engine_error", "dependency_error", "invalid_outputs", "target_unavailable", "server_stopped", "executor_lost", "no_worker"];
 export const healthStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Health"]["status"]> = ["ok", "degraded"];
 export const healthEngineValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Health"]["engine"]> = ["ready", "starting", "unavailable"];
 export const parameterDeclarationTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ParameterDeclaration"]["type"]> = ["string", "integer", "number", "boolean", "enum", "json", "secret"];
@@ -4638,3 +4754,4 @@ export const notificationEventValues: ReadonlyArray<FlattenedDeepRequired<compon
 export const overlapValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Overlap"]> = ["skip", "queue", "allow"];
 export const webhookFormatValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["WebhookFormat"]> = ["json", "slack"];
 export const webhookRunAcceptedRun_kindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["WebhookRunAccepted"]["run_kind"]> = ["execution", "workflow_run"];
+export const priorityValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Priority"]> = ["low", "normal", "high"];

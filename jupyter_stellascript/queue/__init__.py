@@ -1,0 +1,1 @@
+"""The durable execution queue and its executors (embedded and `stellascript worker`)."""
