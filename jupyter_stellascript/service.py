@@ -23,7 +23,7 @@ from .registry import ScriptRegistry
 from .registry.syntax import SyntaxCheck
 from .samples import SampleCatalog, SampleLibrary
 from .notifications import NotificationSettingsStore, Notifier
-from .run_targets import RunTargets
+from .triggered_runs import TriggeredRuns
 from .schedules import ScheduleFiring, Schedules
 from .units import parse_duration
 from .webhooks import Webhooks
@@ -55,13 +55,13 @@ class StellaScriptService:
         samples = Path(config.samples_dir) if config.samples_dir else None
         self.samples = SampleLibrary(self.registry, catalog=lambda: SampleCatalog(samples))
         self.workflows = Workflows(self.registry, self.executions, self.backend)
-        self.targets = RunTargets(self.registry, self.executions, self.workflows)
-        self.firing = ScheduleFiring(self.sessions, self.targets, self.executions.instance,
+        self.triggered_runs = TriggeredRuns(self.registry, self.executions, self.workflows)
+        self.firing = ScheduleFiring(self.sessions, self.triggered_runs, self.executions.instance,
                                      grace_s=parse_duration(config.schedule_misfire_grace))
-        self.schedules = Schedules(self.sessions, self.targets, self.firing)
-        self.webhooks = Webhooks(self.sessions, self.targets)
-        self.notification_settings = NotificationSettingsStore(self.sessions, self.targets)
-        self.notifier = Notifier(self.sessions, self.targets, self.secrets,
+        self.schedules = Schedules(self.sessions, self.triggered_runs, self.firing)
+        self.webhooks = Webhooks(self.sessions, self.triggered_runs)
+        self.notification_settings = NotificationSettingsStore(self.sessions, self.triggered_runs)
+        self.notifier = Notifier(self.sessions, self.triggered_runs, self.secrets,
                                  config.notification_sender_class(parse_duration(config.notification_timeout)),
                                  retries=config.notification_retries, backoff_s=parse_duration(config.notification_backoff))
         self.executions.watchers.append(self.notifier.watch_execution)

@@ -22,7 +22,7 @@ from ..db import Execution, Script, utcnow
 from ..errors import RegistryError
 from ..identity import Caller
 from ..parameters import declarations_of
-from ..run_targets import owner_caller, RunTargets
+from ..triggered_runs import owner_caller, TriggeredRuns
 from ..schedules.tables import Schedule
 from ..secrets.manager import SecretManager
 from ..secrets.masking import Masker
@@ -37,10 +37,10 @@ FAILED = {"Failed", "TimedOut", "Error"}
 
 
 class Notifier:
-    def __init__(self, sessions: sessionmaker, targets: RunTargets, secrets: SecretManager | None, sender: HttpSender,
+    def __init__(self, sessions: sessionmaker, triggered: TriggeredRuns, secrets: SecretManager | None, sender: HttpSender,
                  retries: int = 3, backoff_s: float = 1.0, workers: int = 8) -> None:
         self.sessions = sessions
-        self.targets = targets
+        self.triggered = triggered
         self.secrets = secrets
         self.sender = sender
         self.retries = retries
@@ -214,15 +214,15 @@ class Notifier:
         arguments = as_arguments(event, source, facts, self.link(facts))
         try:
             if rule.run_kind == "script":
-                handler = self.targets.registry.resolve(owner, rule.run)
-                declared = {item.name for item in declarations_of(self.targets.registry.get(owner, handler["id"]).get("parameters"))}
+                handler = self.triggered.registry.resolve(owner, rule.run)
+                declared = {item.name for item in declarations_of(self.triggered.registry.get(owner, handler["id"]).get("parameters"))}
                 target_id = handler["id"]
             else:
-                saved = self.targets.workflows.store.get(owner, rule.run)
+                saved = self.triggered.workflows.store.get(owner, rule.run)
                 declared, target_id = set((saved["definition"].get("inputs") or {}).keys()), saved["id"]
             # A handler that declares parameters (or inputs) gets those of them it declares.
             values = {k: v for k, v in arguments.items() if k in declared} if declared or rule.run_kind == "workflow" else arguments
-            run_id = self.targets.start(owner, rule.run_kind, target_id, None, values, {}, "notification", None)
+            run_id = self.triggered.start(owner, rule.run_kind, target_id, None, values, {}, "notification", None)
         except RegistryError as error:
             details = "; ".join(f"{p.get('field')}: {p.get('message')}" for p in getattr(error, "errors", []) or [])
             self._finish(delivery_id, False, attempts=1, error=f"{error}{': ' + details if details else ''}")

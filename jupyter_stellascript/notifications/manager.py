@@ -15,21 +15,21 @@ from ..errors import Forbidden, Unauthenticated
 from ..execution.fields import parse
 from ..identity import Caller
 from ..paging import DEFAULT_LIMIT, Page
-from ..run_targets import RunTargets
+from ..triggered_runs import TriggeredRuns
 from .models import DeliveryRecord, NotificationSettingsBody
 from .tables import NotificationDelivery, NotificationSettings
 
 
 class NotificationSettingsStore:
-    def __init__(self, sessions: sessionmaker, targets: RunTargets) -> None:
+    def __init__(self, sessions: sessionmaker, triggered: TriggeredRuns) -> None:
         self.sessions = sessions
-        self.targets = targets
+        self.triggered = triggered
 
     def _writable(self, caller: Caller, kind: str, source_id: str) -> str:
         """The source's id, when the caller may set its notifications (its creator, an admin)."""
         if not caller.authenticated:
             raise Unauthenticated("notification settings need an authenticated user")
-        target = self.targets.describe(caller, kind, source_id)  # NotFound for what the caller cannot read
+        target = self.triggered.describe(caller, kind, source_id)  # NotFound for what the caller cannot read
         if not (caller.admin or target["owner"] == caller.name):
             raise Forbidden(f"only the {kind}'s creator or an admin sets its notifications")
         return target["id"]

@@ -26,7 +26,7 @@ from sqlalchemy.orm import sessionmaker
 from .. import metrics
 from ..db import Execution, utcnow
 from ..errors import ValidationFailed
-from ..run_targets import ACCESS_LOST, ACTIVE, RUN_KIND, RunTargets, owner_caller
+from ..triggered_runs import ACCESS_LOST, ACTIVE, RUN_KIND, TriggeredRuns, owner_caller
 from ..workflows.tables import WorkflowRun
 from .cron import CronSchedule
 from .tables import Schedule, ScheduleFire
@@ -36,10 +36,10 @@ MAX_DUE = 100_000  # occurrences walked after a long downtime before jumping to 
 
 
 class ScheduleFiring:
-    def __init__(self, sessions: sessionmaker, targets: RunTargets, instance: str,
+    def __init__(self, sessions: sessionmaker, triggered: TriggeredRuns, instance: str,
                  grace_s: float = 5.0, tick_s: float = 0.2) -> None:
         self.sessions = sessions
-        self.targets = targets
+        self.triggered = triggered
         self.instance = instance
         self.grace_s = grace_s
         self.tick_s = tick_s
@@ -116,7 +116,7 @@ class ScheduleFiring:
         owner = owner_caller(self.sessions, schedule.owner, schedule.owner_teams, schedule.owner_admin)
         run_kind = RUN_KIND[schedule.target_kind]
         try:
-            run_id = self.targets.start(owner, schedule.target_kind, schedule.target_id, schedule.version,
+            run_id = self.triggered.start(owner, schedule.target_kind, schedule.target_id, schedule.version,
                                         schedule.values or {}, schedule.secrets or {}, "schedule", schedule.id)
         except ACCESS_LOST as error:
             reason = f"{schedule.owner} can no longer run this {schedule.target_kind}: {error}"

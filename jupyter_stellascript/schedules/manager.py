@@ -20,7 +20,7 @@ from ..execution.fields import parse
 from ..identity import Caller
 from ..paging import DEFAULT_LIMIT, Page
 from ..parameters import declarations_of, validate_arguments
-from ..run_targets import RunTargets, target_name
+from ..triggered_runs import TriggeredRuns, target_name
 from ..workflows.models import WorkflowDefinition
 from ..workflows.validation import run_inputs
 from .cron import CronSchedule
@@ -32,9 +32,9 @@ NEXT_RUNS = 5
 
 
 class Schedules:
-    def __init__(self, sessions: sessionmaker, targets: RunTargets, firing: ScheduleFiring) -> None:
+    def __init__(self, sessions: sessionmaker, triggered: TriggeredRuns, firing: ScheduleFiring) -> None:
         self.sessions = sessions
-        self.targets = targets
+        self.triggered = triggered
         self.firing = firing
 
     # -- writes ------------------------------------------------------------------------
@@ -44,8 +44,8 @@ class Schedules:
         _require_user(caller)
         kind = "script" if body.script_id is not None else "workflow"
         reference = body.script_id if kind == "script" else body.workflow_id
-        target_id = self.targets.registry.resolve(caller, reference)["id"] if kind == "script" else \
-            self.targets.workflows.store.get(caller, reference)["id"]
+        target_id = self.triggered.registry.resolve(caller, reference)["id"] if kind == "script" else \
+            self.triggered.workflows.store.get(caller, reference)["id"]
         values = (body.arguments if kind == "script" else body.inputs) or {}
         self._check_values(caller, kind, target_id, body.version, values)
         schedule = Schedule(
@@ -122,10 +122,10 @@ class Schedules:
     def _check_values(self, caller: Caller, kind: str, target_id: str, version: str | None, values: dict) -> None:
         """Arguments (or inputs) that would be refused at every fire are refused now."""
         if kind == "script":
-            script = self.targets.registry.get(caller, target_id, version=version)
+            script = self.triggered.registry.get(caller, target_id, version=version)
             validate_arguments(declarations_of(script.get("parameters")), values)
         else:
-            saved = self.targets.workflows.store.get(caller, target_id, version=version)
+            saved = self.triggered.workflows.store.get(caller, target_id, version=version)
             run_inputs(WorkflowDefinition.model_validate(saved["definition"]), values)
 
     # -- reads ---------------------------------------------------------------------------
@@ -166,7 +166,7 @@ class Schedules:
             return [self._run_view(fire) for fire in fires], total
 
     def _run_view(self, fire: ScheduleFire) -> dict:
-        status = self.targets.status(fire.run_kind, fire.run_id) if fire.run_id else None
+        status = self.triggered.status(fire.run_kind, fire.run_id) if fire.run_id else None
         return ScheduleRun(
             fire_time=datetime.fromtimestamp(fire.fire_ms / 1000, timezone.utc).isoformat(), outcome=fire.outcome,
             catch_up=fire.catch_up, manual=fire.manual, run_kind=fire.run_kind, run_id=fire.run_id, status=status,

@@ -70,10 +70,10 @@ class WebhookRunHandler(_Webhooks):
                                           self.request.headers.get("X-Hub-Signature-256"), self.request.body)
         values = decode_object(self.request.body) if self.request.body.strip() else {}
         owner, run_kind, run_id = self.webhooks.start(hook, values)
-        targets = self.stella.targets
+        runs = self.stella.triggered_runs
         if self.get_query_argument("wait", "false").lower() in ("1", "true", "yes"):
-            await targets.wait(run_kind, run_id)
-            self.send_json(targets.record(owner, run_kind, run_id))
+            await runs.wait(run_kind, run_id)
+            self.send_json(runs.record(owner, run_kind, run_id))
             return
         key = "execution_id" if run_kind == "execution" else "run_id"
         self.send_json({key: run_id, "run_kind": run_kind, "status": "Queued"}, status=202)

@@ -26,7 +26,7 @@ from ..errors import Forbidden, NotFound, Unauthenticated
 from ..execution.fields import parse
 from ..identity import Caller
 from ..paging import DEFAULT_LIMIT, Page
-from ..run_targets import ACCESS_LOST, RUN_KIND, RunTargets, owner_caller, target_name
+from ..triggered_runs import ACCESS_LOST, RUN_KIND, TriggeredRuns, owner_caller, target_name
 from .models import WebhookCreate, WebhookRecord
 from .tables import Webhook
 
@@ -39,16 +39,16 @@ def digest(secret: str) -> str:
 
 
 class Webhooks:
-    def __init__(self, sessions: sessionmaker, targets: RunTargets) -> None:
+    def __init__(self, sessions: sessionmaker, triggered: TriggeredRuns) -> None:
         self.sessions = sessions
-        self.targets = targets
+        self.triggered = triggered
 
     def create(self, caller: Caller, body: WebhookCreate | dict, base: str) -> dict:
         body = parse(WebhookCreate, body)
         if not caller.authenticated:
             raise Unauthenticated("webhooks need an authenticated user (their runs are theirs)")
         kind = "script" if body.script_id is not None else "workflow"
-        target = self.targets.describe(caller, kind, body.script_id if kind == "script" else body.workflow_id, body.version)
+        target = self.triggered.describe(caller, kind, body.script_id if kind == "script" else body.workflow_id, body.version)
         secret = SECRET_PREFIX + random.token_urlsafe(32)
         hook = Webhook(id=str(uuid.uuid4()), name=body.name, owner=caller.name, owner_teams=sorted(caller.teams),
                        owner_admin=caller.admin, target_kind=kind, target_id=target["id"], version=body.version,
@@ -122,7 +122,7 @@ class Webhooks:
         """(owner, run kind, run id) of a run of the webhook's one target, as its owner."""
         owner = owner_caller(self.sessions, hook.owner, hook.owner_teams, hook.owner_admin)
         try:
-            run_id = self.targets.start(owner, hook.target_kind, hook.target_id, hook.version, values, {}, "webhook", hook.id)
+            run_id = self.triggered.start(owner, hook.target_kind, hook.target_id, hook.version, values, {}, "webhook", hook.id)
         except ACCESS_LOST as error:
             raise Forbidden(f"the webhook's owner {hook.owner} can no longer run this {hook.target_kind}: {error}") from None
         with self.sessions() as session, session.begin():

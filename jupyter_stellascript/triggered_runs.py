@@ -60,7 +60,7 @@ def as_argument(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"))
 
 
-class RunTargets:
+class TriggeredRuns:
     def __init__(self, registry: "ScriptRegistry", executions: "ExecutionManager", workflows: "Workflows") -> None:
         self.registry = registry
         self.executions = executions
