@@ -77,12 +77,13 @@ class TriggeredRuns:
         return {"kind": kind, "id": workflow["id"], "name": workflow["name"], "owner": workflow["created_by"]}
 
     def start(self, caller: Caller, kind: str, target_id: str, version: str | None, values: Mapping[str, Any],
-              secrets: Mapping[str, str], trigger: str, trigger_id: str | None) -> str:
-        """Start a run; its id. ValidationFailed for bad arguments or inputs, ACCESS_LOST for a target gone from view."""
+              secrets: Mapping[str, str], trigger: str, trigger_id: str | None, options: Mapping[str, Any] = {}) -> str:
+        """Start a run; its id. ValidationFailed for bad arguments or inputs, ACCESS_LOST for a target gone from view.
+        ``options``: a script run's other execute-body fields (target container, tags, priority...)."""
         if kind == "script":
             # parse: a refused argument (too many, too long) is a 400 naming it, as on every run path.
             body = parse(ExecuteBody, {"arguments": {name: as_argument(value) for name, value in values.items()},
-                                       "secrets": dict(secrets), "version": version})
+                                       "secrets": dict(secrets), "version": version, **options})
             return self.executions.submit(caller, target_id, body, trigger=trigger, trigger_id=trigger_id)
         return self.workflows.runs.run_saved(caller, target_id, {"inputs": dict(values), "version": version},
                                              trigger=trigger, trigger_id=trigger_id)

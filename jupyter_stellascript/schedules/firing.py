@@ -117,7 +117,8 @@ class ScheduleFiring:
         run_kind = RUN_KIND[schedule.target_kind]
         try:
             run_id = self.triggered.start(owner, schedule.target_kind, schedule.target_id, schedule.version,
-                                        schedule.values or {}, schedule.secrets or {}, "schedule", schedule.id)
+                                          schedule.values or {}, schedule.secrets or {}, "schedule", schedule.id,
+                                          options=schedule.run_options or {})
         except ACCESS_LOST as error:
             reason = f"{schedule.owner} can no longer run this {schedule.target_kind}: {error}"
             with self.sessions() as session, session.begin():

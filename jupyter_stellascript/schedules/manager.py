@@ -25,7 +25,7 @@ from ..workflows.models import WorkflowDefinition
 from ..workflows.validation import run_inputs
 from .cron import CronSchedule
 from .firing import ScheduleFiring
-from .models import ScheduleCreate, ScheduleRecord, ScheduleRun, ScheduleUpdate
+from .models import RUN_OPTIONS, ScheduleCreate, ScheduleRecord, ScheduleRun, ScheduleUpdate, run_options
 from .tables import Schedule, ScheduleFire
 
 NEXT_RUNS = 5
@@ -51,7 +51,7 @@ class Schedules:
         schedule = Schedule(
             id=str(uuid.uuid4()), owner=caller.name, owner_teams=sorted(caller.teams), owner_admin=caller.admin,
             target_kind=kind, target_id=target_id, version=body.version, cron=body.cron, timezone=body.timezone or "UTC",
-            values=values, secrets=body.secrets or {}, enabled=True if body.enabled is None else body.enabled,
+            values=values, secrets=body.secrets or {}, run_options=run_options(body), enabled=True if body.enabled is None else body.enabled,
             overlap=(body.overlap.value if body.overlap else "skip"), catch_up=(body.catch_up.value if body.catch_up else "none"),
             notifications=[rule.model_dump(mode="json") for rule in body.notifications or ()],
             created_at=utcnow(), name=body.name)
@@ -68,6 +68,14 @@ class Schedules:
             if "arguments" in given and schedule.target_kind == "workflow" or "inputs" in given and schedule.target_kind == "script":
                 field = "arguments" if "arguments" in given else "inputs"
                 raise ValidationFailed([{"field": field, "message": f"a {schedule.target_kind} does not take {field}"}])
+            options = run_options(body)
+            if options and schedule.target_kind == "workflow":
+                raise ValidationFailed([{"field": name, "message": "a workflow's steps name their own target, tags and priority"}
+                                        for name in options])
+            if options or set(RUN_OPTIONS) & given:
+                # A field given as null goes back to the default; one left out keeps its value.
+                kept = {name: value for name, value in (schedule.run_options or {}).items() if name not in given}
+                schedule.run_options = {**kept, **options}
             for name in ("version", "cron", "timezone", "secrets", "name"):
                 if name in given and (getattr(body, name) is not None or name in ("version", "name")):
                     setattr(schedule, name, getattr(body, name))
@@ -186,7 +194,9 @@ class Schedules:
             target_name=target_name(session, schedule.target_kind, schedule.target_id),
             version=schedule.version, cron=schedule.cron, timezone=schedule.timezone,
             arguments=schedule.values if is_script else None, inputs=None if is_script else schedule.values,
-            secrets=schedule.secrets or {}, enabled=schedule.enabled, overlap=schedule.overlap, catch_up=schedule.catch_up,
+            secrets=schedule.secrets or {}, target=(schedule.run_options or {}).get("target"),
+            tags=(schedule.run_options or {}).get("tags") or {}, priority=(schedule.run_options or {}).get("priority") or "normal",
+            retry_on_executor_loss=bool((schedule.run_options or {}).get("retry_on_executor_loss")), enabled=schedule.enabled, overlap=schedule.overlap, catch_up=schedule.catch_up,
             notifications=schedule.notifications or [], paused_reason=schedule.paused_reason, next_runs=next_runs,
             last_run=self._run_view(last) if last is not None else None,
             created_at=iso_utc(schedule.created_at), updated_at=iso_utc(schedule.updated_at),

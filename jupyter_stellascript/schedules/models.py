@@ -8,6 +8,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from ..execution.fields import Arguments
+from ..queue.models import MAX_TAGS, Priority, TagKey, TagValue
+from ..targets.models import TargetReference
 from ..notifications.models import MAX_RULES, NotificationRule
 from ..secrets.models import MAX_SECRETS_PER_RUN, EnvName, SecretReference
 from .cron import MAX_CRON_LENGTH, cron_problem, zone_problem
@@ -40,6 +42,11 @@ class _ScheduleFields(BaseModel):
     inputs: dict[str, Any] | None = Field(default=None, description="A workflow's inputs.")
     secrets: dict[EnvName, SecretReference] | None = Field(default=None, max_length=MAX_SECRETS_PER_RUN,
                                                           description="A script's secrets: {ENV_VAR: secret}, the owner's to use.")
+    target: TargetReference | None = Field(default=None, description="A script's target container (as in an execute body).")
+    tags: dict[TagKey, TagValue] | None = Field(default=None, max_length=MAX_TAGS,
+                                               description="Only a worker with these tags runs a script's fires.")
+    priority: Priority | None = Field(default=None, description="The queue priority of a script's fires (default normal).")
+    retry_on_executor_loss: bool | None = None
     enabled: bool | None = None
     overlap: Overlap | None = Field(default=None, description="skip (default), queue or allow.")
     catch_up: CatchUp | None = Field(default=None, description="none (default) or once.")
@@ -75,9 +82,19 @@ class ScheduleCreate(_ScheduleFields):
             raise ValueError("give exactly one of script_id and workflow_id")
         if self.workflow_id is not None and (self.arguments or self.secrets):
             raise ValueError("a workflow takes inputs, not arguments or secrets (its steps name their secrets)")
+        if self.workflow_id is not None and run_options(self):
+            raise ValueError("a workflow's steps name their own target, tags and priority, not its schedule")
         if self.script_id is not None and self.inputs:
             raise ValueError("a script takes arguments, not inputs")
         return self
+
+
+RUN_OPTIONS = ("target", "tags", "priority", "retry_on_executor_loss")
+
+
+def run_options(body: _ScheduleFields) -> dict:
+    """The execute-body options a schedule body sets, as stored (JSON)."""
+    return {name: value for name, value in body.model_dump(mode="json", include=set(RUN_OPTIONS)).items() if value is not None}
 
 
 class ScheduleUpdate(_ScheduleFields):
@@ -108,6 +125,10 @@ class ScheduleRecord(BaseModel):
     arguments: dict[str, str] | None
     inputs: dict[str, Any] | None
     secrets: dict[str, str]
+    target: TargetReference | None
+    tags: dict[str, str]
+    priority: Priority
+    retry_on_executor_loss: bool
     enabled: bool
     overlap: Overlap
     catch_up: CatchUp

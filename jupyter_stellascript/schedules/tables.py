@@ -29,6 +29,8 @@ class Schedule(Base):
     # A script's arguments, or a workflow's inputs.
     values: Mapped[dict] = mapped_column(JSON, default=dict)
     secrets: Mapped[dict] = mapped_column(JSON, default=dict)
+    # A script's run options as its execute body names them: target, tags, priority, retry_on_executor_loss.
+    run_options: Mapped[dict] = mapped_column(JSON, default=dict)
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     overlap: Mapped[str] = mapped_column(String(10), default="skip")
     catch_up: Mapped[str] = mapped_column(String(10), default="none")

@@ -35,6 +35,7 @@ def upgrade() -> None:
         sa.Column('timezone', sa.String(length=64), nullable=False),
         sa.Column('values', sa.JSON(), nullable=False),
         sa.Column('secrets', sa.JSON(), nullable=False),
+        sa.Column('run_options', sa.JSON(), nullable=False, server_default='{}'),
         sa.Column('enabled', sa.Boolean(), nullable=False),
         sa.Column('overlap', sa.String(length=10), nullable=False),
         sa.Column('catch_up', sa.String(length=10), nullable=False),

@@ -2344,6 +2344,25 @@ export interface components {
             secrets?: {
                 [key: string]: string;
             } | null;
+            /**
+             * @description A script's target container (as in an execute body).
+             * @default null
+             */
+            target?: components["schemas"]["TargetReference"] | null;
+            /**
+             * @description Only a worker with these tags runs a script's fires.
+             * @default null
+             */
+            tags?: {
+                [key: string]: string;
+            } | null;
+            /**
+             * @description The queue priority of a script's fires (default normal).
+             * @default null
+             */
+            priority?: components["schemas"]["Priority"] | null;
+            /** @default null */
+            retry_on_executor_loss?: boolean | null;
             /** @default null */
             enabled?: boolean | null;
             /**
@@ -2389,6 +2408,12 @@ export interface components {
             secrets: {
                 [key: string]: string;
             };
+            target: components["schemas"]["TargetReference"] | null;
+            tags: {
+                [key: string]: string;
+            };
+            priority: components["schemas"]["Priority"];
+            retry_on_executor_loss: boolean;
             enabled: boolean;
             overlap: components["schemas"]["Overlap"];
             catch_up: components["schemas"]["CatchUp"];
@@ -2456,6 +2481,25 @@ export interface components {
             secrets?: {
                 [key: string]: string;
             } | null;
+            /**
+             * @description A script's target container (as in an execute body).
+             * @default null
+             */
+            target?: components["schemas"]["TargetReference"] | null;
+            /**
+             * @description Only a worker with these tags runs a script's fires.
+             * @default null
+             */
+            tags?: {
+                [key: string]: string;
+            } | null;
+            /**
+             * @description The queue priority of a script's fires (default normal).
+             * @default null
+             */
+            priority?: components["schemas"]["Priority"] | null;
+            /** @default null */
+            retry_on_executor_loss?: boolean | null;
             /** @default null */
             enabled?: boolean | null;
             /**
