@@ -20,6 +20,7 @@ from sqlalchemy import (
     ForeignKey,
     Integer,
     LargeBinary,
+    SmallInteger,
     Index,
     String,
     Text,
@@ -172,6 +173,8 @@ class Execution(Base):
         Index("ix_executions_trigger_queued", "trigger", "queued_at"),
         # Whether a schedule's run is still going (overlap) reads this.
         Index("ix_executions_trigger_id", "trigger_id", "status"),
+        # The notifications sweep looks for runs whose start or end nobody has taken yet.
+        Index("ix_executions_notified", "notified", "status"),
     )
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     # None for an ad-hoc run (content sent with the request, stored as a blob).
@@ -185,6 +188,8 @@ class Execution(Base):
     trigger: Mapped[str] = mapped_column(String(20), default="api")
     # The schedule or webhook that started it (trigger schedule or webhook; None otherwise).
     trigger_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    # Which notification events a server has taken for it, as bits: 1 start, 2 end (notifications/).
+    notified: Mapped[int] = mapped_column(SmallInteger, default=0)
     arguments: Mapped[dict] = mapped_column(JSON, default=dict)
     environment_keys: Mapped[list] = mapped_column(JSON, default=list)
     # Which secrets the run was given: [{name, owner, version, env}], never a value.

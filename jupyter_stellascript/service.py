@@ -23,6 +23,7 @@ from .registry import ScriptRegistry
 from .registry.syntax import SyntaxCheck
 from .samples import SampleCatalog, SampleLibrary
 from .notifications import NotificationSettingsStore, Notifier
+from .notifications.sweep import NotificationSweep
 from .triggered_runs import TriggeredRuns
 from .schedules import ScheduleFiring, Schedules
 from .units import parse_duration
@@ -66,11 +67,13 @@ class StellaScriptService:
                                  retries=config.notification_retries, backoff_s=parse_duration(config.notification_backoff))
         self.executions.watchers.append(self.notifier.watch_execution)
         self.workflows.runs.watchers.append(self.notifier.watch_workflow_run)
+        self.notification_sweep = NotificationSweep(self.sessions, self.notifier)
         self._close_fires_of_gone_servers()
         self.backend.start()
         self.gc = self._start_gc()
         if config.schedules_enabled:
             self.firing.start()
+        self.notification_sweep.start()
 
     def _close_fires_of_gone_servers(self) -> None:
         """Occurrences a stopped server was starting block no later run (now, and with every heartbeat)."""
@@ -110,5 +113,6 @@ class StellaScriptService:
             self.gc.close()
         self.workflows.shutdown()
         self.executions.shutdown()
+        self.notification_sweep.close()
         self.notifier.shutdown()
         self.backend.close()

@@ -7,6 +7,11 @@ Which sources a run has: its script (not for a workflow's step: the
 workflow's rules cover those) or its workflow, and the schedule that
 started it. Handler runs (trigger ``notification``) notify nobody, so a
 failing handler cannot start itself again.
+
+An execution's start and end are each taken once, by whichever server first
+sets its bit in ``notified`` (a compare-and-set): the watchers of the server
+that ran it, or the sweep (sweep.py) of any server for runs that a remote
+worker executed.
 """
 
 from __future__ import annotations
@@ -34,6 +39,8 @@ from .tables import NotificationDelivery, NotificationSettings, NotificationStat
 
 log = logging.getLogger(__name__)
 FAILED = {"Failed", "TimedOut", "Error"}
+# executions.notified: a bit per event, set by the server that takes it.
+EVENT_BIT = {"start": 1, "end": 2}
 
 
 class Notifier:
@@ -65,7 +72,18 @@ class Notifier:
 
     # -- which rules, which events -----------------------------------------------------------
 
+    def _take(self, execution_id: str, event: str) -> bool:
+        """Whether this server takes the execution's ``event`` (no other server has, nor a later event)."""
+        bit = EVENT_BIT[event]
+        with self.sessions() as session, session.begin():
+            moved = session.execute(update(Execution)
+                                    .where(Execution.id == execution_id, Execution.notified.op("&")(bit) == 0)
+                                    .values(notified=Execution.notified.op("|")(bit)))
+            return moved.rowcount == 1
+
     def _handle(self, run_kind: str, event: str, run_id: str) -> None:
+        if run_kind == "execution" and not self._take(run_id, event):
+            return
         facts, sources = self._facts(run_kind, run_id)
         if facts is None or facts.trigger == "notification":
             return

@@ -6,6 +6,7 @@ allow; cancels reach remote runs; live logs come through the database in order."
 from __future__ import annotations
 
 import collections
+import json
 import os
 import threading
 import time
@@ -225,3 +226,26 @@ def test_kill_9_of_a_worker_mid_run_ends_its_runs_executor_lost_or_retries_once(
         doomed.kill()
         if successor is not None:
             successor.stop()
+
+
+def test_a_run_on_a_remote_worker_notifies_its_start_and_failure_once(cluster):
+    from tests.notifications.receiver import Receiver
+
+    server, _workers, token, _db, _root = cluster
+    script_id = create_script(server, token, "notifies", 'echo "failing on a worker"\nexit 4\n')
+    receiver = Receiver()
+    try:
+        response = server.request("PUT", f"/scripts/{script_id}/notifications", token=token, json={"notifications": [
+            {"on": ["start", "failure"], "webhook": f"{receiver.url}/remote"}]})
+        assert response.status_code == 200, response.text
+        execution_id = submit(server, token, script_id)
+        done = terminal(server, token, execution_id)
+        assert done["status"] == "Failed" and done["worker_id"].startswith("worker-"), done
+        got = receiver.wait_for(lambda got: len(got) >= 2, timeout_s=30)
+        time.sleep(2)  # two sweeps more: nothing is sent twice
+        assert len(receiver.received) == 2, receiver.received
+        texts = sorted(json.dumps(item["body"]) for item in got)
+        assert all(execution_id in text for text in texts)
+        assert any('"start"' in text for text in texts) and any('"failure"' in text for text in texts), texts
+    finally:
+        receiver.close()

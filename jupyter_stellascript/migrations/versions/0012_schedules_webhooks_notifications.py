@@ -17,6 +17,10 @@ def upgrade() -> None:
     with op.batch_alter_table('executions') as batch:
         batch.add_column(sa.Column('trigger_id', sa.String(length=36), nullable=True))
         batch.create_index('ix_executions_trigger_id', ['trigger_id', 'status'])
+        # Which of a run's notification events a server has taken (bits: 1 start, 2 end); runs from
+        # before notifications existed count as told.
+        batch.add_column(sa.Column('notified', sa.SmallInteger(), nullable=False, server_default='3'))
+        batch.create_index('ix_executions_notified', ['notified', 'status'])
     with op.batch_alter_table('workflow_runs') as batch:
         batch.add_column(sa.Column('trigger', sa.String(length=20), nullable=False, server_default='api'))
         batch.add_column(sa.Column('trigger_id', sa.String(length=36), nullable=True))
@@ -130,5 +134,7 @@ def downgrade() -> None:
         batch.drop_column('trigger_id')
         batch.drop_column('trigger')
     with op.batch_alter_table('executions') as batch:
+        batch.drop_index('ix_executions_notified')
+        batch.drop_column('notified')
         batch.drop_index('ix_executions_trigger_id')
         batch.drop_column('trigger_id')
