@@ -8,7 +8,7 @@
 import { expect, Page, test } from '@playwright/test';
 import path from 'path';
 
-import { createScript, deleteScript, openLibrary, SCREENSHOTS } from './helpers';
+import { createScript, deleteScript, openLibrary, SCREENSHOTS, TOKEN, URL } from './helpers';
 
 const LINES = 80;
 /** Line i to stderr when i % 4 == 0, else to stdout, numbered, each flushed, a little apart. */
@@ -143,6 +143,20 @@ test('one view per script, titled by its name, reused by Run and History', async
   const history = page.locator('.jp-StellaScript-section-history:visible');
   await history.click();
   await expect(page.locator('.jp-StellaScript-section-history.jp-mod-current')).toBeVisible();
+  // The editor's tab is the script's name too (its tooltip names the entry file); an old version's is name@version.
+  await page.locator('.jp-StellaScript-section-edit:visible').click();
+  await expect(page.locator('.jp-StellaScript-editor-label:visible')).toHaveText('single-view v1.0.0');
+  const editorTab = page.locator('#jp-main-dock-panel .lm-TabBar-tab[title*="script.sh"]');
+  await expect(editorTab.locator('.lm-TabBar-tabLabel')).toHaveText('single-view');
+  await expect(mainTabs(page, 'single-view')).toHaveCount(2); // the script's view and its editor, nothing named after script.sh
+  await expect(mainTabs(page, 'script.sh')).toHaveCount(0);
+  const updated = await request.put(`${URL}stellascript/api/v1/scripts/${id}`, { data: { content: 'echo two\n' }, headers: { Authorization: `token ${TOKEN}` } });
+  expect(updated.status(), await updated.text()).toBe(200);
+  await row.locator('.jp-StellaScript-history').click();
+  await page.locator('.jp-StellaScript-historyView:visible tr[data-version="1.0.0"] .jp-StellaScript-open-version').click();
+  await expect(page.locator('.jp-StellaScript-editor-label:visible')).toHaveText('single-view v1.0.0 (old version: read only)');
+  await expect(mainTabs(page, 'single-view@1.0.0')).toHaveCount(1);
+  await page.screenshot({ path: path.join(SCREENSHOTS, 'tabs-by-script-name.png') });
   await deleteScript(request, id);
 });
 
