@@ -97,7 +97,9 @@ class RunsHandler(_Workflows):
         items, total = self.runs.list(
             self.caller, workflow_id=self.get_query_argument("workflow_id", None),
             status=self.get_query_argument("status", None),
-            limit=self.query_int("limit", 50), offset=self.query_int("offset", 0))
+            limit=self.query_int("limit", 50), offset=self.query_int("offset", 0),
+            requested_by=self.get_query_argument("requested_by", None),
+            since=self.get_query_argument("since", None), until=self.get_query_argument("until", None))
         self.send_json({"items": items, "total": total})
 
     async def post(self) -> None:

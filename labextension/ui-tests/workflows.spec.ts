@@ -52,6 +52,36 @@ test('run a workflow and watch its steps', async ({ page, request }) => {
     await view.locator('.jp-StellaScript-workflowRerun').click();
     await expect(first).toContainText('reused', { timeout: 60_000 });
     await expect(view.locator('.jp-StellaScript-workflowRun > .jp-StellaScript-summary .jp-StellaScript-status')).toHaveText('Succeeded', { timeout: 60_000 });
+
+    // The execution centre lists both runs with the scripts' executions, and filters them.
+    await page.locator('#stellascript-library .jp-StellaScript-open-executions').click();
+    const centre = page.locator('.jp-StellaScript-executionCentre:visible');
+    const runs = centre.locator('.jp-StellaScript-centre-workflow');
+    await expect(runs).toHaveCount(2);
+    await expect(runs.locator('.jp-StellaScript-centre-script')).toHaveText(['browser-flow', 'browser-flow']);
+    const steps = centre.locator('.jp-StellaScript-centre-row:not(.jp-StellaScript-centre-workflow)');
+    await expect(steps.first()).toBeVisible();
+    await centre.locator('.jp-StellaScript-filter-kind').selectOption('workflows');
+    await expect(centre.locator('.jp-StellaScript-centre-row')).toHaveCount(2);
+    await centre.locator('.jp-StellaScript-filter-kind').selectOption('scripts');
+    await expect(runs).toHaveCount(0);
+    await expect(steps.first()).toBeVisible();
+    await centre.locator('.jp-StellaScript-filter-kind').selectOption('');
+    await centre.locator('.jp-StellaScript-filter-trigger').selectOption('ui');
+    await expect(runs).toHaveCount(0);
+    await centre.locator('.jp-StellaScript-filter-trigger').selectOption('workflow');
+    await expect(runs).toHaveCount(2);
+    await expect(steps.locator('.jp-StellaScript-centre-trigger').first()).toHaveText('workflow');
+    await centre.locator('.jp-StellaScript-filter-status').selectOption('TimedOut');
+    await expect(runs).toHaveCount(0);
+    await centre.locator('.jp-StellaScript-filter-status').selectOption('Succeeded');
+    await expect(runs).toHaveCount(2);
+    // The older run's page is its run view.
+    await runs.nth(1).click();
+    const detail = centre.locator('.jp-StellaScript-execution-page');
+    await expect(detail.locator('.jp-StellaScript-workflowStep[data-step-id="second"]')).toHaveAttribute('data-status', 'Succeeded');
+    await expect(detail.locator('.jp-StellaScript-workflowStep[data-step-id="second"] tr[data-output-key="said"] td')).toHaveText('hello again');
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'execution-centre-workflow-run.png') });
   } finally {
     await request.delete(`${URL}stellascript/api/v1/workflows/${workflowId}`, { headers: { Authorization: `token ${TOKEN}` } });
     await deleteScript(request, id);

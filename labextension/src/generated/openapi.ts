@@ -2871,6 +2871,12 @@ export interface operations {
             query?: {
                 workflow_id?: string;
                 status?: components["schemas"]["RunStatus"];
+                /** @description Only runs started by this user. */
+                requested_by?: string;
+                /** @description Only runs queued at or after this time. */
+                since?: string;
+                /** @description Only runs queued before this time. */
+                until?: string;
                 /** @description Page size, 1..500; outside it (or a negative offset) the answer is a 400 naming the field. */
                 limit?: components["parameters"]["Limit"];
                 offset?: components["parameters"]["Offset"];
