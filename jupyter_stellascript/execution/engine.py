@@ -188,7 +188,7 @@ class ExecutionEngine:
         on_progress: Progress | None = None,
     ) -> ExecutionResult:
         """Run one script. Dependency progress (resolving, building a derived
-        image) goes to ``on_progress``, or else into the run's stderr."""
+        image) and pool waits go to ``on_progress``, or else into the run's stderr."""
         # The request is valid by construction; what this engine allows, and
         # its defaults (timeout, network mode, limits), are the policy's.
         request = self.policy.resolve(request)
@@ -220,7 +220,7 @@ class ExecutionEngine:
                     self.pool.drop_idle(spec)
                 self._keep_warm(language, spec)
             result.image_id = self.image_id(spec.image)
-            container, result.pooled = self.pool.acquire(spec, deadline=time.monotonic() + timeout_s)
+            container, result.pooled = self.pool.acquire(spec, deadline=time.monotonic() + timeout_s, on_wait=progress)
             deadline = time.monotonic() + timeout_s
             self._stage_script(container, language, entry_point, request)
             write_secret_files(container.host_pid, request.delivered_secrets)
