@@ -21,7 +21,7 @@ import { lspProgressPlugin } from './lsp-progress';
 import { LibraryModel } from './model';
 import { LibraryPanel } from './panel';
 import { CommandIDs, PLUGIN_ID } from './tokens';
-import { addWorkflowsCommand } from './workflows';
+import { addWorkflowsCommand, RUN_WORKFLOW_COMMAND, SHOW_WORKFLOW_COMMAND } from './workflows';
 
 const ICON_SVG = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24"><path class="jp-icon3" fill="#616161" d="M12 2l2.9 6.3 6.9.7-5.2 4.6 1.5 6.8L12 17l-6.1 3.4 1.5-6.8L2.2 9l6.9-.7z"/></svg>`;
 export const stellaIcon = new LabIcon({ name: 'stellascript:icon', svgstr: ICON_SVG });
@@ -84,7 +84,9 @@ const plugin: JupyterFrontEndPlugin<void> = {
       remove: script => execute(CommandIDs.deleteScript, script, { name: script.name, language: script.language, latest_version: script.latest_version }),
       create: () => void app.commands.execute(CommandIDs.newScript),
       cloneSample: () => void app.commands.execute(CommandIDs.cloneSample),
-      executions: () => void app.commands.execute(CommandIDs.openExecutions)
+      executions: () => void app.commands.execute(CommandIDs.openExecutions),
+      openWorkflow: workflow => void app.commands.execute(SHOW_WORKFLOW_COMMAND, { workflowId: workflow.id }),
+      runWorkflow: workflow => void app.commands.execute(RUN_WORKFLOW_COMMAND, { workflowId: workflow.id })
     });
     panel.title.icon = stellaIcon;
     app.shell.add(panel, 'left', { rank: 650 });

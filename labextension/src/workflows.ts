@@ -18,12 +18,15 @@ type IWorkflowList = Schemas['WorkflowList'];
 type IRunAccepted = Schemas['WorkflowRunAccepted'];
 
 export const WORKFLOWS_COMMAND = 'stellascript:workflows';
-
+export const RUN_WORKFLOW_COMMAND = 'stellascript:run-workflow';
+export const SHOW_WORKFLOW_COMMAND = 'stellascript:show-workflow';
+type IWorkflow = Schemas['Workflow'];
 
 export class WorkflowsView extends Widget {
   private readonly list = el('tbody');
   private readonly problem = el('div', { className: 'jp-StellaScript-problem', attrs: { role: 'alert' } });
   private readonly runView = new WorkflowRunView(this.problem);
+  private readonly definition = el('div', { className: 'jp-StellaScript-workflowDefinition' });
 
   constructor() {
     super();
@@ -37,7 +40,7 @@ export class WorkflowsView extends Widget {
       el('thead', {}, el('tr', {}, ...['Workflow', 'Version', 'Visibility', 'Steps', ''].map(text => el('th', { text })))),
       this.list
     );
-    this.node.append(el('h2', { text: 'Workflows' }), table, this.problem, el('h3', { text: 'Run' }), this.runView.node);
+    this.node.append(el('h2', { text: 'Workflows' }), table, this.problem, this.definition, el('h3', { text: 'Run' }), this.runView.node);
     void this.load();
   }
 
@@ -53,7 +56,12 @@ export class WorkflowsView extends Widget {
             el('td', { text: workflow.latest_version }),
             el('td', { text: workflow.visibility }),
             el('td', { text: Object.keys(workflow.pins).join(', ') }),
-            el('td', {}, button('Run', () => void this.run(workflow.id), 'jp-mod-accept jp-StellaScript-workflowStart'))
+            el(
+              'td',
+              {},
+              button('Run', () => void this.run(workflow.id), 'jp-mod-accept jp-StellaScript-workflowStart'),
+              button('Definition', () => void this.showDefinition(workflow.id), 'jp-StellaScript-workflowShow')
+            )
           )
         )
       );
@@ -62,7 +70,23 @@ export class WorkflowsView extends Widget {
     }
   }
 
-  private async run(workflowId: string): Promise<void> {
+  /** A workflow's latest definition, with its pinned script versions. */
+  async showDefinition(workflowId: string): Promise<void> {
+    try {
+      const workflow = await request<IWorkflow>(`workflows/${workflowId}`);
+      const pins = Object.entries(workflow.pins).map(([step, pin]) => `${step}: ${pin.name} v${pin.version}`);
+      this.definition.replaceChildren(
+        el('h3', { text: `${workflow.name} v${workflow.version}` }),
+        el('div', { className: 'jp-StellaScript-execution-meta', text: `by ${workflow.created_by} · ${workflow.visibility} · pinned: ${pins.join(', ')}` }),
+        el('pre', { className: 'jp-StellaScript-output', text: workflow.content ?? '' })
+      );
+      this.definition.setAttribute('data-workflow-id', workflow.id);
+    } catch (error) {
+      this.problem.textContent = errorText(error);
+    }
+  }
+
+  async run(workflowId: string): Promise<void> {
     this.problem.textContent = '';
     try {
       const accepted = await post<IRunAccepted>(`workflows/${workflowId}/run`, { inputs: {} });
@@ -80,19 +104,26 @@ export class WorkflowsView extends Widget {
 
 export function addWorkflowsCommand(app: JupyterFrontEnd, palette: ICommandPalette | null): void {
   let current: MainAreaWidget<WorkflowsView> | null = null;
-  app.commands.addCommand(WORKFLOWS_COMMAND, {
-    label: 'Stella Script: Workflows',
-    execute: () => {
-      if (!current || current.isDisposed) {
-        current = new MainAreaWidget({ content: new WorkflowsView() });
-        current.id = 'stellascript-workflows-area';
-        current.title.label = 'Workflows';
-        app.shell.add(current, 'main');
-      } else {
-        void current.content.load();
-      }
-      app.shell.activateById(current.id);
+  const show = (): WorkflowsView => {
+    if (!current || current.isDisposed) {
+      current = new MainAreaWidget({ content: new WorkflowsView() });
+      current.id = 'stellascript-workflows-area';
+      current.title.label = 'Workflows';
+      app.shell.add(current, 'main');
+    } else {
+      void current.content.load();
     }
+    app.shell.activateById(current.id);
+    return current.content;
+  };
+  app.commands.addCommand(WORKFLOWS_COMMAND, { label: 'Stella Script: Workflows', execute: () => void show() });
+  app.commands.addCommand(RUN_WORKFLOW_COMMAND, {
+    label: 'Run Workflow',
+    execute: args => show().run(String(args.workflowId))
+  });
+  app.commands.addCommand(SHOW_WORKFLOW_COMMAND, {
+    label: 'Show Workflow',
+    execute: args => show().showDefinition(String(args.workflowId))
   });
   palette?.addItem({ command: WORKFLOWS_COMMAND, category: 'Stella Script' });
 }
