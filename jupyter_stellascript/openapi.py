@@ -25,7 +25,8 @@ from .languages import LANGUAGES
 from .registry.requests import ScriptCreate, ScriptUpdate
 from .secrets.models import SecretCreate, SecretMetadata, SecretReplace
 from .workflows.records import WorkflowRecord, WorkflowRunRecord, WorkflowVersionRecord
-from .workflows.requests import LocalRunBody, RerunBody, WorkflowCreate, WorkflowRunBody, WorkflowUpdate
+from .workflows.requests import (LocalRunBody, RerunBody, WorkflowCheckoutBody, WorkflowCreate, WorkflowRunBody,
+                                 WorkflowSaveBody, WorkflowUpdate)
 
 REF = "#/components/schemas/{model}"
 # Component name -> (model, JSON-schema mode). Request bodies are described
@@ -46,6 +47,8 @@ MODELS: dict[str, tuple[type[BaseModel], str]] = {
     "WorkflowRunRequest": (WorkflowRunBody, "validation"),
     "LocalWorkflowRunRequest": (LocalRunBody, "validation"),
     "WorkflowRerunRequest": (RerunBody, "validation"),
+    "WorkflowCheckoutRequest": (WorkflowCheckoutBody, "validation"),
+    "WorkflowFileSaveRequest": (WorkflowSaveBody, "validation"),
     "Workflow": (WorkflowRecord, "serialization"),
     "WorkflowVersion": (WorkflowVersionRecord, "serialization"),
     "WorkflowRun": (WorkflowRunRecord, "serialization"),

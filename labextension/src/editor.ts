@@ -86,7 +86,8 @@ export class ScriptEditorExtension implements DocumentRegistry.IWidgetExtension<
 
   createNew(widget: EditorWidget, context: DocumentRegistry.IContext<DocumentRegistry.ICodeModel>): IDisposable | void {
     const root = this.model.workspaceDir;
-    if (!root || !context.path.startsWith(`${root}/`)) {
+    // Workflow files (*.workflow.yaml) are workflow-editor.ts's.
+    if (!root || !context.path.startsWith(`${root}/`) || context.path.endsWith('.workflow.yaml')) {
       return;
     }
     void this.attach(widget, context);

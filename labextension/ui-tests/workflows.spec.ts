@@ -8,9 +8,16 @@
 import { expect, test } from '@playwright/test';
 import path from 'path';
 
-import { createScript, deleteScript, openLibrary, SCREENSHOTS, TOKEN, URL } from './helpers';
+import { createScript, deleteScript, openLibrary, replaceEditorText, SCREENSHOTS, TOKEN, URL } from './helpers';
 
-test('run a workflow and watch its steps', async ({ page, request }) => {
+const definition = [
+  'steps:',
+  '  - {id: first, script: wf-step, arguments: {say: hello}}',
+  '  - {id: second, script: wf-step, needs: [first], arguments: {say: "${{ steps.first.outputs.said }} again"}}',
+  '  - {id: on-failure, script: wf-step, needs: [second], if: "${{ failure() }}", arguments: {say: oops}}'
+];
+
+test('workflows in the panel, edited as a file, run as a live graph', async ({ page, request }) => {
   const id = await createScript(request, {
     name: 'wf-step',
     language: 'bash',
@@ -21,13 +28,7 @@ test('run a workflow and watch its steps', async ({ page, request }) => {
     headers: { Authorization: `token ${TOKEN}` },
     data: {
       name: 'browser-flow',
-      definition: [
-        'steps:',
-        '  - {id: first, script: wf-step, arguments: {say: hello}}',
-        '  - {id: second, script: wf-step, needs: [first], arguments: {say: "${{ steps.first.outputs.said }} again"}}',
-        '  - {id: on-failure, script: wf-step, needs: [second], if: "${{ failure() }}", arguments: {say: oops}}',
-        ''
-      ].join('\n')
+      definition: [...definition, ''].join('\n')
     }
   });
   expect(created.status(), await created.text()).toBe(201);
@@ -52,11 +53,42 @@ test('run a workflow and watch its steps', async ({ page, request }) => {
     await expect(panel.locator('.jp-StellaScript-workflow-row')).toHaveCount(0);
     await panel.locator('.jp-StellaScript-filter-kind').selectOption('workflows');
     await page.screenshot({ path: path.join(SCREENSHOTS, 'library-workflows.png') });
-    // Opened: its definition and pinned versions.
+    // Opened: the definition as a file in the editor, its tab the workflow's name.
     await workflowRow.locator('.jp-StellaScript-open-workflow').click();
-    const view = page.locator('.jp-StellaScript-workflowsView:visible');
-    await expect(view.locator('.jp-StellaScript-workflowDefinition')).toContainText('id: second');
+    const editor = page.locator('.jp-StellaScript-workflowEditor:visible');
+    await expect(editor.locator('.jp-StellaScript-editor-label')).toHaveText('browser-flow v1.0.0 (workflow)');
+    await expect(page.locator('#jp-main-dock-panel .lm-TabBar-tab[title*="browser-flow.workflow.yaml"] .lm-TabBar-tabLabel')).toHaveText('browser-flow');
+    const modeline = (await editor.locator('.cm-line').first().textContent()) ?? '';
+    expect(modeline).toMatch(/^# yaml-language-server: \$schema=file:\/\/.*workflow\.schema\.json$/);
+    // yaml-language-server completes the schema's keys (it may still be starting: tried again until it answers).
+    const completer = page.locator('.jp-Completer');
+    await expect(async () => {
+      await page.keyboard.press('Escape');
+      await replaceEditorText(page, `${modeline}\nsteps:\n  - id: first\n    script: wf-step\n    retr`);
+      await page.keyboard.press('Tab');
+      await expect(completer.locator('.jp-Completer-match', { hasText: /^retries$/ }).first()).toBeVisible({ timeout: 5_000 });
+    }).toPass({ timeout: 120_000, intervals: [1_000, 2_000, 3_000] });
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'workflow-completion.png') });
+    await page.keyboard.press('Escape');
+    // A save the server refuses: the problem at its line, no version, the text kept.
+    const [header, ...stepLines] = definition;
+    const broken = [modeline, header, stepLines[0], stepLines[1].replace('needs: [first]', 'needs: [frist]'), stepLines[2], ''].join('\n');
+    await replaceEditorText(page, broken);
+    await page.keyboard.press('Control+s');
+    // (Two: the unknown step, and second's expression naming a step it no longer needs; both on its line.)
+    await expect(editor.locator('.jp-StellaScript-editor-status')).toHaveText(/^2 problems: not saved as a version/);
+    await expect(editor.locator('.cm-line').nth(3).locator('.cm-lintRange-error').first()).toBeVisible();
+    await expect(editor.locator('.cm-line').nth(2).locator('.cm-lintRange-error')).toHaveCount(0);
+    await editor.locator('.cm-line').nth(3).locator('.cm-lintRange-error').first().hover();
+    await expect(page.locator('.cm-tooltip-lint')).toContainText("steps[1].needs: unknown step 'frist'");
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'workflow-diagnostic.png') });
+    // Fixed: saved as the next version.
+    await replaceEditorText(page, [modeline, ...definition, '# reviewed', ''].join('\n'));
+    await page.keyboard.press('Control+s');
+    await expect(editor.locator('.jp-StellaScript-editor-status')).toHaveText('Saved as v1.0.1');
+    await expect(editor.locator('.jp-StellaScript-editor-label')).toHaveText('browser-flow v1.0.1 (workflow)');
     await workflowRow.locator('.jp-StellaScript-run-workflow').click();
+    const view = page.locator('.jp-StellaScript-workflowsView:visible');
     const first = view.locator('.jp-StellaScript-workflowStep[data-step-id="first"]');
     const second = view.locator('.jp-StellaScript-workflowStep[data-step-id="second"]');
     // The graph: a column per depth of needs, a line per need.
