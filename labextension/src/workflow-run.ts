@@ -12,6 +12,7 @@ import type { components } from './generated/openapi';
 import { button, el, statusBadge, when } from './dom';
 import { LiveOutput } from './output';
 import { outputsTable } from './outputs';
+import { depths } from './workflow-graph';
 import type { ExecutionStatus } from './status';
 
 type Schemas = components['schemas'];
@@ -25,30 +26,6 @@ const SVG = 'http://www.w3.org/2000/svg';
 /** A step's or run's status as a badge (the same styles as executions'). */
 function badge(status: string): HTMLSpanElement {
   return statusBadge(status as ExecutionStatus);
-}
-
-/** Each step's depth in the DAG: 0 without needs, else one more than the deepest step it needs. */
-export function depths(steps: readonly Pick<IWorkflowStep, 'id' | 'needs'>[]): Map<string, number> {
-  const byId = new Map(steps.map(step => [step.id, step]));
-  const found = new Map<string, number>();
-  const depth = (id: string, seen: Set<string>): number => {
-    const known = found.get(id);
-    if (known !== undefined) {
-      return known;
-    }
-    if (seen.has(id)) {
-      return 0; // a saved definition has no cycle; never loop on one all the same
-    }
-    seen.add(id);
-    const needs = (byId.get(id)?.needs ?? []).filter(need => byId.has(need));
-    const value = needs.length ? 1 + Math.max(...needs.map(need => depth(need, seen))) : 0;
-    found.set(id, value);
-    return value;
-  };
-  for (const step of steps) {
-    depth(step.id, new Set());
-  }
-  return found;
 }
 
 /** One step's box: made once per run, updated in place so its live output and open sections stay. */
