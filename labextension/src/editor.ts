@@ -46,8 +46,15 @@ export function titleByScript(widget: EditorWidget, label: string): boolean {
     return false;
   }
   type Slot = (sender: unknown, args: unknown) => void;
-  widget.title.changed.disconnect(handlers._onTitleChanged as Slot, widget);
-  widget.context.pathChanged.disconnect(handlers._onPathChanged as Slot, widget);
+  const renames = handlers._onTitleChanged as Slot;
+  // Only when the rename is really off: a label set with it still connected would rename the file.
+  if (!widget.title.changed.disconnect(renames, widget)) {
+    return false;
+  }
+  if (!widget.context.pathChanged.disconnect(handlers._onPathChanged as Slot, widget)) {
+    widget.title.changed.connect(renames, widget);
+    return false;
+  }
   widget.title.label = label;
   return true;
 }
