@@ -293,10 +293,17 @@ export class ExecutionCentre extends Widget {
     const again = button('Run again', () => void this.runAgain(record), 'jp-mod-accept jp-StellaScript-run-again', 'The same version, arguments, network and timeout');
     const edit = button('Edit and run…', () => this.actions.editAndRun(record), 'jp-StellaScript-edit-run', 'Open the Run form with these values');
     again.disabled = edit.disabled = !record.script_id || Boolean(record.redacted);
+    const actions = el('div', { className: 'jp-StellaScript-actions' }, again, edit);
+    const runId = record.workflow_run_id;
+    if (runId) {
+      // A workflow's step: its run is one click away.
+      facts.push(['Workflow step', `${record.step_id ?? '?'} of run ${runId}`]);
+      actions.append(button('Show workflow run', () => this.showWorkflowRun(runId, `run ${runId.slice(0, 8)}`), 'jp-StellaScript-show-run'));
+    }
     this.detail.replaceChildren(
       el('h3', { className: 'jp-StellaScript-execution-heading', text: `Execution ${record.id}` }),
       el('dl', { className: 'jp-StellaScript-facts' }, ...facts.flatMap(([term, value]) => [el('dt', { text: term }), el('dd', { text: value })])),
-      el('div', { className: 'jp-StellaScript-actions' }, again, edit),
+      actions,
       record.error ? el('div', { className: 'jp-StellaScript-problem', text: record.error }) : '',
       output.node
     );

@@ -158,6 +158,13 @@ test('workflows in the panel, edited as a file, run as a live graph', async ({ p
     await expect(detail.locator('.jp-StellaScript-workflowStep[data-step-id="second"]')).toHaveAttribute('data-status', 'Succeeded');
     await expect(detail.locator('.jp-StellaScript-workflowStep[data-step-id="second"] tr[data-output-key="said"] td')).toHaveText('hello again');
     await page.screenshot({ path: path.join(SCREENSHOTS, 'execution-centre-workflow-run.png') });
+    // A step's execution names its run, and shows it.
+    await centre.locator('.jp-StellaScript-filter-kind').selectOption('scripts');
+    await expect(runs).toHaveCount(0);
+    await steps.first().click();
+    await expect(detail.locator('dd').last()).toContainText(' of run ');
+    await detail.locator('.jp-StellaScript-show-run').click();
+    await expect(detail.locator('.jp-StellaScript-workflowStep').first()).toBeVisible();
   } finally {
     await request.delete(`${URL}stellascript/api/v1/workflows/${workflowId}`, { headers: { Authorization: `token ${TOKEN}` } });
     await request.delete(`${URL}stellascript/api/v1/workflows/${retryId}`, { headers: { Authorization: `token ${TOKEN}` } });
