@@ -67,7 +67,7 @@ export class LibraryPanel extends Panel {
     toolbar.addItem('refresh', new ToolbarButton({ icon: refreshIcon, className: 'jp-StellaScript-refresh', tooltip: 'Refresh', onClick: () => void this.refresh() }));
     // JupyterLab's search-field look (as in its file browser filter), on the plain input the panel queries with.
     const searchField = el('div', { className: 'jp-InputGroup jp-StellaScript-search-field' }, this.search, el('span', { className: 'jp-InputGroupAction' }, searchIcon.element()));
-    const filters = el('div', { className: 'jp-StellaScript-filters' }, searchField, el('div', { className: 'jp-StellaScript-filter-row' }, this.kind, this.language, this.visibility, this.tag));
+    const filters = el('div', { className: 'jp-StellaScript-filters' }, searchField, el('div', { className: 'jp-StellaScript-filter-row' }, this.language, this.visibility, this.kind, this.tag));
     for (const input of [this.search, this.tag]) {
       input.addEventListener('input', () => {
         window.clearTimeout(this.debounce);
