@@ -44,7 +44,7 @@ runtimes: venv
 
 # The editor's language servers and formatters (issue: editing with jupyter-lsp),
 # in lsp-servers/: npm tools (pyright, typescript-language-server, bash-language-server,
-# prettier), gopls built by `go install`, google-java-format from Maven Central
+# yaml-language-server for workflow files, prettier), gopls built by `go install`, google-java-format from Maven Central
 # (SHA-256 checked). Eclipse JDT LS and ruff come from PyPI with the venv.
 LSP_TOOLS := lsp-servers
 GOPLS_VERSION := v0.23.0

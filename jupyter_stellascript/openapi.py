@@ -30,7 +30,8 @@ from .notifications.models import DeliveryRecord, NotificationSettingsBody
 from .schedules.models import ScheduleCreate, ScheduleRecord, ScheduleRun, ScheduleUpdate
 from .webhooks.models import WebhookCreate, WebhookRecord
 from .workflows.records import WorkflowRecord, WorkflowRunRecord, WorkflowVersionRecord
-from .workflows.requests import LocalRunBody, RerunBody, WorkflowCreate, WorkflowRunBody, WorkflowUpdate
+from .workflows.requests import (LocalRunBody, RerunBody, WorkflowCheckoutBody, WorkflowCreate, WorkflowRunBody,
+                                 WorkflowSaveBody, WorkflowUpdate)
 
 REF = "#/components/schemas/{model}"
 # Component name -> (model, JSON-schema mode). Request bodies are described
@@ -54,6 +55,8 @@ MODELS: dict[str, tuple[type[BaseModel], str]] = {
     "WorkflowRunRequest": (WorkflowRunBody, "validation"),
     "LocalWorkflowRunRequest": (LocalRunBody, "validation"),
     "WorkflowRerunRequest": (RerunBody, "validation"),
+    "WorkflowCheckoutRequest": (WorkflowCheckoutBody, "validation"),
+    "WorkflowFileSaveRequest": (WorkflowSaveBody, "validation"),
     "Workflow": (WorkflowRecord, "serialization"),
     "WorkflowVersion": (WorkflowVersionRecord, "serialization"),
     "WorkflowRun": (WorkflowRunRecord, "serialization"),

@@ -14,6 +14,7 @@ from .errors import ValidationFailed
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
+MAX_OFFSET = 2**63 - 1
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,8 @@ class Page:
             problems.append({"field": "limit", "message": f"limit must be between 1 and {MAX_LIMIT}, not {limit}"})
         if offset < 0:
             problems.append({"field": "offset", "message": f"offset must be 0 or more, not {offset}"})
+        elif offset > MAX_OFFSET:  # past what the databases' 64-bit integers hold
+            problems.append({"field": "offset", "message": f"offset must be at most {MAX_OFFSET}"})
         if problems:
             raise ValidationFailed(problems)
         return cls(limit, offset)

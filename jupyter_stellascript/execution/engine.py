@@ -198,7 +198,7 @@ class ExecutionEngine:
         on_progress: Progress | None = None,
     ) -> ExecutionResult:
         """Run one script. Dependency progress (resolving, building a derived
-        image) goes to ``on_progress``, or else into the run's stderr."""
+        image) and pool waits go to ``on_progress``, or else into the run's stderr."""
         # The request is valid by construction; what this engine allows, and
         # its defaults (timeout, network mode, limits), are the policy's.
         request = self.policy.resolve(request)
@@ -237,7 +237,7 @@ class ExecutionEngine:
                 spec = dataclasses.replace(spec, joined_container=target.id)
                 result.target = {"container": request.target, "id": target.id, "name": target.name}
             result.image_id = self.image_id(spec.image)
-            container, result.pooled = self.pool.acquire(spec, deadline=time.monotonic() + timeout_s)
+            container, result.pooled = self.pool.acquire(spec, deadline=time.monotonic() + timeout_s, on_wait=progress)
             deadline = time.monotonic() + timeout_s
             self._stage_script(container, language, entry_point, request, target)
             write_secret_files(container.host_pid, request.delivered_secrets)

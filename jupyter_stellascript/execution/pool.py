@@ -23,6 +23,7 @@ import socket
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -181,9 +182,16 @@ class ContainerPool:
 
     # -- leasing ---------------------------------------------------------------
 
-    def acquire(self, spec: ContainerSpec, deadline: float | None = None) -> tuple[PooledContainer, bool]:
-        """A ready container for ``spec`` and whether it came warm from the pool."""
+    def acquire(self, spec: ContainerSpec, deadline: float | None = None,
+                on_wait: Callable[[str], None] | None = None) -> tuple[PooledContainer, bool]:
+        """A ready container for ``spec`` and whether it came warm from the pool.
+
+        When every container this pool may have of ``spec`` is leased, the
+        run waits, and ``on_wait`` hears why (once) and, after, for how long:
+        a run that is only waiting must not look stuck.
+        """
         key = spec.key
+        waiting_since: float | None = None
         with self._lock:
             self._specs.setdefault(key, spec)
             target = self._targets.get(key)
@@ -192,9 +200,17 @@ class ContainerPool:
                     remaining = None if deadline is None else deadline - time.monotonic()
                     if remaining is not None and remaining <= 0:
                         raise PoolError(f"all {target.max_containers} containers for {spec.image} are busy")
+                    if waiting_since is None:
+                        waiting_since = time.monotonic()
+                        if on_wait is not None:
+                            # Under the lock: the callback only queues a message (it never calls the pool).
+                            on_wait(f"waiting for a free container: all {target.max_containers} {spec.image} "
+                                    f"container(s) of this server's pool are busy (pool_sizes max_containers)")
                     self._lock.wait(remaining)
             self._leased[key] += 1
             self._last_acquired[key] = time.monotonic()
+            if waiting_since is not None and on_wait is not None:
+                on_wait(f"got a container after waiting {time.monotonic() - waiting_since:.1f}s")
             idle = self._idle[key]
             container = idle.popleft() if idle else None
             if container is not None:

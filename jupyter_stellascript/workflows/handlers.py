@@ -9,7 +9,10 @@ from tornado.iostream import StreamClosedError
 
 from ..handlers.base import StellaHandler
 from .schema import json_schema
-from .requests import LocalRunBody, RerunBody, WorkflowCreate, WorkflowRunBody, WorkflowUpdate
+from ..workspace import LocalEdits
+from .files import WorkflowFiles
+from .requests import (LocalRunBody, RerunBody, WorkflowCheckoutBody, WorkflowCreate, WorkflowRunBody, WorkflowSaveBody,
+                       WorkflowUpdate)
 
 _ID = r"(?P<{}>[^/]+)"
 
@@ -97,7 +100,10 @@ class RunsHandler(_Workflows):
         items, total = self.runs.list(
             self.caller, workflow_id=self.get_query_argument("workflow_id", None),
             status=self.get_query_argument("status", None),
-            limit=self.query_int("limit", 50), offset=self.query_int("offset", 0))
+            limit=self.query_int("limit", 50), offset=self.query_int("offset", 0),
+            requested_by=self.get_query_argument("requested_by", None),
+            since=self.get_query_argument("since", None), until=self.get_query_argument("until", None),
+            trigger=self.get_query_argument("trigger", None))
         self.send_json({"items": items, "total": total})
 
     async def post(self) -> None:
@@ -153,10 +159,40 @@ class RunEventsHandler(_Workflows):
         await self.flush()
 
 
+class _WorkflowFiles(_Workflows):
+    @property
+    def files(self) -> WorkflowFiles:
+        return WorkflowFiles(self.settings["stellascript_workspace"], self.store)
+
+
+class WorkflowFileHandler(_WorkflowFiles):
+    def get(self) -> None:
+        """The workflow a workspace file (?path=) belongs to."""
+        self.send_json(self.files.describe(self.get_query_argument("path", "")))
+
+
+class WorkflowCheckoutHandler(_WorkflowFiles):
+    def post(self) -> None:
+        body = self.parse(WorkflowCheckoutBody)
+        try:
+            self.send_json(self.files.checkout(self.caller, body.workflow_id, body.overwrite).to_dict())
+        except LocalEdits as error:
+            self.send_json({"status": 409, "message": str(error), "path": error.path}, status=409)
+
+
+class WorkflowSaveHandler(_WorkflowFiles):
+    def post(self) -> None:
+        body = self.parse(WorkflowSaveBody)
+        self.send_json(self.files.save(self.caller, body.path, body.version_bump.value))
+
+
 def workflow_routes(prefix: str) -> list[tuple[str, type]]:
     workflow, run = _ID.format("workflow_id"), _ID.format("run_id")
     return [
         (rf"{prefix}/workflows/?", WorkflowsHandler),
+        (rf"{prefix}/workspace/workflows/?", WorkflowFileHandler),
+        (rf"{prefix}/workspace/workflows/checkout/?", WorkflowCheckoutHandler),
+        (rf"{prefix}/workspace/workflows/save/?", WorkflowSaveHandler),
         (rf"{prefix}/workflows/schema/?", WorkflowSchemaHandler),
         (rf"{prefix}/workflows/runs/?", RunsHandler),
         (rf"{prefix}/workflows/runs/{run}/?", RunHandler),

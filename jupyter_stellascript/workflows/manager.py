@@ -23,6 +23,7 @@ from sqlalchemy import func, or_, select, update
 from ..db import as_utc, iso_utc, utcnow
 from ..errors import Forbidden, NotFound, Unauthenticated, ValidationFailed
 from ..execution.fields import parse
+from ..execution.filters import ExecutionFilters
 from ..execution.manager import ExecutionManager
 from ..identity import Caller
 from ..paging import DEFAULT_LIMIT, Page
@@ -219,15 +220,34 @@ class WorkflowRuns:
             return run_view(self._visible(session, caller, run_id))
 
     def list(self, caller: Caller, workflow_id: str | None = None, status: str | None = None,
-             limit: int = DEFAULT_LIMIT, offset: int = 0) -> tuple[list[dict], int]:
+             limit: int = DEFAULT_LIMIT, offset: int = 0, requested_by: str | None = None,
+             since: str | None = None, until: str | None = None, trigger: str | None = None) -> tuple[list[dict], int]:
+        """The runs the caller may see, newest first; the time range, user and trigger read as the executions list's."""
+        problems = []
         if status and status not in [s.value for s in RunStatus]:
-            raise ValidationFailed([{"field": "status", "message": f"status must be one of {', '.join(s.value for s in RunStatus)}"}])
+            problems.append({"field": "status", "message": f"status must be one of {', '.join(s.value for s in RunStatus)}"})
+        try:
+            # The execution centre lists both: one parsing rule for its user and time filters.
+            window = ExecutionFilters.parse(requested_by=requested_by, since=since, until=until, trigger=trigger)
+        except ValidationFailed as error:
+            problems.extend(error.errors)
+            window = ExecutionFilters()
+        if problems:
+            raise ValidationFailed(problems)
         page = Page.of(limit, offset)
         conditions = [] if caller.admin else [WorkflowRun.requested_by == (caller.name or "\0")]
         if workflow_id:
             conditions.append(WorkflowRun.workflow_id == workflow_id)
         if status:
             conditions.append(WorkflowRun.status == status)
+        if window.requested_by:
+            conditions.append(WorkflowRun.requested_by == window.requested_by)
+        if window.trigger:
+            conditions.append(WorkflowRun.trigger == window.trigger)
+        if window.since:
+            conditions.append(WorkflowRun.queued_at >= window.since)
+        if window.until:
+            conditions.append(WorkflowRun.queued_at < window.until)
         with self.sessions() as session:
             total = session.scalar(select(func.count()).select_from(WorkflowRun).where(*conditions))
             rows = session.scalars(select(WorkflowRun).where(*conditions)

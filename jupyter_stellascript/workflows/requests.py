@@ -68,3 +68,21 @@ class RerunBody(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     from_step: str | None = Field(default=None, description="Also run this step (and its dependants) again, even if it succeeded.")
+
+
+class WorkflowCheckoutBody(BaseModel):
+    """Write a workflow's latest definition into the workspace folder as ``<name>.workflow.yaml``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    workflow_id: str = Field(min_length=1)
+    overwrite: bool = Field(default=False, description="Replace a file that holds edits no version has.")
+
+
+class WorkflowSaveBody(BaseModel):
+    """Store a workflow file of the workspace as the workflow's next version."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    path: str = Field(min_length=1, description="The file, relative to the Jupyter root dir.")
+    version_bump: VersionBump = VersionBump.PATCH

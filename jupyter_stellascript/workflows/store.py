@@ -25,6 +25,7 @@ from ..paging import Page
 from ..registry.manager import ScriptRegistry
 from ..registry.semver import FIRST_VERSION, parse_version
 from ..registry.visibility import Visibility, can_read, can_write, readable
+from .lines import with_lines
 from .models import WorkflowDefinition, load_definition
 from .records import WorkflowRecord, WorkflowVersionRecord, answer
 from .requests import Definition, WorkflowCreate, WorkflowUpdate
@@ -60,7 +61,9 @@ class WorkflowStore:
             parsed = load_definition(definition)
             pins = validate(parsed, lambda step: find_script(self.registry, caller, step.script, step.version))
         except ValidationFailed as error:
-            raise ValidationFailed([{**problem, "field": _under_definition(problem["field"])} for problem in error.errors]) from None
+            # Text has lines: each problem says its own, for an editor to show it there.
+            problems = with_lines(definition, error.errors) if isinstance(definition, str) else error.errors
+            raise ValidationFailed([{**problem, "field": _under_definition(problem["field"])} for problem in problems]) from None
         return text, parsed, {step_id: pin_of(script) for step_id, script in pins.items()}
 
     # -- reads -----------------------------------------------------------------------

@@ -126,22 +126,13 @@ export function interleave(record: Pick<IExecution, 'stdout' | 'stderr' | 'outpu
 }
 
 /**
- * Follow an execution's output (server-sent events). `onOutput` gets each
- * stdout/stderr chunk as it is written, and the platform's messages;
- * resolves with the `end` event's data.
+ * Read a server-sent event stream: `onEvent` gets each event's name and data
+ * until one named `end`, whose data this resolves with (parsed).
  */
-export async function followLogs(
-  executionId: string,
-  onOutput: (stream: OutputStream, text: string) => void,
-  signal?: AbortSignal
-): Promise<ILogsEnd> {
-  const response = await ServerConnection.makeRequest(
-    apiUrl(`scripts/executions/${executionId}/logs`),
-    { method: 'GET', headers: { Accept: 'text/event-stream' }, signal },
-    settings()
-  );
+export async function followEvents(path: string, onEvent: (event: string, data: string) => void, signal?: AbortSignal): Promise<Record<string, unknown>> {
+  const response = await ServerConnection.makeRequest(apiUrl(path), { method: 'GET', headers: { Accept: 'text/event-stream' }, signal }, settings());
   if (!response.ok || !response.body) {
-    throw new ApiError(response.status, `the output of ${executionId} cannot be read (${response.status})`);
+    throw new ApiError(response.status, `${path} cannot be read (${response.status})`);
   }
   const reader = response.body.getReader();
   const decoder = new TextDecoder();
@@ -171,12 +162,42 @@ export async function followLogs(
       if (event === 'end') {
         return JSON.parse(text);
       }
-      if (event === 'stdout' || event === 'stderr' || event === 'platform') {
-        onOutput(event, text);
-      }
+      onEvent(event, text);
     }
   }
-  throw new ApiError(0, 'the output stream ended before the execution finished');
+  throw new ApiError(0, `${path}: the stream ended before the end event`);
+}
+
+/**
+ * Follow an execution's output (server-sent events). `onOutput` gets each
+ * stdout/stderr chunk as it is written, and the platform's messages;
+ * resolves with the `end` event's data.
+ */
+export async function followLogs(
+  executionId: string,
+  onOutput: (stream: OutputStream, text: string) => void,
+  signal?: AbortSignal
+): Promise<ILogsEnd> {
+  try {
+    const end = await followEvents(
+      `scripts/executions/${executionId}/logs`,
+      (event, text) => {
+        if (event === 'stdout' || event === 'stderr' || event === 'platform') {
+          onOutput(event, text);
+        }
+      },
+      signal
+    );
+    return end as unknown as ILogsEnd;
+  } catch (error) {
+    if (error instanceof ApiError && error.status !== 0) {
+      throw new ApiError(error.status, `the output of ${executionId} cannot be read (${error.status})`);
+    }
+    if (error instanceof ApiError) {
+      throw new ApiError(0, 'the output stream ended before the execution finished');
+    }
+    throw error;
+  }
 }
 
 export function formatDuration(ms: number | null | undefined): string {

@@ -29,6 +29,36 @@ function undoCapture(sharedModel: unknown): IUndoCapture | null {
 
 export type EditorWidget = IDocumentWidget<FileEditor, DocumentRegistry.ICodeModel>;
 
+/**
+ * Title a script's editor tab by the script (``name``, ``name@version`` for an
+ * old one) instead of its entry file ("main.py" tells four scripts apart from
+ * none). A document widget treats its title label as the file's name: it
+ * renames the file when the label changes and puts the file name back when the
+ * path changes (DocumentWidget._onTitleChanged/_onPathChanged). Those two
+ * handlers are disconnected for this widget only; when this JupyterLab does
+ * not have them by those names the tab keeps the file name, since setting the
+ * label would then rename the user's file. The tooltip (the document
+ * manager's caption) still names the file and its path.
+ */
+export function titleByScript(widget: EditorWidget, label: string): boolean {
+  const handlers = widget as unknown as { _onTitleChanged?: unknown; _onPathChanged?: unknown };
+  if (typeof handlers._onTitleChanged !== 'function' || typeof handlers._onPathChanged !== 'function') {
+    return false;
+  }
+  type Slot = (sender: unknown, args: unknown) => void;
+  const renames = handlers._onTitleChanged as Slot;
+  // Only when the rename is really off: a label set with it still connected would rename the file.
+  if (!widget.title.changed.disconnect(renames, widget)) {
+    return false;
+  }
+  if (!widget.context.pathChanged.disconnect(handlers._onPathChanged as Slot, widget)) {
+    widget.title.changed.connect(renames, widget);
+    return false;
+  }
+  widget.title.label = label;
+  return true;
+}
+
 export class ScriptEditorExtension implements DocumentRegistry.IWidgetExtension<EditorWidget, DocumentRegistry.ICodeModel> {
   /** The editors showing a script, with what formats them (the "Format script" command uses it). */
   private readonly formatters = new WeakMap<EditorWidget, () => Promise<void>>();
@@ -63,7 +93,8 @@ export class ScriptEditorExtension implements DocumentRegistry.IWidgetExtension<
 
   createNew(widget: EditorWidget, context: DocumentRegistry.IContext<DocumentRegistry.ICodeModel>): IDisposable | void {
     const root = this.model.workspaceDir;
-    if (!root || !context.path.startsWith(`${root}/`)) {
+    // Workflow files (*.workflow.yaml) are workflow-editor.ts's.
+    if (!root || !context.path.startsWith(`${root}/`) || context.path.endsWith('.workflow.yaml')) {
       return;
     }
     void this.attach(widget, context);
@@ -144,8 +175,8 @@ export class ScriptEditorExtension implements DocumentRegistry.IWidgetExtension<
     if (file.pinned) {
       // An old version is for reading and running; changes go to the latest one.
       widget.content.editor.setOption('readOnly', true);
-      // (Not via title.label: a document widget's label renames its file.)
     }
+    titleByScript(widget, file.pinned ? `${file.name}@${file.version}` : file.name);
     void this.showLanguageServer(notice, file.language);
     context.saveState.connect(async (_, state) => {
       if (state !== 'completed') {

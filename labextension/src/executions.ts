@@ -1,7 +1,9 @@
 /**
  * The execution centre (main area): every execution the caller may see,
- * across scripts, newest first and paged, filtered by status, script, user,
- * trigger and time range (in the server: GET scripts/executions). An
+ * across scripts, and the caller's workflow runs, newest first and paged,
+ * filtered by kind, status, script, user, trigger and time range (in the
+ * server: GET scripts/executions and GET workflows/runs). A workflow run's
+ * page is its run view (steps, outputs, Cancel, Re-run). An
  * execution's page shows its arguments, environment names, limits, version,
  * dependency lock, timings and output; Run again starts it once more with the
  * same values (Edit first opens the script's Run form with them). Two
@@ -10,13 +12,36 @@
 import { Widget } from '@lumino/widgets';
 
 import { errorText, IExecution, IExecutionAccepted, IExecutionList, IScript, formatDuration, isFinished, post, request } from './api';
+import { runStatusValues } from './generated/openapi';
+import type { components } from './generated/openapi';
 import { fillDiffTable } from './diff';
 import { ago, button, el, select, statusBadge, when } from './dom';
 import { LiveOutput } from './output';
-import { EXECUTION_STATUSES } from './status';
+import { EXECUTION_STATUSES, ExecutionStatus } from './status';
+import { WorkflowRunView } from './workflow-run';
+
+type IWorkflowRun = components['schemas']['WorkflowRun'];
+type IWorkflowRunList = components['schemas']['WorkflowRunList'];
 
 const PAGE = 50;
 const TRIGGERS = ['api', 'ui', 'notebook', 'cli', 'workflow', 'schedule', 'webhook', 'notification'];
+/** The server's largest page: merging the two lists reads at most this far into each. */
+const MAX_LIMIT = 500;
+/** Triggers a workflow run itself records (GET workflows/runs?trigger=). */
+const RUN_TRIGGERS = ['schedule', 'webhook', 'notification'];
+const RUN_STATUSES: readonly string[] = runStatusValues;
+
+type Row = { kind: 'execution'; item: IExecution } | { kind: 'workflow'; item: IWorkflowRun };
+
+/**
+ * Whether workflow runs answer these filters. A run has no script of its own
+ * (its steps' executions are listed with their scripts) and is not submitted
+ * with a trigger header: it is part of the "workflow" trigger, with the step
+ * executions it started, and of no other.
+ */
+function runsMatch(kind: string, status: string, script: string, trigger: string): boolean {
+  return kind !== 'scripts' && !script && (!status || RUN_STATUSES.includes(status)) && (!trigger || trigger === 'workflow' || RUN_TRIGGERS.includes(trigger));
+}
 
 export interface IExecutionActions {
   /** Open the script's Run section with these values in the form, to edit before running. */
@@ -24,6 +49,7 @@ export interface IExecutionActions {
 }
 
 export class ExecutionCentre extends Widget {
+  private readonly kind = select([['', 'Scripts and workflows'], ['scripts', 'Script executions'], ['workflows', 'Workflow runs']]);
   private readonly status = select([['', 'Any status'], ...EXECUTION_STATUSES.map(s => [s, s] as [string, string])]);
   private readonly script = el('input', { className: 'jp-mod-styled jp-StellaScript-filter-script', attrs: { placeholder: 'Script: name or owner/name', type: 'search' } });
   private readonly user = el('input', { className: 'jp-mod-styled jp-StellaScript-filter-user', attrs: { placeholder: 'User', type: 'search' } });
@@ -39,6 +65,8 @@ export class ExecutionCentre extends Widget {
   private readonly detail = el('div', { className: 'jp-StellaScript-execution-page' });
   private readonly selected = new Set<string>();
   private readonly scriptNames = new Map<string, string>();
+  private readonly workflowNames = new Map<string, string>();
+  private readonly runView = new WorkflowRunView(this.problem);
   private offset = 0;
   private debounce = 0;
 
@@ -50,13 +78,14 @@ export class ExecutionCentre extends Widget {
     this.title.closable = true;
     this.status.classList.add('jp-StellaScript-filter-status');
     this.trigger.classList.add('jp-StellaScript-filter-trigger');
+    this.kind.classList.add('jp-StellaScript-filter-kind');
     for (const input of [this.script, this.user]) {
       input.addEventListener('input', () => {
         window.clearTimeout(this.debounce);
         this.debounce = window.setTimeout(() => this.filter(), 300);
       });
     }
-    for (const choice of [this.status, this.trigger, this.since, this.until]) {
+    for (const choice of [this.kind, this.status, this.trigger, this.since, this.until]) {
       choice.addEventListener('change', () => this.filter());
     }
     this.compare.disabled = true;
@@ -68,7 +97,7 @@ export class ExecutionCentre extends Widget {
     );
     this.node.append(
       el('h2', { className: 'jp-StellaScript-title', text: 'Executions' }),
-      el('div', { className: 'jp-StellaScript-centre-filters' }, this.status, this.script, this.user, this.trigger, el('label', { text: 'from' }, this.since), el('label', { text: 'to' }, this.until)),
+      el('div', { className: 'jp-StellaScript-centre-filters' }, this.kind, this.status, this.script, this.user, this.trigger, el('label', { text: 'from' }, this.since), el('label', { text: 'to' }, this.until)),
       this.problem,
       el('div', { className: 'jp-StellaScript-centre-paging' }, this.previous, this.pageInfo, this.next, this.compare),
       table,
@@ -89,79 +118,156 @@ export class ExecutionCentre extends Widget {
 
   async refresh(): Promise<void> {
     this.problem.textContent = '';
-    const query = new URLSearchParams({ limit: String(PAGE), offset: String(this.offset) });
+    const withRuns = runsMatch(this.kind.value, this.status.value, this.script.value.trim(), this.trigger.value);
+    const withExecutions = this.kind.value !== 'workflows';
+    const merging = withExecutions && withRuns;
     try {
-      if (this.script.value.trim()) {
-        const script = await request<IScript>(`scripts/resolve?ref=${encodeURIComponent(this.script.value.trim())}`);
-        query.set('script_id', script.id);
-      }
-      for (const [name, value] of [['status', this.status.value], ['requested_by', this.user.value.trim()], ['trigger', this.trigger.value]]) {
-        if (value) {
-          query.set(name, value);
-        }
-      }
-      for (const [name, input] of [['since', this.since], ['until', this.until]] as const) {
-        if (input.value) {
-          query.set(name, new Date(input.value).toISOString());
-        }
-      }
-      const page = await request<IExecutionList>(`scripts/executions?${query}`);
-      await this.learnNames(page.items);
-      this.render(page.items);
-      const last = this.offset + page.items.length;
-      this.pageInfo.textContent = page.total ? `${this.offset + 1}–${last} of ${page.total}` : 'No executions match.';
+      const [executions, runs] = await Promise.all([
+        withExecutions ? this.executions(merging) : Promise.resolve({ items: [], total: 0 }),
+        withRuns ? this.workflowRuns(merging) : Promise.resolve({ items: [], total: 0 })
+      ]);
+      // Both lists are newest first, each read from its start: the page is the slice at offset of both merged.
+      const merged: Row[] = [
+        ...executions.items.map(item => ({ kind: 'execution', item }) as Row),
+        ...runs.items.map(item => ({ kind: 'workflow', item }) as Row)
+      ].sort((a, b) => (a.item.queued_at < b.item.queued_at ? 1 : a.item.queued_at > b.item.queued_at ? -1 : 0));
+      const rows = merging ? merged.slice(this.offset, this.offset + PAGE) : merged;
+      await this.learnNames(rows);
+      this.render(rows);
+      const total = executions.total + runs.total;
+      const last = this.offset + rows.length;
+      this.pageInfo.textContent = total ? `${this.offset + 1}–${last} of ${total}` : 'No executions match.';
       this.previous.disabled = this.offset === 0;
-      this.next.disabled = last >= page.total;
+      // Merged, a page past the server's largest one cannot be read from the start: narrow the filters.
+      this.next.disabled = last >= total || (merging && this.offset + 2 * PAGE > MAX_LIMIT);
     } catch (error) {
       this.rows.replaceChildren();
       this.problem.textContent = errorText(error);
     }
   }
 
-  /** The names of the page's scripts (one look-up per script not seen before). */
-  private async learnNames(items: IExecution[]): Promise<void> {
-    const unknown = [...new Set(items.map(item => item.script_id).filter((id): id is string => !!id && !this.scriptNames.has(id)))];
-    await Promise.all(
-      unknown.map(async id => {
-        try {
-          this.scriptNames.set(id, (await request<IScript>(`scripts/${id}`)).name);
-        } catch {
-          this.scriptNames.set(id, id.slice(0, 8)); // deleted, or no longer readable
-        }
-      })
-    );
+  /** One list's window: from its start when two lists are merged (see refresh), else the page itself. */
+  private window(merging: boolean): URLSearchParams {
+    return merging
+      ? new URLSearchParams({ limit: String(Math.min(MAX_LIMIT, this.offset + PAGE)), offset: '0' })
+      : new URLSearchParams({ limit: String(PAGE), offset: String(this.offset) });
   }
 
-  private render(items: IExecution[]): void {
-    this.rows.replaceChildren();
-    for (const item of items) {
-      const pick = el('input', { attrs: { type: 'checkbox', 'aria-label': 'select to compare' } });
-      pick.checked = this.selected.has(item.id);
-      pick.addEventListener('click', event => event.stopPropagation());
-      pick.addEventListener('change', () => {
-        if (pick.checked) {
-          this.selected.add(item.id);
-        } else {
-          this.selected.delete(item.id);
-        }
-        this.compare.disabled = this.selected.size !== 2;
-      });
-      const row = el(
-        'tr',
-        { className: 'jp-StellaScript-centre-row', attrs: { 'data-execution-id': item.id } },
-        el('td', {}, pick),
-        el('td', { text: ago(item.queued_at), title: when(item.queued_at) }),
-        el('td', { className: 'jp-StellaScript-centre-script', text: item.script_id ? this.scriptNames.get(item.script_id) ?? '' : '(ad hoc)' }),
-        el('td', { text: item.script_version ?? '' }),
-        el('td', {}, statusBadge(item.status)),
-        el('td', { text: item.exit_code === null ? '—' : String(item.exit_code) }),
-        el('td', { text: formatDuration(item.duration_ms) }),
-        el('td', { className: 'jp-StellaScript-centre-user', text: item.requested_by }),
-        el('td', { className: 'jp-StellaScript-centre-trigger', text: item.trigger ?? 'api' })
-      );
-      row.addEventListener('click', () => void this.showExecution(item.id));
-      this.rows.append(row);
+  /** The filters both lists take: user and time range. */
+  private common(merging: boolean): URLSearchParams {
+    const query = this.window(merging);
+    for (const [name, input] of [['since', this.since], ['until', this.until]] as const) {
+      if (input.value) {
+        query.set(name, new Date(input.value).toISOString());
+      }
     }
+    if (this.user.value.trim()) {
+      query.set('requested_by', this.user.value.trim());
+    }
+    if (this.status.value) {
+      query.set('status', this.status.value);
+    }
+    return query;
+  }
+
+  private async executions(merging: boolean): Promise<IExecutionList> {
+    const query = this.common(merging);
+    if (this.script.value.trim()) {
+      const script = await request<IScript>(`scripts/resolve?ref=${encodeURIComponent(this.script.value.trim())}`);
+      query.set('script_id', script.id);
+    }
+    if (this.trigger.value) {
+      query.set('trigger', this.trigger.value);
+    }
+    return request<IExecutionList>(`scripts/executions?${query}`);
+  }
+
+  private workflowRuns(merging: boolean): Promise<IWorkflowRunList> {
+    const query = this.common(merging);
+    if (RUN_TRIGGERS.includes(this.trigger.value)) {
+      query.set('trigger', this.trigger.value); // "workflow" (or none): every run
+    }
+    return request<IWorkflowRunList>(`workflows/runs?${query}`);
+  }
+
+  /** The names of the page's scripts and workflows (one look-up for each not seen before). */
+  private async learnNames(rows: Row[]): Promise<void> {
+    const lookUp = async (names: Map<string, string>, ids: (string | null | undefined)[], path: string) => {
+      const unknown = [...new Set(ids.filter((id): id is string => !!id && !names.has(id)))];
+      await Promise.all(
+        unknown.map(async id => {
+          try {
+            names.set(id, (await request<{ name: string }>(`${path}/${id}`)).name);
+          } catch {
+            names.set(id, id.slice(0, 8)); // deleted, or no longer readable
+          }
+        })
+      );
+    };
+    await Promise.all([
+      lookUp(this.scriptNames, rows.map(row => (row.kind === 'execution' ? row.item.script_id : null)), 'scripts'),
+      lookUp(this.workflowNames, rows.map(row => (row.kind === 'workflow' ? row.item.workflow_id : null)), 'workflows')
+    ]);
+  }
+
+  private render(rows: Row[]): void {
+    this.rows.replaceChildren(...rows.map(row => (row.kind === 'execution' ? this.executionRow(row.item) : this.workflowRow(row.item))));
+  }
+
+  private workflowRow(run: IWorkflowRun): HTMLTableRowElement {
+    const name = run.workflow_id ? this.workflowNames.get(run.workflow_id) ?? '' : '(local definition)';
+    const row = el(
+      'tr',
+      { className: 'jp-StellaScript-centre-row jp-StellaScript-centre-workflow', attrs: { 'data-workflow-run-id': run.id } },
+      el('td', {}),
+      el('td', { text: ago(run.queued_at), title: when(run.queued_at) }),
+      el('td', {}, el('span', { className: 'jp-StellaScript-centre-script', text: name }), ' ', el('span', { className: 'jp-StellaScript-tag-chip jp-StellaScript-centre-kind', text: `workflow · ${run.steps.length} steps` })),
+      el('td', { text: run.workflow_version ?? '' }),
+      el('td', {}, statusBadge(run.status as ExecutionStatus)),
+      el('td', { text: '—' }),
+      el('td', { text: formatDuration(run.duration_ms) }),
+      el('td', { className: 'jp-StellaScript-centre-user', text: run.requested_by }),
+      el('td', { className: 'jp-StellaScript-centre-trigger', text: 'workflow', title: 'A workflow run: it and the executions of its steps are the trigger "workflow"' })
+    );
+    row.addEventListener('click', () => this.showWorkflowRun(run.id, name));
+    return row;
+  }
+
+  /** A workflow run's page: its run view, live while it runs. */
+  showWorkflowRun(runId: string, name: string): void {
+    this.detail.replaceChildren(el('h3', { className: 'jp-StellaScript-execution-heading', text: `Workflow run: ${name}` }), this.runView.node);
+    this.detail.removeAttribute('data-execution-id');
+    this.detail.setAttribute('data-workflow-run-id', runId);
+    this.runView.show(runId);
+  }
+
+  private executionRow(item: IExecution): HTMLTableRowElement {
+    const pick = el('input', { attrs: { type: 'checkbox', 'aria-label': 'select to compare' } });
+    pick.checked = this.selected.has(item.id);
+    pick.addEventListener('click', event => event.stopPropagation());
+    pick.addEventListener('change', () => {
+      if (pick.checked) {
+        this.selected.add(item.id);
+      } else {
+        this.selected.delete(item.id);
+      }
+      this.compare.disabled = this.selected.size !== 2;
+    });
+    const row = el(
+      'tr',
+      { className: 'jp-StellaScript-centre-row', attrs: { 'data-execution-id': item.id } },
+      el('td', {}, pick),
+      el('td', { text: ago(item.queued_at), title: when(item.queued_at) }),
+      el('td', { className: 'jp-StellaScript-centre-script', text: item.script_id ? this.scriptNames.get(item.script_id) ?? '' : '(ad hoc)' }),
+      el('td', { text: item.script_version ?? '' }),
+      el('td', {}, statusBadge(item.status)),
+      el('td', { text: item.exit_code === null ? '—' : String(item.exit_code) }),
+      el('td', { text: formatDuration(item.duration_ms) }),
+      el('td', { className: 'jp-StellaScript-centre-user', text: item.requested_by }),
+      el('td', { className: 'jp-StellaScript-centre-trigger', text: item.trigger ?? 'api' })
+    );
+    row.addEventListener('click', () => void this.showExecution(item.id));
+    return row;
   }
 
   /** An execution's page; its record (null when it cannot be read). */
@@ -193,14 +299,23 @@ export class ExecutionCentre extends Widget {
     const again = button('Run again', () => void this.runAgain(record), 'jp-mod-accept jp-StellaScript-run-again', 'The same version, arguments, network and timeout');
     const edit = button('Edit and run…', () => this.actions.editAndRun(record), 'jp-StellaScript-edit-run', 'Open the Run form with these values');
     again.disabled = edit.disabled = !record.script_id || Boolean(record.redacted);
+    const actions = el('div', { className: 'jp-StellaScript-actions' }, again, edit);
+    const runId = record.workflow_run_id;
+    if (runId) {
+      // A workflow's step: its run is one click away.
+      facts.push(['Workflow step', `${record.step_id ?? '?'} of run ${runId}`]);
+      actions.append(button('Show workflow run', () => this.showWorkflowRun(runId, `run ${runId.slice(0, 8)}`), 'jp-StellaScript-show-run'));
+    }
     this.detail.replaceChildren(
       el('h3', { className: 'jp-StellaScript-execution-heading', text: `Execution ${record.id}` }),
       el('dl', { className: 'jp-StellaScript-facts' }, ...facts.flatMap(([term, value]) => [el('dt', { text: term }), el('dd', { text: value })])),
-      el('div', { className: 'jp-StellaScript-actions' }, again, edit),
+      actions,
       record.error ? el('div', { className: 'jp-StellaScript-problem', text: record.error }) : '',
       output.node
     );
     this.detail.setAttribute('data-execution-id', record.id);
+    this.detail.removeAttribute('data-workflow-run-id');
+    this.runView.stop();
     return record;
   }
 
@@ -243,5 +358,12 @@ export class ExecutionCentre extends Widget {
     fillDiffTable(table, text(left), text(right), label(left), label(right));
     this.detail.replaceChildren(el('h3', { text: 'Output compared' }), table);
     this.detail.removeAttribute('data-execution-id');
+    this.detail.removeAttribute('data-workflow-run-id');
+    this.runView.stop();
+  }
+
+  dispose(): void {
+    this.runView.stop();
+    super.dispose();
   }
 }

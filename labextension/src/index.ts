@@ -22,7 +22,8 @@ import { LibraryModel } from './model';
 import { LibraryPanel } from './panel';
 import { CommandIDs, PLUGIN_ID } from './tokens';
 import { addSchedulesCommand, SCHEDULES_COMMAND } from './schedules';
-import { addWorkflowsCommand } from './workflows';
+import { addWorkflowEditing, OPEN_WORKFLOW_COMMAND } from './workflow-editor';
+import { addWorkflowsCommand, RUN_WORKFLOW_COMMAND } from './workflows';
 
 const ICON_SVG = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24"><path class="jp-icon3" fill="#616161" d="M12 2l2.9 6.3 6.9.7-5.2 4.6 1.5 6.8L12 17l-6.1 3.4 1.5-6.8L2.2 9l6.9-.7z"/></svg>`;
 export const stellaIcon = new LabIcon({ name: 'stellascript:icon', svgstr: ICON_SVG });
@@ -86,7 +87,9 @@ const plugin: JupyterFrontEndPlugin<void> = {
       create: () => void app.commands.execute(CommandIDs.newScript),
       cloneSample: () => void app.commands.execute(CommandIDs.cloneSample),
       executions: () => void app.commands.execute(CommandIDs.openExecutions),
-      schedules: () => void app.commands.execute(SCHEDULES_COMMAND)
+      schedules: () => void app.commands.execute(SCHEDULES_COMMAND),
+      openWorkflow: workflow => void app.commands.execute(OPEN_WORKFLOW_COMMAND, { workflowId: workflow.id }),
+      runWorkflow: workflow => void app.commands.execute(RUN_WORKFLOW_COMMAND, { workflowId: workflow.id })
     });
     panel.title.icon = stellaIcon;
     app.shell.add(panel, 'left', { rank: 650 });
@@ -97,6 +100,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
     addCommands({ app, docManager, model, editorExtension, libraryId: panel.id, icon: stellaIcon, palette });
     addWorkflowsCommand(app, palette);
     addSchedulesCommand(app, palette);
+    addWorkflowEditing(app, docManager, model);
     // The Launcher's card: a new script from a language template.
     launcher?.add({ command: CommandIDs.newScript, category: 'Other', rank: 1, args: { isLauncher: true } });
 

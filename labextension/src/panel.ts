@@ -3,18 +3,24 @@
  * matches first), filters, one row per script with its description, tags,
  * author, language, latest version, visibility and last run (status, how long
  * ago). Rows of scripts that are running refresh until the run ends. An empty
- * library says how to start.
+ * library says how to start. Workflows are listed too (the kind filter picks
+ * scripts, workflows or both), each with Open (its definition in the editor)
+ * and Run.
  */
 import { addIcon, historyIcon, listIcon, refreshIcon, searchIcon, Toolbar, ToolbarButton } from '@jupyterlab/ui-components';
 import { Panel, Widget } from '@lumino/widgets';
 
 import { errorText, ILanguage, IScript, IScriptList, isFinished, request } from './api';
+import type { components } from './generated/openapi';
 import { describeParameters } from './arguments';
 import { visibilityOptions } from './dialogs';
 import { ago, button, el, select, statusBadge } from './dom';
 import { LibraryModel } from './model';
 import { SecretsSection } from './secrets';
 import { WorkersSection } from './workers';
+
+type IWorkflow = components['schemas']['Workflow'];
+type IWorkflowList = components['schemas']['WorkflowList'];
 
 /** What the panel's buttons do (commands.ts has them as commands). */
 export interface ILibraryActions {
@@ -26,10 +32,13 @@ export interface ILibraryActions {
   cloneSample(): void;
   executions(): void;
   schedules(): void;
+  openWorkflow(workflow: IWorkflow): void;
+  runWorkflow(workflow: IWorkflow): void;
 }
 
 export class LibraryPanel extends Panel {
   private readonly search = el('input', { className: 'jp-mod-styled jp-StellaScript-search', attrs: { placeholder: 'Search scripts', type: 'search' } });
+  private readonly kind = select([['', 'Scripts and workflows'], ['scripts', 'Scripts'], ['workflows', 'Workflows']]);
   private readonly language = select([['', 'Language']]);
   private readonly tag = el('input', { className: 'jp-mod-styled jp-StellaScript-tag', attrs: { placeholder: 'Tag', type: 'search' } });
   private readonly visibility = select([['', 'Visibility'], ...visibilityOptions()]);
@@ -61,14 +70,16 @@ export class LibraryPanel extends Panel {
     toolbar.addItem('refresh', new ToolbarButton({ icon: refreshIcon, className: 'jp-StellaScript-refresh', tooltip: 'Refresh', onClick: () => void this.refresh() }));
     // JupyterLab's search-field look (as in its file browser filter), on the plain input the panel queries with.
     const searchField = el('div', { className: 'jp-InputGroup jp-StellaScript-search-field' }, this.search, el('span', { className: 'jp-InputGroupAction' }, searchIcon.element()));
-    const filters = el('div', { className: 'jp-StellaScript-filters' }, searchField, el('div', { className: 'jp-StellaScript-filter-row' }, this.language, this.visibility, this.tag));
+    const filters = el('div', { className: 'jp-StellaScript-filters' }, searchField, el('div', { className: 'jp-StellaScript-filter-row' }, this.language, this.visibility, this.kind, this.tag));
     for (const input of [this.search, this.tag]) {
       input.addEventListener('input', () => {
         window.clearTimeout(this.debounce);
         this.debounce = window.setTimeout(() => void this.refresh(), 250);
       });
     }
-    for (const choice of [this.language, this.visibility]) {
+    this.kind.classList.add('jp-StellaScript-filter-kind');
+    this.kind.title = 'Scripts, workflows or both';
+    for (const choice of [this.kind, this.language, this.visibility]) {
       choice.addEventListener('change', () => void this.refresh());
     }
     this.body.node.append(filters, this.message, this.list);
@@ -106,13 +117,23 @@ export class LibraryPanel extends Panel {
     if (this.tag.value.trim()) {
       query.set('tag', this.tag.value.trim());
     }
+    // Workflows have no language: a language filter is for scripts only.
+    const withScripts = this.kind.value !== 'workflows';
+    const withWorkflows = this.kind.value !== 'scripts' && !query.has('language');
+    const none = { items: [], total: 0 };
     try {
-      const scripts = await request<IScriptList>(`scripts?${query}`);
+      const [scripts, workflows] = await Promise.all([
+        withScripts ? request<IScriptList>(`scripts?${query}`) : Promise.resolve(none as IScriptList),
+        withWorkflows ? request<IWorkflowList>(`workflows?${query}`) : Promise.resolve(none as IWorkflowList)
+      ]);
       if (generation !== this.generation) {
         return; // a newer search answered first
       }
-      this.render(scripts.items, query.has('q') || query.has('language') || query.has('visibility') || query.has('tag'));
-      this.message.textContent = scripts.total > scripts.items.length ? `${scripts.items.length} of ${scripts.total} scripts` : '';
+      this.render(scripts.items, workflows.items, query.has('q') || query.has('language') || query.has('visibility') || query.has('tag') || Boolean(this.kind.value));
+      this.message.textContent = [
+        scripts.total > scripts.items.length ? `${scripts.items.length} of ${scripts.total} scripts` : '',
+        workflows.total > workflows.items.length ? `${workflows.items.length} of ${workflows.total} workflows` : ''
+      ].filter(Boolean).join(', ');
       window.clearTimeout(this.polling);
       if (scripts.items.some(script => script.last_run && !isFinished(script.last_run.status))) {
         this.polling = window.setTimeout(() => void this.refresh(), 2000);
@@ -127,11 +148,11 @@ export class LibraryPanel extends Panel {
     super.dispose();
   }
 
-  private render(scripts: IScript[], filtered: boolean): void {
+  private render(scripts: IScript[], workflows: IWorkflow[], filtered: boolean): void {
     this.list.replaceChildren();
-    if (!scripts.length && filtered) {
-      this.list.append(el('li', { className: 'jp-StellaScript-empty', text: 'No scripts match.' }));
-    } else if (!scripts.length) {
+    if (!scripts.length && !workflows.length && filtered) {
+      this.list.append(el('li', { className: 'jp-StellaScript-empty', text: this.kind.value === 'workflows' ? 'No workflows match.' : 'No scripts match.' }));
+    } else if (!scripts.length && !workflows.length) {
       this.list.append(
         el(
           'li',
@@ -188,5 +209,43 @@ export class LibraryPanel extends Panel {
       row.addEventListener('dblclick', () => this.actions.open(script));
       this.list.append(row);
     }
+    for (const workflow of workflows) {
+      this.list.append(this.workflowRow(workflow));
+    }
+  }
+
+  private workflowRow(workflow: IWorkflow): HTMLLIElement {
+    const steps = Object.keys(workflow.pins);
+    const row = el(
+      'li',
+      { className: 'jp-StellaScript-workflow-row', title: workflow.description || workflow.name, attrs: { 'data-workflow-id': workflow.id, 'data-workflow-name': workflow.name } },
+      el(
+        'div',
+        { className: 'jp-StellaScript-row-main' },
+        el('span', { className: 'jp-StellaScript-name', text: workflow.name }),
+        el(
+          'span',
+          { className: 'jp-StellaScript-meta' },
+          el('span', { className: 'jp-StellaScript-language jp-StellaScript-kind-workflow', text: 'workflow' }),
+          el('span', { className: 'jp-StellaScript-version', text: `v${workflow.latest_version}` }),
+          el('span', { className: 'jp-StellaScript-visibility', text: workflow.visibility })
+        )
+      ),
+      el('div', { className: 'jp-StellaScript-row-details' }, el('span', { className: 'jp-StellaScript-description', text: workflow.description || `${steps.length} steps: ${steps.join(', ')}` })),
+      el(
+        'div',
+        { className: 'jp-StellaScript-row-byline' },
+        el('span', { className: 'jp-StellaScript-author', text: `by ${workflow.created_by}` }),
+        el('span', { className: 'jp-StellaScript-tags' }, ...workflow.tags.map(tag => el('span', { className: 'jp-StellaScript-tag-chip', text: tag })))
+      ),
+      el(
+        'div',
+        { className: 'jp-StellaScript-row-actions' },
+        button('Open', () => this.actions.openWorkflow(workflow), 'jp-StellaScript-open-workflow', 'Open the definition in the editor'),
+        button('Run', () => this.actions.runWorkflow(workflow), 'jp-StellaScript-run-workflow', 'Run it and watch its steps')
+      )
+    );
+    row.addEventListener('dblclick', () => this.actions.openWorkflow(workflow));
+    return row;
   }
 }

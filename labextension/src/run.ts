@@ -27,6 +27,8 @@ export class RunView extends Widget {
   private readonly timeout = el('input', { className: 'jp-mod-styled jp-StellaScript-timeout', attrs: { type: 'number', min: '1', step: '1' } });
   private readonly timeoutError = el('div', { className: 'jp-StellaScript-field-error', attrs: { role: 'alert' } });
   private readonly runButton = button('Run', () => void this.run(), 'jp-mod-accept jp-StellaScript-start');
+  private loading = 0;
+  private submitting = false;
   private readonly cancelButton = button('Cancel', () => void this.cancel(), 'jp-mod-warn jp-StellaScript-cancel');
   private readonly summary = el('div', { className: 'jp-StellaScript-summary' });
   private readonly live = new LiveOutput();
@@ -93,6 +95,10 @@ export class RunView extends Widget {
   async load(version: string | undefined = this.initialVersion): Promise<void> {
     const wasLatest = !this.version.value || this.version.value === this.latestVersion;
     const selected = this.version.value;
+    // Until the versions and the form are read again, Run would start what the form showed before
+    // (the version before a save, say): it waits.
+    this.loading++;
+    this.runButton.disabled = true;
     try {
       const [script, versions] = await Promise.all([
         request<IScript>(`scripts/${this.scriptId}`),
@@ -119,6 +125,9 @@ export class RunView extends Widget {
       await this.loadHistory();
     } catch (error) {
       this.problem.textContent = errorText(error);
+    } finally {
+      this.loading--;
+      this.runButton.disabled = this.loading > 0 || this.submitting;
     }
   }
 
@@ -184,6 +193,7 @@ export class RunView extends Widget {
       body.timeout = timeout;
     }
     try {
+      this.submitting = true;
       this.runButton.disabled = true;
       const accepted = await post<IExecutionAccepted>(`scripts/${this.scriptId}/execute`, body);
       this.startedHere.add(accepted.execution_id);
@@ -199,7 +209,8 @@ export class RunView extends Widget {
         this.refused(errorText(error));
       }
     } finally {
-      this.runButton.disabled = false;
+      this.submitting = false;
+      this.runButton.disabled = this.loading > 0;
     }
   }
 

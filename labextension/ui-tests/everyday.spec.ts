@@ -8,7 +8,7 @@
 import { expect, Page, test } from '@playwright/test';
 import path from 'path';
 
-import { createScript, deleteScript, openLibrary, SCREENSHOTS } from './helpers';
+import { createScript, deleteScript, openLibrary, SCREENSHOTS, TOKEN, URL } from './helpers';
 
 const LINES = 80;
 /** Line i to stderr when i % 4 == 0, else to stdout, numbered, each flushed, a little apart. */
@@ -143,6 +143,20 @@ test('one view per script, titled by its name, reused by Run and History', async
   const history = page.locator('.jp-StellaScript-section-history:visible');
   await history.click();
   await expect(page.locator('.jp-StellaScript-section-history.jp-mod-current')).toBeVisible();
+  // The editor's tab is the script's name too (its tooltip names the entry file); an old version's is name@version.
+  await page.locator('.jp-StellaScript-section-edit:visible').click();
+  await expect(page.locator('.jp-StellaScript-editor-label:visible')).toHaveText('single-view v1.0.0');
+  const editorTab = page.locator('#jp-main-dock-panel .lm-TabBar-tab[title*="script.sh"]');
+  await expect(editorTab.locator('.lm-TabBar-tabLabel')).toHaveText('single-view');
+  await expect(mainTabs(page, 'single-view')).toHaveCount(2); // the script's view and its editor, nothing named after script.sh
+  await expect(mainTabs(page, 'script.sh')).toHaveCount(0);
+  const updated = await request.put(`${URL}stellascript/api/v1/scripts/${id}`, { data: { content: 'echo two\n' }, headers: { Authorization: `token ${TOKEN}` } });
+  expect(updated.status(), await updated.text()).toBe(200);
+  await row.locator('.jp-StellaScript-history').click();
+  await page.locator('.jp-StellaScript-historyView:visible tr[data-version="1.0.0"] .jp-StellaScript-open-version').click();
+  await expect(page.locator('.jp-StellaScript-editor-label:visible')).toHaveText('single-view v1.0.0 (old version: read only)');
+  await expect(mainTabs(page, 'single-view@1.0.0')).toHaveCount(1);
+  await page.screenshot({ path: path.join(SCREENSHOTS, 'tabs-by-script-name.png') });
   await deleteScript(request, id);
 });
 
@@ -203,6 +217,28 @@ test('a dependency build shows in the Preparing section, not in the output', asy
   await deleteScript(request, id);
 });
 
+test('a run waiting for a free container says so in the Preparing section', async ({ page, request }) => {
+  // The lab's Bash pool may hold one container (test_ui.py): while one run holds it, the next waits.
+  const holder = await createScript(request, { name: 'holds-the-pool', language: 'bash', content: 'echo holding\nsleep 6\n' });
+  const waiter = await createScript(request, { name: 'waits-for-pool', language: 'bash', content: 'echo got it\n' });
+  const panel = await openLibrary(page);
+  await panel.locator('.jp-StellaScript-row[data-script-name="holds-the-pool"] .jp-StellaScript-run').click();
+  await page.locator('.jp-StellaScript-runView:visible .jp-StellaScript-start').click();
+  await expect(page.locator('.jp-StellaScript-runView:visible .jp-StellaScript-output')).toContainText('holding', { timeout: 120_000 });
+  await panel.locator('.jp-StellaScript-row[data-script-name="waits-for-pool"] .jp-StellaScript-run').click();
+  const run = page.locator('.jp-StellaScript-runView:visible');
+  await run.locator('.jp-StellaScript-start').click();
+  const preparing = run.locator('.jp-StellaScript-preparing');
+  await expect(preparing).toBeVisible();
+  await preparing.locator('summary').click();
+  await expect(preparing.locator('.jp-StellaScript-preparing-log')).toContainText('waiting for a free container');
+  await page.screenshot({ path: path.join(SCREENSHOTS, 'preparing-pool-wait.png') });
+  await expect(run.locator('.jp-StellaScript-output')).toHaveText('got it\n', { timeout: 60_000 });
+  await expect(preparing.locator('.jp-StellaScript-preparing-log')).toContainText('got a container after waiting');
+  await deleteScript(request, holder);
+  await deleteScript(request, waiter);
+});
+
 test('a run started here that ends while its view is hidden is announced', async ({ page, request }) => {
   const slow = await createScript(request, { name: 'background-run', language: 'bash', content: 'sleep 4\necho done\n' });
   const other = await createScript(request, { name: 'in-front', language: 'bash', content: 'echo front\n' });
@@ -233,28 +269,29 @@ test('Stella Script commands are in the command palette; an empty library says h
   await expect(page.locator('.jp-Dialog', { hasText: 'New script from a sample' })).toBeVisible();
   await page.screenshot({ path: path.join(SCREENSHOTS, 'empty-library.png') });
   await page.locator('.jp-Dialog .jp-mod-reject').click();
-  // The palette from the View menu (a key press depends on where the focus is after the dialog); asked
-  // again when it did not open (a menu click right after the dialog closed can be lost).
-  const palette = page.locator('#command-palette');
-  for (let attempt = 0; attempt < 3 && !(await palette.locator('input').isVisible()); attempt++) {
-    await page.locator('.lm-MenuBar-itemLabel', { hasText: /^View$/ }).click({ timeout: 30_000 });
-    await page.locator('.lm-Menu-itemLabel', { hasText: 'Activate Command Palette' }).click({ timeout: 30_000 });
-    await palette.locator('input').waitFor({ state: 'visible', timeout: 5_000 }).catch(() => undefined);
-  }
-  await palette.locator('input').fill('Stella Script', { timeout: 30_000 });
-  for (const label of ['Stella Script: New Script…', 'Stella Script: New Script from a Sample…', 'Stella Script: Show Script Library', 'Stella Script: Open Execution Centre', 'Stella Script: Run Current Script…']) {
-    await expect(palette.locator('.lm-CommandPalette-itemLabel', { hasText: label })).toHaveCount(1);
-  }
-  await page.keyboard.press('Escape');
-  // The Launcher's card makes a new script.
+  await expect(page.locator('.jp-Dialog')).toHaveCount(0);
+  // The Launcher's card makes a new script. JupyterLab opens a Launcher by itself whenever the main area
+  // is empty and the layout changes (launcher-extension), activating it, which takes the focus: the
+  // modal command palette closes when it loses the focus or any command runs. So the Launcher is made
+  // here, before the palette, and the palette then has nothing to race with.
   const card = page.locator('.jp-LauncherCard[data-category="Other"]:visible', { hasText: 'Stella Script' }).first();
-  if (!(await card.isVisible())) {
+  if (!(await page.locator('#jp-main-dock-panel .jp-Launcher').count())) {
     await page.locator('#jp-main-dock-panel .lm-TabBar-addButton').first().click({ timeout: 10_000 });
   }
   await expect(card).toBeVisible();
   await card.click({ timeout: 10_000 });
   await expect(page.locator('.jp-Dialog', { hasText: 'New script' })).toBeVisible();
   await page.locator('.jp-Dialog .jp-mod-reject').click({ timeout: 30_000 });
+  await expect(page.locator('.jp-Dialog')).toHaveCount(0);
+  // The palette from the View menu (a key press depends on where the focus is after the dialog).
+  await page.locator('.lm-MenuBar-itemLabel', { hasText: /^View$/ }).click();
+  await page.locator('.lm-Menu-itemLabel', { hasText: 'Activate Command Palette' }).click();
+  const palette = page.locator('#command-palette');
+  await palette.locator('input').fill('Stella Script');
+  for (const label of ['Stella Script: New Script…', 'Stella Script: New Script from a Sample…', 'Stella Script: Show Script Library', 'Stella Script: Open Execution Centre', 'Stella Script: Run Current Script…']) {
+    await expect(palette.locator('.lm-CommandPalette-itemLabel', { hasText: label })).toHaveCount(1);
+  }
+  await page.keyboard.press('Escape');
   await panel.locator('.jp-StellaScript-search').fill('no-such-script-anywhere', { timeout: 30_000 });
   await expect(panel.locator('.jp-StellaScript-empty')).toHaveText('No scripts match.');
 });

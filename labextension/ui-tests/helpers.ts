@@ -11,6 +11,9 @@ export const SCREENSHOTS = process.env.SCREENSHOT_DIR ?? path.join(__dirname, 't
 export async function openLibrary(page: Page): Promise<Locator> {
   expect(URL, 'JUPYTER_URL must be set (tests/labextension/test_ui.py sets it)').not.toBe('');
   await page.goto(`${URL}lab?reset&token=${TOKEN}`);
+  // JupyterLab removes its splash once the layout is restored: until then it may still open and
+  // activate widgets of its own (the Launcher), which takes the focus from whatever a test opened.
+  await page.locator('#jupyterlab-splash').waitFor({ state: 'detached', timeout: 120_000 });
   const tab = page.locator('.jp-SideBar [data-id="stellascript-library"]');
   const panel = page.locator('#stellascript-library');
   await tab.waitFor();

@@ -60,7 +60,7 @@ test('create, version, diff, run and validate a script from the library panel', 
   await expect(row.locator('.jp-StellaScript-status')).toHaveText('Succeeded');
 
   // A syntax error: a diagnostic at its line, no version, the file keeps the text.
-  await page.locator('.lm-TabBar-tab', { hasText: 'hello.py' }).click();
+  await page.locator('.lm-TabBar-tab[title*="hello.py"]').click();
   const broken = 'import json\n\ndef broken(:\n    pass\n';
   await replaceEditorText(page, broken);
   await page.keyboard.press('Control+s');

@@ -154,7 +154,7 @@ test('running from an editor with unsaved changes asks: Save and run, or Run sav
     await expect(run.locator('.jp-StellaScript-output')).toHaveText('saved text\n');
 
     // Save and run: a new version with the edits (and their parameter), then its form.
-    await page.locator('.lm-TabBar-tab', { hasText: 'script.py' }).click();
+    await page.locator('.lm-TabBar-tab[title*="script.py"]').click();
     await page.locator('.jp-StellaScript-editor-run:visible').click();
     await page.locator('.jp-Dialog button', { hasText: 'Save and run' }).click();
     await expect(page.locator('.jp-StellaScript-editor-label')).toHaveText('unsaved-run v1.0.1');
@@ -167,7 +167,7 @@ test('running from an editor with unsaved changes asks: Save and run, or Run sav
 
     // Save and run with text that does not compile: not saved as a version, so nothing runs; the text stays.
     const views = await page.locator('.jp-StellaScript-runView').count();
-    await page.locator('.lm-TabBar-tab', { hasText: 'script.py' }).click();
+    await page.locator('.lm-TabBar-tab[title*="script.py"]').click();
     await replaceEditorText(page, 'def broken(:\n    pass\n');
     await page.locator('.jp-StellaScript-editor-run:visible').click();
     await page.locator('.jp-Dialog button', { hasText: 'Save and run' }).click();

@@ -178,14 +178,18 @@ def test_library_panel_with_api_token_identities(tmp_path: Path, runtime_images)
         lab.stop()
 
 
-@pytest.mark.timeout(900)  # eight flows, one of them a dependency build
+@pytest.mark.timeout(900)  # nine flows, one of them a dependency build
 def test_everyday_flows_in_chromium(tmp_path: Path, runtime_images, local_index, derived_cleanup) -> None:  # noqa: F811
     """Its own JupyterLab, whose Python packages come from a local index (the Preparing section's build)."""
     package = unique_name("ss-ui")
     local_index.publish(package, "1.0.0")
     root = tmp_path / "root"
     root.mkdir()
-    lab = RunningLab(root, extra_config=f"c.StellaScript.pypi_source = {local_index.url!r}\n").start(tmp_path / "data")
+    # Bash's pool holds one container: the Preparing section's pool wait (everyday.spec.ts).
+    pools = {name: {"min_containers": 1 if name == "python" else 0} for name in LANGUAGES}
+    pools["bash"] = {"min_containers": 0, "max_containers": 1}
+    lab = RunningLab(root, extra_config=f"c.StellaScript.pypi_source = {local_index.url!r}\n"
+                                        f"c.StellaScript.pool_sizes = {pools!r}\n").start(tmp_path / "data")
     try:
         run_playwright(lab, "everyday.spec.ts", env={"PREP_PACKAGE": package})
     finally:

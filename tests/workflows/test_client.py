@@ -97,7 +97,7 @@ def test_cli_mirrors_the_rest_calls(server, token, greet, tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("steps:\n  - {id: one, script: nope, needs: [zero]}\n")
     refused = cli(server, "workflow", "create", str(bad), "--name", "bad", token=token)
-    assert refused.returncode == 1 and "definition.steps[0].needs: unknown step 'zero'" in refused.stderr
+    assert refused.returncode == 1 and "definition.steps[0].needs:2: unknown step 'zero'" in refused.stderr  # with its line
     no_traceback(refused)
 
 

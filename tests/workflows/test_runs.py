@@ -9,6 +9,7 @@ import json
 import threading
 import time
 import uuid
+from urllib.parse import quote
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -299,6 +300,15 @@ def test_saved_workflows_run_their_pinned_versions_and_only_for_who_can_read_the
     assert record["script_version"] == pinned
     listed = json_of(server.request("GET", f"/workflows/runs?workflow_id={workflow['id']}", token=alice))
     assert [item["id"] for item in listed["items"]] == [run["id"]]
+    # The execution centre's filters: user and time range, read as the executions list reads them.
+    def listing(query: str) -> list[str]:
+        return [item["id"] for item in json_of(server.request("GET", f"/workflows/runs?workflow_id={workflow['id']}&{query}", token=alice))["items"]]
+    queued = quote(run["queued_at"])
+    assert listing("requested_by=alice") == [run["id"]] and listing("requested_by=bob") == []
+    assert listing(f"since={queued}") == [run["id"]] and listing(f"until={queued}") == []
+    assert listing("since=2000-01-01T00:00:00Z&until=2999-01-01T00:00:00Z") == [run["id"]]
+    bad_filters = server.request("GET", "/workflows/runs?since=yesterday&status=Nope", token=alice)
+    assert bad_filters.status_code == 400 and {e["field"] for e in json_of(bad_filters)["errors"]} == {"since", "status"}
     # Bob sees the public workflow but cannot read alice's private script: he cannot run it.
     bob = server.token("bob")
     refused = server.request("POST", f"/workflows/{workflow['id']}/run", token=bob, json={})

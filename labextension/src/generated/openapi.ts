@@ -1126,6 +1126,63 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/workspace/workflows": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The workflow a workspace file belongs to */
+        get: operations["describeWorkflowFile"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/workspace/workflows/checkout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Write a workflow's latest definition into the workspace as <name>.workflow.yaml
+         * @description The file's first line is a yaml-language-server modeline naming the workflow JSON Schema (a copy beside it). 409 with the path when the file holds edits no version has (unless overwrite).
+         */
+        post: operations["checkoutWorkflow"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/workspace/workflows/save": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Store a workflow file as the workflow's next version
+         * @description The modeline is left out of the version. A refused definition is a 400 with every problem, its field path and its line in the file. 409 when the workflow has a newer version than the one checked out.
+         */
+        post: operations["saveWorkflowFile"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -2623,6 +2680,44 @@ export interface components {
             started_at: string;
             last_heartbeat: string;
         };
+        /** @description A workflow file of the workspace: the workflow and version it was checked out from. */
+        WorkflowFile: {
+            /** @constant */
+            kind: "workflow";
+            workflow_id: string;
+            name: string;
+            version: components["schemas"]["SemVer"];
+            file: string;
+            content_sha256: string;
+        };
+        WorkflowCheckout: {
+            /** @description The file, relative to the Jupyter root dir. */
+            path: string;
+            workflow_id: string;
+            version: components["schemas"]["SemVer"];
+            wrote_file: boolean;
+        };
+        WorkflowFileSave: {
+            workflow: components["schemas"]["Workflow"];
+            /** @description false: the file held the latest version already. */
+            created: boolean;
+        };
+        /** @description Write a workflow's latest definition into the workspace folder as ``<name>.workflow.yaml``. */
+        WorkflowCheckoutRequest: {
+            workflow_id: string;
+            /**
+             * @description Replace a file that holds edits no version has.
+             * @default false
+             */
+            overwrite?: boolean;
+        };
+        /** @description Store a workflow file of the workspace as the workflow's next version. */
+        WorkflowFileSaveRequest: {
+            /** @description The file, relative to the Jupyter root dir. */
+            path: string;
+            /** @default patch */
+            version_bump?: components["schemas"]["VersionBump"];
+        };
     };
     responses: {
         /** @description The request is not valid; errors lists every problem. */
@@ -3715,9 +3810,17 @@ export interface operations {
             query?: {
                 workflow_id?: string;
                 status?: components["schemas"]["RunStatus"];
+                /** @description Only runs started by this user. */
+                requested_by?: string;
+                /** @description Only runs queued at or after this time. */
+                since?: string;
+                /** @description Only runs queued before this time. */
+                until?: string;
                 /** @description Page size, 1..500; outside it (or a negative offset) the answer is a 400 naming the field. */
                 limit?: components["parameters"]["Limit"];
                 offset?: components["parameters"]["Offset"];
+                /** @description Only runs started by this trigger (schedule, webhook, notification, api...). */
+                trigger?: string;
             };
             header?: never;
             path?: never;
@@ -4763,6 +4866,88 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthenticated"];
+        };
+    };
+    describeWorkflowFile: {
+        parameters: {
+            query: {
+                /** @description The file, relative to the Jupyter root dir. */
+                path: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file's workflow and version. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkflowFile"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    checkoutWorkflow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WorkflowCheckoutRequest"];
+            };
+        };
+        responses: {
+            /** @description Where the file is. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkflowCheckout"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthenticated"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+        };
+    };
+    saveWorkflowFile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WorkflowFileSaveRequest"];
+            };
+        };
+        responses: {
+            /** @description The workflow's latest version. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkflowFileSave"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
         };
     };
 }
