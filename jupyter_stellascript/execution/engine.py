@@ -52,7 +52,9 @@ from ..secrets.masking import Masker
 from .output import LiveOutput, OutputCollector
 from .secret_files import remove_secret_files, write_secret_files
 from .step_outputs import OUTPUTS_ENV, OUTPUTS_FILE, InvalidOutputs, read_outputs
-from .pool import ContainerPool, ContainerSpec, PooledContainer, PoolError, PoolTarget
+from .outcome import MIB, RunState, settle
+from .pool import ContainerPool, PoolError
+from .pool_models import ContainerSpec, PooledContainer, PoolTarget
 
 from .policy import RunPolicy
 from .sandbox import SandboxPolicy
@@ -63,12 +65,8 @@ Progress = Callable[[str], None]
 
 log = logging.getLogger(__name__)
 
-MIB = 1024 * 1024
 ARGS_FILE = "args.json"
 IMAGE_ID_TTL_S = 30.0
-# An OOM kill that the cgroup counters cannot confirm is inferred from SIGKILL
-# with peak memory this close to the limit.
-OOM_INFERENCE_RATIO = 0.9
 
 
 @dataclass
@@ -91,19 +89,6 @@ class EngineSettings:
     dependencies: DependencySettings | None = None
     # Per language, the options Language.configured takes, e.g. {"typescript": {"type_check": "error"}}.
     language_options: dict[str, dict] = field(default_factory=dict)
-
-
-class _RunState:
-    """What one execution accumulates while it runs."""
-
-    def __init__(self, collector: OutputCollector) -> None:
-        self.collector = collector
-        self.compile_cache_hit: bool | None = None
-        self.report: AgentReport | None = None
-        self.compile_failed: AgentReport | None = None
-        self.outputs: dict | None = None
-        self.invalid_outputs: str | None = None
-        self.compile_warnings = ""
 
 
 class ExecutionEngine:
@@ -211,7 +196,7 @@ class ExecutionEngine:
             # Named but not resolved for a caller (SecretManager.deliver): running without them would fail later, less clearly.
             raise InvalidRequest([{"field": "secrets", "message": "the secrets were not resolved for the caller"}])
         masker = Masker(secret.value for secret in request.delivered_secrets)
-        state = _RunState(OutputCollector(self.settings.output_cap_bytes, on_output, masker))
+        state = RunState(OutputCollector(self.settings.output_cap_bytes, on_output, masker))
         started_at = datetime.now(timezone.utc)
         result = ExecutionResult(
             status=ExecutionStatus.ERROR, exit_code=None, stdout="", stderr="",
@@ -246,7 +231,7 @@ class ExecutionEngine:
                 progress(f"{language.display_name} compiled with warnings (the script runs anyway):\n{state.compile_warnings.rstrip()}")
             if not request.check_only:
                 self._collect_outputs(container, state, deadline, cancelled)
-            self._finish(result, state, limits)
+            settle(result, state, limits)
         except AgentTimeout:
             self.pool.kill(container)
             result.status, result.termination_reason = ExecutionStatus.TIMED_OUT, TerminationReason.TIMEOUT
@@ -362,7 +347,7 @@ class ExecutionEngine:
         request: ExecutionRequest,
         container: PooledContainer,
         image_id: str,
-        state: _RunState,
+        state: RunState,
         deadline: float,
         cancelled: threading.Event,
     ) -> None:
@@ -409,7 +394,7 @@ class ExecutionEngine:
             cancelled,
         )
 
-    def _collect_outputs(self, container: PooledContainer, state: _RunState, deadline: float,
+    def _collect_outputs(self, container: PooledContainer, state: RunState, deadline: float,
                          cancelled: threading.Event) -> None:
         """Read what the script wrote to $STELLASCRIPT_OUTPUT (only after a script ran)."""
         if state.report is None or state.report.start_error or state.compile_failed is not None:
@@ -419,47 +404,6 @@ class ExecutionEngine:
                                          self.settings.max_outputs_bytes, deadline, cancelled)
         except InvalidOutputs as error:
             state.invalid_outputs = str(error)
-
-    def _finish(self, result: ExecutionResult, state: _RunState, limits: ResourceLimits) -> None:
-        if state.compile_failed is not None:
-            report = state.compile_failed
-            result.status = ExecutionStatus.FAILED
-            result.exit_code = report.exit_code
-            result.termination_reason = TerminationReason.COMPILE_ERROR
-            if report.start_error:
-                result.error = f"the compiler could not start: {report.start_error}"
-            elif report.full_filesystems:
-                result.termination_reason = TerminationReason.DISK_LIMIT
-                state.collector.note("stderr", _disk_note(report.full_filesystems, limits))
-            return
-        report = state.report
-        assert report is not None
-        if report.start_error:
-            result.status = ExecutionStatus.ERROR
-            result.error = f"the runtime could not start: {report.start_error}"
-            return
-        result.exit_code = report.exit_code
-        result.peak_memory_bytes = report.max_rss_bytes or None
-        killed = report.signal == signal.SIGKILL
-        near_limit = report.max_rss_bytes >= OOM_INFERENCE_RATIO * limits.memory_bytes
-        # The OOM counter covers the whole container: a child killed for memory
-        # whose script still exits 0 leaves a successful run.
-        failed = report.exit_code != 0
-        if (report.oom_kills > 0 and failed) or (killed and report.oom_kills < 0 and near_limit):
-            result.status = ExecutionStatus.FAILED
-            result.termination_reason = TerminationReason.MEMORY_LIMIT
-            state.collector.note("stderr", f"\n[stellascript] killed: the script exceeded its memory limit of {limits.memory_bytes // MIB} MiB\n")
-        elif failed and report.full_filesystems:
-            # The script got ENOSPC (or EDQUOT) from a full /work or /tmp and failed.
-            result.status = ExecutionStatus.FAILED
-            result.termination_reason = TerminationReason.DISK_LIMIT
-            state.collector.note("stderr", _disk_note(report.full_filesystems, limits))
-        elif state.invalid_outputs is not None:
-            result.status, result.termination_reason = ExecutionStatus.FAILED, TerminationReason.INVALID_OUTPUTS
-            result.error = state.invalid_outputs
-            state.collector.note("stderr", f"\n[stellascript] {state.invalid_outputs}\n")
-        else:
-            result.status = ExecutionStatus.SUCCEEDED if report.exit_code == 0 else ExecutionStatus.FAILED
 
     def _explain_failure(self, container: PooledContainer | None, error: Exception, limits: ResourceLimits) -> str:
         if container is not None:
@@ -491,9 +435,3 @@ class ExecutionEngine:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
-
-
-def _disk_note(full_filesystems: list[str], limits: ResourceLimits) -> str:
-    sizes = {"/work": limits.work_bytes, "/tmp": limits.tmpfs_bytes}
-    named = ", ".join(f"{path} ({sizes.get(path, 0) // MIB} MiB)" for path in full_filesystems)
-    return f"\n[stellascript] the script ran out of disk space: {named} filled up\n"

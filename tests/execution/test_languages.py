@@ -28,7 +28,7 @@ pytestmark = pytest.mark.slow
 ARGUMENTS = {"name": "Ada Lovelace"}
 GREETING = "bonjour tout le monde"
 UNSET = "<unset>"
-SECRET_VARIABLE = "STELLASCRIPT_TEST_SECRET"
+SECRET_VARIABLE = "STELLA_TEST_HOST_SECRET"  # not STELLASCRIPT_*: that prefix is reserved
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,7 @@ class Case:
     hello: str
     # Prints the "name" argument from /scripts/args.json.
     argument: str
-    # Prints $GREETING then $STELLASCRIPT_TEST_SECRET, one a line, "<unset>" for a missing one.
+    # Prints $GREETING then $STELLA_TEST_HOST_SECRET, one a line, "<unset>" for a missing one.
     environment: str
     # Prints "bye", then exits with code 3.
     exit_3: str
@@ -62,7 +62,7 @@ PYTHON = Case(
     environment=(
         "import os\n"
         'print(os.environ.get("GREETING", "<unset>"))\n'
-        'print(os.environ.get("STELLASCRIPT_TEST_SECRET", "<unset>"))\n'
+        'print(os.environ.get("STELLA_TEST_HOST_SECRET", "<unset>"))\n'
     ),
     exit_3='import sys\nprint("bye")\nsys.exit(3)\n',
     stderr='import sys\nprint("to stderr", file=sys.stderr)\nprint("to stdout")\n',
@@ -76,7 +76,7 @@ BASH = Case(
     compiled=False,
     hello='echo "hello, world"\n',
     argument="jq -r .name /scripts/args.json\n",
-    environment='echo "${GREETING:-<unset>}"\necho "${STELLASCRIPT_TEST_SECRET:-<unset>}"\n',
+    environment='echo "${GREETING:-<unset>}"\necho "${STELLA_TEST_HOST_SECRET:-<unset>}"\n',
     exit_3="echo bye\nexit 3\n",
     stderr='echo "to stderr" >&2\necho "to stdout"\n',
     broken="x=1\ny=2\nif then\nfi\n",
@@ -125,7 +125,7 @@ func show(name string) {
 
 func main() {
 	show("GREETING")
-	show("STELLASCRIPT_TEST_SECRET")
+	show("STELLA_TEST_HOST_SECRET")
 }
 """,
     exit_3='package main\n\nimport (\n\t"fmt"\n\t"os"\n)\n\nfunc main() {\n\tfmt.Println("bye")\n\tos.Exit(3)\n}\n',
@@ -168,7 +168,7 @@ public class Main {
 
     public static void main(String[] args) {
         show("GREETING");
-        show("STELLASCRIPT_TEST_SECRET");
+        show("STELLA_TEST_HOST_SECRET");
     }
 }
 """,
@@ -205,7 +205,7 @@ TYPESCRIPT = Case(
         'const args: Record<string, string> = JSON.parse(fs.readFileSync("/scripts/args.json", "utf8"));\n'
         "console.log(args.name);\n"
     ),
-    environment='console.log(process.env.GREETING ?? "<unset>");\nconsole.log(process.env.STELLASCRIPT_TEST_SECRET ?? "<unset>");\n',
+    environment='console.log(process.env.GREETING ?? "<unset>");\nconsole.log(process.env.STELLA_TEST_HOST_SECRET ?? "<unset>");\n',
     exit_3='console.log("bye");\nprocess.exit(3);\n',
     stderr='console.error("to stderr");\nconsole.log("to stdout");\n',
     # A syntax error: type errors do not stop a run (tests/languages/test_typescript_type_check.py).
@@ -254,7 +254,7 @@ class Program
     static void Main()
     {
         Show("GREETING");
-        Show("STELLASCRIPT_TEST_SECRET");
+        Show("STELLA_TEST_HOST_SECRET");
     }
 }
 """,
@@ -310,7 +310,7 @@ CSHARP_SCRIPT = Case(
     ),
     environment=(
         'Console.WriteLine(Environment.GetEnvironmentVariable("GREETING") ?? "<unset>");\n'
-        'Console.WriteLine(Environment.GetEnvironmentVariable("STELLASCRIPT_TEST_SECRET") ?? "<unset>");\n'
+        'Console.WriteLine(Environment.GetEnvironmentVariable("STELLA_TEST_HOST_SECRET") ?? "<unset>");\n'
     ),
     exit_3='Console.WriteLine("bye");\nEnvironment.Exit(3);\n',
     stderr='Console.Error.WriteLine("to stderr");\nConsole.WriteLine("to stdout");\n',
