@@ -76,14 +76,14 @@ def test_smoke_test_passes_when_every_endpoint_answers_as_expected(samples: Samp
 @covers("smoke-test-api")
 def test_smoke_test_fails_on_wrong_statuses_bodies_and_latency(samples: SampleRunner, http_service: HttpTarget) -> None:
     run = samples.run("smoke-test-api", {
-        "base_url": http_service.url, "endpoints": "/health, /html, /secure, /status/500 5xx, /slow?ms=1500", "max_latency_ms": 900,
+        "base_url": http_service.url, "endpoints": "/health, /html, /secure, /status/500 5xx, /slow?ms=4000", "max_latency_ms": 3000,
     })
     assert run.exit_code == 1, run.describe()
     results = {r["path"]: r for r in run.outputs["results"]}
     assert results["/health"]["ok"] and results["/status/500"]["ok"]
     assert results["/html"]["problems"][0].startswith("the body is not JSON")
     assert results["/secure"]["problems"] == ["status 401, expected 2xx"]  # no token given
-    assert results["/slow?ms=1500"]["problems"][0].startswith("took ")
+    assert results["/slow?ms=4000"]["problems"][0].startswith("took ")
     assert (run.outputs["passed"], run.outputs["failed"]) == (2, 3) and len(run.lines("✗")) == 3
 
     run = samples.run("smoke-test-api", {"base_url": http_service.url, "endpoints": "health"})
