@@ -15,6 +15,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import requests
@@ -177,3 +178,24 @@ def json_of(response: requests.Response) -> dict:
         return response.json()
     except json.JSONDecodeError as error:
         raise AssertionError(f"{response.status_code} {response.text[:500]}") from error
+
+
+def sse_events(response: requests.Response) -> Iterator[tuple[str, str, float]]:
+    """(event, data, monotonic arrival time) for each server-sent event, as bytes arrive."""
+    buffer = b""
+    event, data = None, []
+    for chunk in response.iter_content(chunk_size=None):
+        arrived = time.monotonic()
+        buffer += chunk
+        while b"\n" in buffer:
+            raw, buffer = buffer.split(b"\n", 1)
+            line = raw.decode()
+            if line == "":
+                if event is not None:
+                    yield event, "\n".join(data), arrived
+                event, data = None, []
+            elif line.startswith("event:"):
+                event = line[len("event:"):].strip()
+            elif line.startswith("data:"):
+                value = line[len("data:"):]
+                data.append(value[1:] if value.startswith(" ") else value)

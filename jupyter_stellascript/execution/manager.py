@@ -35,6 +35,7 @@ from ..parameters.merge import effective_parameters
 from ..queue.embedded import EmbeddedQueue
 from ..queue.models import Placement
 from ..registry.manager import ScriptRegistry
+from ..watchers import RunWatchers
 from ..secrets.manager import SecretManager
 from ..targets.selection import TargetUnavailable
 from .backend import BackendNotReady, ExecutionBackend
@@ -52,9 +53,6 @@ from .visibility import Access, access, listed_executions, shared_with
 log = logging.getLogger(__name__)
 
 Listener = Callable[[str, str], None]  # (stream name, text); stream "end" closes
-# (event, execution id): "start" when a run starts here, "end" once its record is final.
-# Called in the run's worker thread: a watcher must hand anything slow to its own thread.
-RunWatcher = Callable[[str, str], None]
 
 
 @dataclass
@@ -95,14 +93,8 @@ class ExecutionManager:
         self.queue = EmbeddedQueue(sessions, backend, self.instance, secrets.cipher if secrets else None,
                                    max_concurrent if execute_locally else 0, placement_timeout_s,
                                    on_start=self._open_live, on_text=self._publish, on_end=self._close_live)
-        self.watchers: list[RunWatcher] = []
+        self.watchers = RunWatchers("execution")
 
-    def _tell_watchers(self, event: str, execution_id: str) -> None:
-        for watcher in list(self.watchers):
-            try:
-                watcher(event, execution_id)
-            except Exception:  # a watcher's bug must not touch the run
-                log.exception("a run watcher failed on %s of %s", event, execution_id)
 
     # -- start-up ----------------------------------------------------------------
 
@@ -241,7 +233,7 @@ class ExecutionManager:
         live = _Live(chunks=self.queue.notes(execution_id))
         with self._live_guard:
             self._live[execution_id] = live
-        self._tell_watchers("start", execution_id)
+        self.watchers.tell("start", execution_id)
 
     def _publish(self, execution_id: str, stream: str, text: str) -> None:
         live = self._live.get(execution_id)
@@ -264,7 +256,7 @@ class ExecutionManager:
                 live.listeners.clear()
             for listener in listeners:
                 listener("end", "")
-        self._tell_watchers("end", execution_id)
+        self.watchers.tell("end", execution_id)
 
     # -- reading -------------------------------------------------------------------
 

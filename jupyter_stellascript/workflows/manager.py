@@ -27,6 +27,7 @@ from ..execution.filters import ExecutionFilters
 from ..execution.manager import ExecutionManager
 from ..identity import Caller
 from ..paging import DEFAULT_LIMIT, Page
+from ..watchers import RunWatchers
 from .models import WorkflowDefinition
 from .records import WorkflowRunRecord, answer
 from .requests import LocalRunBody, RerunBody, WorkflowRunBody
@@ -42,8 +43,6 @@ Listener = Callable[[dict], None]
 # (caller, definition, pins) at the start of every run: the preloader.
 OnStart = Callable[[Caller, WorkflowDefinition, dict], None]
 MAX_EVENTS = 10_000
-# (event, run id): "start" when a run starts, "end" once its record is final (the driver's thread).
-RunWatcher = Callable[[str, str], None]
 
 
 @dataclass
@@ -63,14 +62,8 @@ class WorkflowRuns:
         self.on_start = on_start
         self._live: dict[str, _LiveRun] = {}
         self._guard = threading.Lock()
-        self.watchers: list[RunWatcher] = []
+        self.watchers = RunWatchers("workflow run")
 
-    def _tell_watchers(self, event: str, run_id: str) -> None:
-        for watcher in list(self.watchers):
-            try:
-                watcher(event, run_id)
-            except Exception:  # a watcher's bug must not touch the run
-                log.exception("a workflow run watcher failed on %s of %s", event, run_id)
 
     # -- starting ----------------------------------------------------------------------
 
@@ -128,7 +121,7 @@ class WorkflowRuns:
         live = self._live[run_id]
         self._store(run_id, status=RunStatus.RUNNING.value, started_at=utcnow())
         self._publish(run_id, {"type": "run", "status": RunStatus.RUNNING.value})
-        self._tell_watchers("start", run_id)
+        self.watchers.tell("start", run_id)
         status, error = RunStatus.ERROR, None
         try:
             if self.on_start is not None:
@@ -142,7 +135,7 @@ class WorkflowRuns:
                         reason="cancelled" if status is RunStatus.CANCELLED else None)
             self._publish(run_id, {"type": "run", "status": status.value, "error": error})
             self._close(run_id)
-            self._tell_watchers("end", run_id)
+            self.watchers.tell("end", run_id)
 
     # -- state and events ----------------------------------------------------------------
 

@@ -28,11 +28,14 @@ import pytest
 import requests
 from docker.errors import NotFound
 
-from jupyter_stellascript.execution.container_engine import DOCKER_SOCKET, podman_socket_path
+from jupyter_stellascript.execution.container_engine import (
+    DOCKER_SOCKET,
+    podman_socket_path,
+)
 from jupyter_stellascript.execution.pool import OWNER_FILE
 from jupyter_stellascript.execution.sandbox import MANAGED_LABEL, OWNER_PID_LABEL
 from jupyter_stellascript.languages import LANGUAGES
-from tests.servers import RunningServer, json_of
+from tests.servers import RunningServer, json_of, sse_events
 
 TERMINAL = {"Succeeded", "Failed", "Error", "TimedOut", "Cancelled"}
 
@@ -114,25 +117,6 @@ def wait_for(predicate, timeout_s: float, what: str, interval_s: float = 0.1):
         time.sleep(interval_s)
 
 
-def sse_events(response: requests.Response) -> Iterator[tuple[str, str, float]]:
-    """(event, data, monotonic arrival time) for each event, as bytes arrive."""
-    buffer = b""
-    event, data = None, []
-    for chunk in response.iter_content(chunk_size=None):
-        arrived = time.monotonic()
-        buffer += chunk
-        while b"\n" in buffer:
-            raw, buffer = buffer.split(b"\n", 1)
-            line = raw.decode()
-            if line == "":
-                if event is not None:
-                    yield event, "\n".join(data), arrived
-                event, data = None, []
-            elif line.startswith("event:"):
-                event = line[len("event:"):].strip()
-            elif line.startswith("data:"):
-                value = line[len("data:"):]
-                data.append(value[1:] if value.startswith(" ") else value)
 
 
 def open_logs(server: RunningServer, token: str, execution_id: str) -> requests.Response:

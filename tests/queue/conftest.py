@@ -129,25 +129,6 @@ class RunningWorker:
                 self.process.wait()
 
 
-def sse_events(response: requests.Response) -> Iterator[tuple[str, str, float]]:
-    """(event, data, monotonic arrival time) for each server-sent event, as bytes arrive."""
-    buffer = b""
-    event, data = None, []
-    for chunk in response.iter_content(chunk_size=None):
-        arrived = time.monotonic()
-        buffer += chunk
-        while b"\n" in buffer:
-            raw, buffer = buffer.split(b"\n", 1)
-            line = raw.decode()
-            if line == "":
-                if event is not None:
-                    yield event, "\n".join(data), arrived
-                event, data = None, []
-            elif line.startswith("event:"):
-                event = line[len("event:"):].strip()
-            elif line.startswith("data:"):
-                value = line[len("data:"):]
-                data.append(value.removeprefix(" "))
 
 
 def workers_of(server: RunningServer, token: str) -> list[dict]:

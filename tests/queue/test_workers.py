@@ -22,14 +22,13 @@ from tests.queue.conftest import (
     RunningWorker,
     create_script,
     record,
-    sse_events,
     submit,
     terminal,
     wait_for,
     wait_for_workers,
     workers_of,
 )
-from tests.servers import RunningServer, json_of
+from tests.servers import RunningServer, json_of, sse_events
 
 COUNT = int(os.environ.get("STELLASCRIPT_QUEUE_TEST_COUNT", "300"))
 # Each run tells a counter on the host that it ran (network host: the host's loopback).
