@@ -4,7 +4,8 @@ take effect on the next request (issue 19)."""
 
 from __future__ import annotations
 
-import time
+import os
+import subprocess
 import uuid
 from collections.abc import Iterator
 
@@ -13,7 +14,7 @@ import requests
 
 from tests.servers import json_of
 
-from .hub import PROXY, RunningHub
+from .hub import PASSWORD, PROXY, ROOT, RunningHub
 
 pytestmark = pytest.mark.skipif(not PROXY.exists(), reason="configurable-http-proxy: run make setup (hub-tools)")
 
@@ -87,3 +88,18 @@ def test_moving_a_user_between_groups_on_the_hub_changes_what_they_see_next_requ
     finally:
         hub.set_group("ops", add=["ben"], remove=["cy"])
         hub.set_group("dev", add=["cy"])
+
+
+def test_a_teammate_logs_in_through_the_hub_and_sees_the_team_script_in_chromium(hub, tokens) -> None:
+    name = f"hub-ui-{uuid.uuid4().hex[:8]}"
+    created = call(hub, tokens, "ana", "POST", "/scripts",
+                   json={"name": name, "language": "bash", "content": "echo hi\n", "visibility": "team"})
+    assert created.status_code == 201, created.text
+    env = {**os.environ, "HUB_URL": hub.url, "HUB_USER": "ben", "HUB_PASSWORD": PASSWORD, "SCRIPT_NAME": name,
+           "CHROMIUM": "/usr/bin/chromium", "PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD": "1"}
+    result = subprocess.run([str(ROOT / "node_modules" / ".bin" / "playwright"), "test", "-c",
+                             "labextension/ui-tests/playwright.config.ts", "hub-login.spec.ts"],
+                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    report = result.stdout[-6000:] + result.stderr[-3000:]
+    assert result.returncode == 0, f"Playwright failed:\n{report}\n--- Hub log ---\n{hub.log_path.read_text()[-3000:]}"
+    assert " passed" in result.stdout and "skipped" not in result.stdout, report
