@@ -103,3 +103,12 @@ def test_a_teammate_logs_in_through_the_hub_and_sees_the_team_script_in_chromium
     report = result.stdout[-6000:] + result.stderr[-3000:]
     assert result.returncode == 0, f"Playwright failed:\n{report}\n--- Hub log ---\n{hub.log_path.read_text()[-3000:]}"
     assert " passed" in result.stdout and "skipped" not in result.stdout, report
+
+
+def test_a_token_scoped_to_the_server_only_still_carries_the_groups(hub, tokens) -> None:
+    # The Hub adds the "identify" scopes (read:users:name and read:users:groups
+    # of the token's own user) to every GET /hub/api/user, so the narrowest
+    # token that reaches the server still tells it the user's teams.
+    script = create(hub, tokens, "ana", "team")
+    narrow = {"ben": hub.user_token("ben", scopes=["access:servers!user=ben"])}
+    assert call(hub, narrow, "ben", "GET", f"/scripts/{script}").status_code == 200
