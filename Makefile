@@ -4,13 +4,13 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STELLASCRIPT := $(VENV)/bin/stellascript
 
-.PHONY: setup system-packages venv runtimes editor-tools labextension lab test bench clean-containers
+.PHONY: setup system-packages venv runtimes editor-tools hub-tools labextension lab test bench clean-containers
 
 # The runtime images, the editor tools and the lab extension need only the
 # venv, and each waits mostly on the network or one core: built side by side.
 setup: system-packages
 	@$(MAKE) --no-print-directory venv
-	@$(MAKE) --no-print-directory -j3 runtimes editor-tools labextension
+	@$(MAKE) --no-print-directory -j3 runtimes editor-tools hub-tools labextension
 
 # Debian packages: Podman (the container engine on hosts without Docker),
 # runc, debootstrap (base images without a registry), Go (builds the agent),
@@ -51,6 +51,15 @@ GOPLS_VERSION := v0.23.0
 # The pinned release is stated once, in the formatter's definition.
 GJF_VERSION := $(shell sed -n 's/^GOOGLE_JAVA_FORMAT_VERSION = "\(.*\)"$$/\1/p' jupyter_stellascript/lsp/formatters.py)
 GJF_JAR := $(LSP_TOOLS)/jars/google-java-format-$(GJF_VERSION)-all-deps.jar
+
+# configurable-http-proxy for JupyterHub (docs/jupyterhub.md; tests/jupyterhub), pinned in hub-tools/.
+HUB_TOOLS := hub-tools
+
+hub-tools: $(HUB_TOOLS)/node_modules/.installed
+
+$(HUB_TOOLS)/node_modules/.installed: $(HUB_TOOLS)/package.json $(HUB_TOOLS)/package-lock.json
+	npm ci --prefix $(HUB_TOOLS) --no-audit --no-fund --loglevel=error
+	touch $@
 
 editor-tools: $(LSP_TOOLS)/node_modules/.installed $(LSP_TOOLS)/bin/gopls-$(GOPLS_VERSION) $(GJF_JAR)
 

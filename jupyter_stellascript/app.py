@@ -57,7 +57,9 @@ class StellaScriptApp(ExtensionApp):
         self.settings["stellascript_lsp_watch"] = lsp_servers.attach(self.serverapp)
 
     def initialize_handlers(self) -> None:
-        self.handlers.extend(routes(self.serverapp.base_url))
+        # Relative to "/": ExtensionApp prepends the server's base_url itself
+        # (under JupyterHub /user/<name>/; passing it here doubled it).
+        self.handlers.extend(routes("/"))
 
     async def _start_jupyter_server_extension(self, serverapp) -> None:
         # The HTTPServer is made after extensions load; this hook runs once it exists.

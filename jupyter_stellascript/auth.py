@@ -24,6 +24,7 @@ from traitlets import Any as AnyTrait
 from traitlets import default
 
 from .db import ApiToken
+from .hub_identity import require_groups
 from .identity import ANONYMOUS, Caller
 
 TOKEN_PREFIX = "sst_"
@@ -144,6 +145,7 @@ def caller_for(user: User | None) -> Caller:
         return Caller(name=user.username, teams=frozenset(user.teams), admin=user.admin)
     hub_user = getattr(user, "hub_user", None)
     if isinstance(hub_user, dict):
+        require_groups(hub_user)
         return Caller(name=user.username, teams=frozenset(hub_user.get("groups") or ()), admin=bool(hub_user.get("admin")))
     # A single-user Jupyter server: whoever Jupyter let in is its owner.
     return Caller(name=getpass.getuser())

@@ -122,6 +122,9 @@ class StellaScript(Configurable):
         "built with (config, policy). The default runs them in containers of this host's engine.",
     )
 
+    hub_groups_max_age = Float(0.0, config=True, help="Under JupyterHub: how many seconds a user's groups (their "
+                               "teams) and admin flag read from the Hub are reused; 0 asks the Hub on every Stella "
+                               "Script request, so a group change applies on the next one.")
     execute_locally = Bool(True, config=True, help="Run executions in this server's own executor (embedded). False: "
                            "only `stellascript worker` processes sharing the database run them.")
     placement_timeout = Unicode("5m", config=True, help="A queued execution whose tags no live worker has for this long "

@@ -8,6 +8,7 @@ import subprocess
 from collections.abc import Iterator
 
 import pytest
+from jupyter_stellascript.errors import Forbidden
 import requests
 from jupyter_server.auth.identity import User
 from jupyterhub.singleuser.extension import JupyterHubUser
@@ -25,10 +26,16 @@ def test_hub_user_groups_become_teams() -> None:
     assert caller.admin is False
 
 
-def test_hub_admin_is_admin_and_missing_groups_mean_no_team() -> None:
-    caller = caller_for(JupyterHubUser({"name": "root-ish", "admin": True}))
+def test_hub_admin_is_admin_and_no_groups_mean_no_team() -> None:
+    caller = caller_for(JupyterHubUser({"name": "root-ish", "admin": True, "groups": []}))
     assert caller.admin is True
     assert caller.teams == frozenset()
+
+
+def test_a_hub_model_without_groups_names_the_missing_scope() -> None:
+    # The Hub leaves groups out of a user model when the token lacks read:users:groups.
+    with pytest.raises(Forbidden, match="read:users:groups"):
+        caller_for(JupyterHubUser({"name": "ana", "admin": False}))
 
 
 def test_token_user_keeps_teams_and_admin() -> None:

@@ -12,6 +12,7 @@ from jupyter_server.base.handlers import APIHandler
 from tornado import web
 
 from ..auth import caller_for
+from ..hub_identity import refresh_hub_user
 from ..errors import RegistryError, Unauthenticated, ValidationFailed
 from ..execution.fields import Model, parse
 from ..identity import Caller
@@ -42,12 +43,16 @@ class StellaHandler(APIHandler):
             return None
         return super().check_xsrf_cookie()
 
-    def prepare(self):
+    async def prepare(self):
         self._started = time.monotonic()
         if any("\0" in part for part in (*self.path_args, *self.path_kwargs.values())):
             # No id or version holds one, and PostgreSQL cannot even be asked about it.
             raise web.HTTPError(404, "not found: no id or version contains a NUL character")
-        return super().prepare()
+        identified = super().prepare()
+        if identified is not None:
+            await identified
+        # Under JupyterHub: teams are the Hub's groups as of now, not as of login.
+        await refresh_hub_user(self, self.stella.config.hub_groups_max_age)
 
     def on_finish(self) -> None:
         log.info(json.dumps({
