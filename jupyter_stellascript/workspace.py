@@ -88,22 +88,13 @@ class Workspace:
         base = folder_name(script["name"]) + (f"@{script['version']}" if pinned else "")
         for candidate in (base, f"{base}-{script['id'][:8]}"):
             folder = self.workspace_dir / candidate
-            metadata = self._read_metadata(folder)
+            metadata = read_metadata(folder)
             if metadata is None and not folder.exists():
                 return folder
             if metadata is not None and metadata.get("script_id") == script["id"]:
                 return folder
         return self.workspace_dir / f"{base}-{script['id']}"
 
-    @staticmethod
-    def _read_metadata(folder: Path) -> dict | None:
-        try:
-            return json.loads((folder / METADATA).read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            return None
-        except (ValueError, UnicodeDecodeError):
-            # A damaged metadata file: treat the folder as not ours rather than guess.
-            return None
 
     def checkout(self, caller: Caller, script_id: str, version: str | None = None, overwrite: bool = False) -> Checkout:
         """Write ``version`` (default: the latest) of a script into its folder.
@@ -116,7 +107,7 @@ class Workspace:
         folder = self._folder_for(script, pinned)
         entry = folder / script["entry_point"]
         try:
-            wrote = self._write_entry(entry, script["content"], self._read_metadata(folder), overwrite)
+            wrote = self._write_entry(entry, script["content"], read_metadata(folder), overwrite)
         except LocalEdits as error:
             raise LocalEdits(str(error), self._relative(entry)) from None
         folder.mkdir(parents=True, exist_ok=True)
@@ -159,7 +150,7 @@ class Workspace:
     def describe(self, path: str) -> dict:
         """The script a workspace file belongs to (its folder's metadata); NotFound if none."""
         entry = self._resolve(path)
-        metadata = self._read_metadata(entry.parent)
+        metadata = read_metadata(entry.parent)
         if metadata is None or metadata.get("entry_point") != entry.name:
             raise NotFound(f"{path} is not a script checked out into the Stella Script workspace")
         return metadata
@@ -200,3 +191,14 @@ class Workspace:
         # renamed Java class): the editor has this file open.
         self._write_metadata(entry.parent, {**script, "entry_point": entry.name}, False, metadata.get("project_files", []))
         return {"script": script, "created": True, "warnings": warnings}
+
+
+def read_metadata(folder: Path) -> dict | None:
+    """The folder's Stella Script metadata (a script's or a workflow's), or None when it has none."""
+    try:
+        return json.loads((folder / METADATA).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (ValueError, UnicodeDecodeError):
+        # A damaged metadata file: treat the folder as not ours rather than guess.
+        return None

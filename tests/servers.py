@@ -199,3 +199,15 @@ def sse_events(response: requests.Response) -> Iterator[tuple[str, str, float]]:
             elif line.startswith("data:"):
                 value = line[len("data:"):]
                 data.append(value[1:] if value.startswith(" ") else value)
+
+
+def wait_for(predicate, timeout_s: float, what: str, interval_s: float = 0.1):
+    """predicate()'s first true value, looked for every interval_s; AssertionError naming ``what`` after timeout_s."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout_s}s waiting for {what}")
+        time.sleep(interval_s)

@@ -67,18 +67,20 @@ class ExecutionFilters:
         return cls(script_id or None, status or None, requested_by or None, trigger or None,
                    moments.get("since"), moments.get("until"))
 
-    def conditions(self) -> list[ColumnElement[bool]]:
+    def conditions(self, table: type = Execution) -> list[ColumnElement[bool]]:
+        """The filters on ``table``: executions, or workflow runs (which have the same
+        status, requested_by, trigger and queued_at columns, and no script)."""
         found = []
         if self.script_id:
-            found.append(Execution.script_id == self.script_id)
+            found.append(table.script_id == self.script_id)
         if self.status:
-            found.append(Execution.status == self.status)
+            found.append(table.status == self.status)
         if self.requested_by:
-            found.append(Execution.requested_by == self.requested_by)
+            found.append(table.requested_by == self.requested_by)
         if self.trigger:
-            found.append(Execution.trigger == self.trigger)
+            found.append(table.trigger == self.trigger)
         if self.since:
-            found.append(Execution.queued_at >= self.since)
+            found.append(table.queued_at >= self.since)
         if self.until:
-            found.append(Execution.queued_at < self.until)
+            found.append(table.queued_at < self.until)
         return found

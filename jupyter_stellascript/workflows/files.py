@@ -22,7 +22,7 @@ from pathlib import Path
 from ..errors import ValidationFailed
 from ..identity import Caller
 from ..registry.errors import NotFound
-from ..workspace import METADATA, LocalEdits, Workspace, folder_name, sha256_text
+from ..workspace import METADATA, LocalEdits, Workspace, folder_name, read_metadata, sha256_text
 from .lines import with_lines
 from .schema import schema_text
 from .store import WorkflowStore
@@ -63,7 +63,7 @@ class WorkflowFiles:
         base = folder_name(workflow["name"]) + ".workflow"
         for candidate in (base, f"{base}-{workflow['id'][:8]}", f"{base}-{workflow['id']}"):
             folder = self.workspace.workspace_dir / candidate
-            metadata = _read_metadata(folder)
+            metadata = read_metadata(folder)
             if (metadata is None and not folder.exists()) or (metadata or {}).get("workflow_id") == workflow["id"]:
                 return folder
         return self.workspace.workspace_dir / f"{base}-{workflow['id']}"
@@ -81,7 +81,7 @@ class WorkflowFiles:
         if entry.exists():
             on_disk = entry.read_text(encoding="utf-8")
             wrote = on_disk != text
-            if wrote and sha256_text(on_disk) != (_read_metadata(folder) or {}).get("content_sha256") and not overwrite:
+            if wrote and sha256_text(on_disk) != (read_metadata(folder) or {}).get("content_sha256") and not overwrite:
                 raise LocalEdits(f"{entry.name} has changes that are not saved as a version of the workflow; "
                                  "save them first, or ask for overwrite to discard them", self.workspace._relative(entry))
         if wrote:
@@ -98,7 +98,7 @@ class WorkflowFiles:
     def describe(self, path: str) -> dict:
         """The workflow a workspace file belongs to; NotFound if none."""
         entry = self.workspace._resolve(path)
-        metadata = _read_metadata(entry.parent)
+        metadata = read_metadata(entry.parent)
         if metadata is None or metadata.get("kind") != "workflow" or metadata.get("file") != entry.name:
             raise NotFound(f"{path} is not a workflow checked out into the Stella Script workspace")
         return metadata
@@ -121,11 +121,3 @@ class WorkflowFiles:
         self._write_metadata(entry.parent, workflow, entry.name, text)
         return {"workflow": workflow, "created": True}
 
-
-def _read_metadata(folder: Path) -> dict | None:
-    try:
-        return json.loads((folder / METADATA).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return None
-    except (ValueError, UnicodeDecodeError):
-        return None  # damaged: not ours, rather than guess

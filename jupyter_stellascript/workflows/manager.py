@@ -231,16 +231,9 @@ class WorkflowRuns:
         conditions = [] if caller.admin else [WorkflowRun.requested_by == (caller.name or "\0")]
         if workflow_id:
             conditions.append(WorkflowRun.workflow_id == workflow_id)
-        if status:
+        if status:  # a run's statuses, checked above (the window knows an execution's)
             conditions.append(WorkflowRun.status == status)
-        if window.requested_by:
-            conditions.append(WorkflowRun.requested_by == window.requested_by)
-        if window.trigger:
-            conditions.append(WorkflowRun.trigger == window.trigger)
-        if window.since:
-            conditions.append(WorkflowRun.queued_at >= window.since)
-        if window.until:
-            conditions.append(WorkflowRun.queued_at < window.until)
+        conditions += window.conditions(WorkflowRun)
         with self.sessions() as session:
             total = session.scalar(select(func.count()).select_from(WorkflowRun).where(*conditions))
             rows = session.scalars(select(WorkflowRun).where(*conditions)

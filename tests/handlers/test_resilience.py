@@ -35,7 +35,7 @@ from jupyter_stellascript.execution.container_engine import (
 from jupyter_stellascript.execution.pool import OWNER_FILE
 from jupyter_stellascript.execution.sandbox import MANAGED_LABEL, OWNER_PID_LABEL
 from jupyter_stellascript.languages import LANGUAGES
-from tests.servers import RunningServer, json_of, sse_events
+from tests.servers import RunningServer, json_of, sse_events, wait_for
 
 TERMINAL = {"Succeeded", "Failed", "Error", "TimedOut", "Cancelled"}
 
@@ -105,16 +105,6 @@ def record(server: RunningServer, token: str, execution_id: str) -> dict:
     assert response.status_code == 200, response.text
     return json_of(response)
 
-
-def wait_for(predicate, timeout_s: float, what: str, interval_s: float = 0.1):
-    deadline = time.monotonic() + timeout_s
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout_s}s waiting for {what}")
-        time.sleep(interval_s)
 
 
 

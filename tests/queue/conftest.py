@@ -11,7 +11,6 @@ import shutil
 import signal
 import subprocess
 import tempfile
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,7 +19,7 @@ import pytest
 import requests
 
 from jupyter_stellascript.execution.container_engine import podman_environment
-from tests.servers import STELLASCRIPT, RunningServer, json_of
+from tests.servers import STELLASCRIPT, RunningServer, json_of, wait_for
 
 HOST_IMAGE_STORE = "/var/lib/containers/storage"
 # Only bash is warmed: the tests run bash scripts, and 2 cores are shared.
@@ -28,16 +27,6 @@ SETTINGS = {"pool_sizes": {"bash": {"min_containers": 1, "max_containers": 4}, "
                            "go": {"min_containers": 0}, "java": {"min_containers": 0},
                            "typescript": {"min_containers": 0}, "csharp": {"min_containers": 0}}}
 
-
-def wait_for(predicate, timeout_s: float, what: str, interval_s: float = 0.1):
-    deadline = time.monotonic() + timeout_s
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout_s}s waiting for {what}")
-        time.sleep(interval_s)
 
 
 class PodmanService:

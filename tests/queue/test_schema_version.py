@@ -16,9 +16,8 @@ from tests.queue.conftest import (
     record,
     submit,
     terminal,
-    wait_for,
 )
-from tests.servers import RunningServer
+from tests.servers import RunningServer, wait_for
 
 
 def test_a_worker_of_an_unknown_schema_version_claims_nothing(tmp_path, postgres, podman_services, runtime_images):

@@ -24,11 +24,10 @@ from tests.queue.conftest import (
     record,
     submit,
     terminal,
-    wait_for,
     wait_for_workers,
     workers_of,
 )
-from tests.servers import RunningServer, json_of, sse_events
+from tests.servers import RunningServer, json_of, sse_events, wait_for
 
 COUNT = int(os.environ.get("STELLASCRIPT_QUEUE_TEST_COUNT", "300"))
 # Each run tells a counter on the host that it ran (network host: the host's loopback).
