@@ -20,6 +20,7 @@ import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
+import docker
 import pytest
 
 from jupyter_stellascript.execution.engine import EngineSettings, ExecutionEngine
@@ -151,7 +152,10 @@ def test_joining_the_network_shares_nothing_else_of_the_target(target_engine, ta
         if stream != "stdout" or seen or b"ready" not in data:
             return
         for info in docker_client.api.containers(filters={"label": f"{MANAGED_LABEL}=true"}):
-            details = docker_client.api.inspect_container(info["Id"])
+            try:
+                details = docker_client.api.inspect_container(info["Id"])
+            except docker.errors.NotFound:  # another test's run container, removed since the listing
+                continue
             if details["HostConfig"].get("NetworkMode") == f"container:{target.id}":
                 seen.update(details)
                 scripts = next(m["Source"] for m in details["Mounts"] if m["Destination"] == "/scripts")
@@ -159,7 +163,7 @@ def test_joining_the_network_shares_nothing_else_of_the_target(target_engine, ta
         seen.setdefault("missing", True)
 
     result = run(target_engine, HARDENING, on_output=inspect_when_ready, arguments={"marker": target.marker}, target=target.name)
-    assert result.status is ExecutionStatus.SUCCEEDED, result.stderr
+    assert result.status is ExecutionStatus.SUCCEEDED, (result.error, result.stderr)
     inside = json.loads(result.stdout.splitlines()[-1])
     assert inside["go_seen"], "the test did not find the run's container while it ran"
     assert inside["uid"] >= 10000 and inside["cap_eff"] == "0000000000000000" and inside["no_new_privs"] == "1"
