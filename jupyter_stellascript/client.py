@@ -183,11 +183,12 @@ class StellaScriptClient:
 
     def execute(self, script_id: str, *, arguments: dict[str, str] | None = None, environment: dict[str, str] | None = None,
                 timeout: float | None = None, network_mode: str | None = None, version: str | None = None,
-                wait: bool = False, secrets: dict[str, str] | None = None) -> dict:
+                wait: bool = False, secrets: dict[str, str] | None = None, placement: dict | None = None) -> dict:
         """Start a run: {execution_id, status} at once, or with wait=True the finished record.
-        ``secrets`` maps environment variables to secret names (or owner/name)."""
+        ``secrets`` maps environment variables to secret names (or owner/name); ``placement`` holds
+        the body's target, tags, priority and retry_on_executor_loss."""
         body = {"arguments": arguments, "environment": environment, "timeout": timeout,
-                "network_mode": network_mode, "version": version, "secrets": secrets}
+                "network_mode": network_mode, "version": version, "secrets": secrets, **(placement or {})}
         return self._json("POST", f"scripts/{_segment(script_id)}/execute", params={"wait": "true" if wait else None},
                           json_body={k: v for k, v in body.items() if v is not None},
                           timeout=(self._connect_timeout(), None) if wait else "default")

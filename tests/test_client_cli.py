@@ -196,6 +196,17 @@ def test_run_as_json_waits_and_prints_the_record(sqlite_server, alice, greeter):
     assert record["requested_by"] == "cli-alice"
 
 
+def test_run_takes_where_and_in_which_order_it_runs(sqlite_server, alice, greeter):  # noqa: F811
+    result = cli(sqlite_server, "scripts", "run", greeter["id"], "--arg", "who=queue", "--priority", "high",
+                 "--retry-on-executor-loss", "--json", token=alice)
+    record = json.loads(result.stdout)
+    assert record["priority"] == "high" and record["stdout"] == "first\nhello queue, no mood\n", result.stderr
+    bad_tag = cli(sqlite_server, "scripts", "run", greeter["id"], "--worker-tag", "site", token=alice)
+    assert bad_tag.returncode == 2 and "--worker-tag" in bad_tag.stderr
+    missing = cli(sqlite_server, "scripts", "run", greeter["id"], "--target", "no-such-target-container", token=alice)
+    assert missing.returncode == 2 and "no-such-target-container" in missing.stderr, missing.stderr
+
+
 def test_run_that_times_out_exits_124(sqlite_server, alice, tmp_path):  # noqa: F811
     path = tmp_path / "sleeper.py"
     path.write_text(SLEEPER)

@@ -23,6 +23,7 @@ from .common import (
     parse_pairs,
     read_script_file,
 )
+from .placement import placement_options
 
 
 def _with_client(command):
@@ -249,9 +250,11 @@ def scripts_versions(client, script_id: str, as_json: bool) -> None:
 @click.option("--timeout", help="Time limit, e.g. 30s or 5m (default: the server's for the language).")
 @click.option("--network", type=click.Choice([m.value for m in NetworkMode]), help="Network mode (default: the server's, normally none).")
 @click.option("--json", "as_json", is_flag=True, help="Wait, then print the execution record as JSON instead of streaming output.")
+@placement_options
 @_with_client
 def scripts_run(client, script_id: str, version: str | None, args: tuple[str, ...], envs: tuple[str, ...],
-                secret_envs: tuple[str, ...], timeout: str | None, network: str | None, as_json: bool) -> None:
+                secret_envs: tuple[str, ...], timeout: str | None, network: str | None, as_json: bool,
+                placement: dict) -> None:
     """Run a script on the server, streaming its output; exits with the
     script's exit code (124 timed out, 125 engine or server failure, 130
     cancelled, 2 refused by the server: nothing ran)."""
@@ -265,7 +268,7 @@ def scripts_run(client, script_id: str, version: str | None, args: tuple[str, ..
     except click.BadParameter as error:
         fail(error.format_message())
     request = {"arguments": arguments or None, "environment": environment or None, "timeout": seconds,
-               "network_mode": network, "version": version, "secrets": secret_environment or None}
+               "network_mode": network, "version": version, "secrets": secret_environment or None, "placement": placement}
     execution_id = None
     try:
         if as_json:

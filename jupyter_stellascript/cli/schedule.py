@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from .common import EXIT_API_ERROR, EXIT_BAD_INPUT, fail, parse_pairs
+from .placement import placement_options
 from .remote import _echo_json, _table, _with_client, api_fail, script_by_reference
 
 OVERLAP = click.Choice(["skip", "queue", "allow"])
@@ -62,7 +63,7 @@ def schedule() -> None:
 
 
 @schedule.command("create")
-@click.argument("target")
+@click.argument("what", metavar="SCRIPT|WORKFLOW")
 @click.option("--cron", required=True, help="5 fields (minute hour day month weekday), or 6 with seconds first.")
 @click.option("--timezone", help="An IANA time zone (default UTC).")
 @click.option("--workflow", "is_workflow", is_flag=True, help="TARGET is a workflow's id, not a script.")
@@ -78,24 +79,26 @@ def schedule() -> None:
 @click.option("--notify-on", help=f"Comma-separated events for --notify-webhook: {', '.join(EVENTS)} (default failure).")
 @click.option("--notify-format", type=click.Choice(["json", "slack"]), default="json", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the schedule as JSON.")
+@placement_options
 @_with_client
-def schedule_create(client, target: str, cron: str, timezone: str | None, is_workflow: bool, version: str | None,
+def schedule_create(client, what: str, cron: str, timezone: str | None, is_workflow: bool, version: str | None,
                     name: str | None, args: tuple[str, ...], inputs: tuple[str, ...], secrets: tuple[str, ...],
                     overlap: str | None, catch_up: str | None, disabled: bool, notify_webhooks: tuple[str, ...],
-                    notify_on: str | None, notify_format: str, as_json: bool) -> None:
-    """Run TARGET (a script: id, name or owner/name) on a cron schedule."""
+                    notify_on: str | None, notify_format: str, as_json: bool, placement: dict) -> None:
+    """Run a script (id, name or owner/name) or, with --workflow, a workflow (its id) on a cron schedule."""
     _check_cron(cron, timezone)
-    if is_workflow and (args or secrets):
-        fail("--arg and --secret are for scripts; a workflow takes --input")
+    if is_workflow and (args or secrets or placement):
+        fail("--arg, --secret, --target, --worker-tag, --priority and --retry-on-executor-loss are for scripts; "
+             "a workflow takes --input (its steps say where they run)")
     if not is_workflow and inputs:
         fail("--input is for workflows (--workflow); a script takes --arg")
     body: dict[str, Any] = {"cron": cron, "timezone": timezone, "version": version, "name": name, "overlap": overlap,
                             "catch_up": catch_up, "enabled": not disabled,
-                            "notifications": _notifications(notify_webhooks, notify_on, notify_format)}
+                            "notifications": _notifications(notify_webhooks, notify_on, notify_format), **placement}
     if is_workflow:
-        body.update(workflow_id=target, inputs=_inputs(inputs))
+        body.update(workflow_id=what, inputs=_inputs(inputs))
     else:
-        body.update(script_id=script_by_reference(client, target), arguments=parse_pairs(args, "arg"),
+        body.update(script_id=script_by_reference(client, what), arguments=parse_pairs(args, "arg"),
                     secrets=parse_pairs(secrets, "secret"))
     created = call(client, "POST", "schedules", {key: value for key, value in body.items() if value is not None})
     if as_json:
@@ -114,7 +117,7 @@ def schedule_list(client, as_json: bool) -> None:
     if as_json:
         _echo_json(items)
         return
-    _table([[s["id"], s["name"] or "", s["script_id"] and "script" or "workflow", s["cron"], s["timezone"],
+    _table([[s["id"], s["name"] or "", ("" if s["script_id"] else "workflow ") + s["target_name"], s["cron"], s["timezone"],
              "enabled" if s["enabled"] else "paused", (s["next_runs"] or [""])[0],
              (s["last_run"] or {}).get("status") or (s["last_run"] or {}).get("outcome") or ""] for s in items],
            ["ID", "NAME", "TARGET", "CRON", "TIMEZONE", "STATE", "NEXT RUN", "LAST RUN"])

@@ -36,6 +36,28 @@ def test_schedule_commands(sched_server, owner_token):
     assert cli(sched_server, "schedule", "show", schedule_id, token=owner_token).returncode == 1
 
 
+def test_schedule_create_takes_where_and_in_which_order_its_fires_run(sched_server, owner_token):
+    script = bash_script(sched_server, owner_token)
+    created = cli(sched_server, "schedule", "create", script["name"], "--cron", "0 9 * * *", "--worker-tag", "site=eu-1",
+                  "--priority", "high", "--retry-on-executor-loss", "--target", "db-primary", "--json", token=owner_token)
+    assert created.returncode == 0, created.stderr
+    shown = json.loads(created.stdout)
+    assert shown["tags"] == {"site": "eu-1"} and shown["priority"] == "high" and shown["retry_on_executor_loss"] is True
+    assert shown["target"] == {"container": "db-primary"}
+    listed = cli(sched_server, "schedule", "list", token=owner_token)
+    assert script["name"] in listed.stdout  # the TARGET column names the script, not its kind
+    bad_tag = cli(sched_server, "schedule", "create", script["name"], "--cron", "0 9 * * *", "--worker-tag", "site",
+                  token=owner_token)
+    assert bad_tag.returncode == 2 and "--worker-tag" in bad_tag.stderr and "KEY=VALUE" in bad_tag.stderr
+    no_traceback(bad_tag)
+    refused = cli(sched_server, "schedule", "create", script["name"], "--cron", "0 9 * * *", "--target", "no/such name",
+                  token=owner_token)
+    assert refused.returncode == 2 and "target.container" in refused.stderr, refused.stderr
+    for_workflow = cli(sched_server, "schedule", "create", "some-workflow", "--workflow", "--cron", "0 9 * * *",
+                       "--priority", "low", token=owner_token)
+    assert for_workflow.returncode == 2 and "--priority" in for_workflow.stderr
+
+
 def test_webhook_commands(sched_server, owner_token):
     script = bash_script(sched_server, owner_token)
     created = cli(sched_server, "webhook", "create", script["name"], "--name", "pipeline", token=owner_token)
