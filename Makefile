@@ -105,7 +105,7 @@ lab: setup
 # workers; TEST_WORKERS=1 runs them one after another.
 TEST_WORKERS ?= 4
 test: setup
-	$(PY) -m pytest -ra $(if $(filter 1,$(TEST_WORKERS)),,-n $(TEST_WORKERS))
+	$(PY) -m pytest -ra --durations=30 $(if $(filter 1,$(TEST_WORKERS)),,-n $(TEST_WORKERS))
 
 bench: setup
 	$(PY) bench/run_bench.py --runs 30 --output docs/benchmarks.md
