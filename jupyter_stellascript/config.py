@@ -190,6 +190,9 @@ class StellaScript(Configurable):
     notification_timeout = Unicode("10s", config=True, help="How long one notification webhook request may take.")
     notification_retries = Int(3, config=True, help="Retries of a failed notification webhook (then it is logged as failed).")
     notification_backoff = Unicode("1s", config=True, help="The first retry's wait; it doubles, at most 30s.")
+    notification_lease = Unicode("60s", config=True, help="How long a server sending a notification holds it without "
+                                 "news (every attempt renews it): a pending delivery past its lease, its server stopped, "
+                                 "is finished by another server.")
     notification_sender_class = Type(
         "jupyter_stellascript.notifications.delivery.HttpSender", klass="jupyter_stellascript.notifications.delivery.HttpSender",
         config=True, help="What posts notification webhooks (a subclass of HttpSender).")
@@ -255,7 +258,7 @@ class StellaScript(Configurable):
             except ValueError as error:
                 problems.append(f"StellaScript.{name}: {error}")
         for name in ("max_timeout", "dependency_timeout", "cache_retention", "image_retention", "schedule_misfire_grace",
-                     "notification_timeout", "notification_backoff", "placement_timeout") + (
+                     "notification_timeout", "notification_backoff", "notification_lease", "placement_timeout") + (
                 () if self.gc_interval == "off" else ("gc_interval",)):
             try:
                 parse_duration(getattr(self, name))

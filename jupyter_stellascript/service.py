@@ -64,7 +64,8 @@ class StellaScriptService:
         self.notification_settings = NotificationSettingsStore(self.sessions, self.triggered_runs)
         self.notifier = Notifier(self.sessions, self.triggered_runs, self.secrets,
                                  config.notification_sender_class(parse_duration(config.notification_timeout)),
-                                 retries=config.notification_retries, backoff_s=parse_duration(config.notification_backoff))
+                                 retries=config.notification_retries, backoff_s=parse_duration(config.notification_backoff),
+                                 lease_s=parse_duration(config.notification_lease))
         self.executions.watchers.append(self.notifier.watch_execution)
         self.workflows.runs.watchers.append(self.notifier.watch_workflow_run)
         self.notification_sweep = NotificationSweep(self.sessions, self.notifier)

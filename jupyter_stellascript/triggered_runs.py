@@ -93,6 +93,12 @@ class TriggeredRuns:
         with self.sessions() as session:
             return session.scalar(select(table.status).where(table.id == run_id))
 
+    def run_of_trigger(self, kind: str, trigger: str, trigger_id: str) -> str | None:
+        """The id of a run (kind script or workflow) that ``trigger`` ``trigger_id`` started, if there is one."""
+        table = Execution if kind == "script" else WorkflowRun
+        with self.sessions() as session:
+            return session.scalar(select(table.id).where(table.trigger == trigger, table.trigger_id == trigger_id).limit(1))
+
     def record(self, caller: Caller, run_kind: str, run_id: str) -> dict:
         if run_kind == "execution":
             return self.executions.get(caller, run_id)

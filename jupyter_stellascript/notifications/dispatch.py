@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import logging
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
@@ -32,7 +34,7 @@ from ..schedules.tables import Schedule
 from ..secrets.manager import SecretManager
 from ..secrets.masking import Masker
 from ..workflows.tables import Workflow, WorkflowRun
-from .delivery import HttpSender, deliver
+from .delivery import MAX_BACKOFF_S, HttpSender, deliver
 from .models import SECRET_IN_URL, NotificationRule
 from .payloads import FORMATS, RunFacts, as_arguments, output_tail
 from .tables import NotificationDelivery, NotificationSettings, NotificationState
@@ -45,13 +47,14 @@ EVENT_BIT = {"start": 1, "end": 2}
 
 class Notifier:
     def __init__(self, sessions: sessionmaker, triggered: TriggeredRuns, secrets: SecretManager | None, sender: HttpSender,
-                 retries: int = 3, backoff_s: float = 1.0, workers: int = 8) -> None:
+                 retries: int = 3, backoff_s: float = 1.0, workers: int = 8, lease_s: float = 60.0) -> None:
         self.sessions = sessions
         self.triggered = triggered
         self.secrets = secrets
         self.sender = sender
         self.retries = retries
         self.backoff_s = backoff_s
+        self.lease = timedelta(seconds=lease_s)  # how long a pending delivery is this server's without news
         self.base_url = ""  # the server's URL, for links (set by the extension once it is known)
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="stellascript-notify")
 
@@ -183,12 +186,13 @@ class Notifier:
         path = "scripts/executions" if facts.run_kind == "execution" else "workflows/runs"
         return f"{self.base_url.rstrip('/')}/stellascript/api/v1/{path}/{facts.run_id}"
 
-    def _new_delivery(self, owner: Caller, event: str, source: dict, facts: RunFacts, channel: str, target: str,
-                      fmt: str | None) -> int:
+    def _new_delivery(self, rule: NotificationRule, owner: Caller, event: str, source: dict, facts: RunFacts,
+                      channel: str, target: str, fmt: str | None) -> int:
         with self.sessions() as session, session.begin():
             row = NotificationDelivery(owner=owner.name, source_kind=source["kind"], source_id=source["id"], event=event,
                                        run_kind=facts.run_kind, run_id=facts.run_id, channel=channel, target=target,
-                                       format=fmt, status="pending", attempts=0, created_at=utcnow())
+                                       format=fmt, status="pending", attempts=0, created_at=utcnow(),
+                                       rule=rule.model_dump(mode="json"), lease_until=utcnow() + self.lease)
             session.add(row)
         return row.id
 
@@ -200,21 +204,29 @@ class Notifier:
         metrics.NOTIFICATION_DELIVERIES.labels("delivered" if delivered else "failed").inc()
         self._update(delivery_id, status="delivered" if delivered else "failed", completed_at=utcnow(), **values)
 
-    def _post(self, rule: NotificationRule, owner: Caller, event: str, source: dict, facts: RunFacts) -> None:
+    def _post(self, rule: NotificationRule, owner: Caller, event: str, source: dict, facts: RunFacts,
+              delivery_id: int | None = None, attempts_done: int = 0) -> None:
+        """Send one webhook; a delivery another server began (``delivery_id``) goes on from its attempts."""
         references = SECRET_IN_URL.findall(rule.webhook)
-        masked_template = SECRET_IN_URL.sub("***", rule.webhook)
-        delivery_id = self._new_delivery(owner, event, source, facts, "webhook", masked_template, rule.format.value)
+        if delivery_id is None:
+            masked_template = SECRET_IN_URL.sub("***", rule.webhook)
+            delivery_id = self._new_delivery(rule, owner, event, source, facts, "webhook", masked_template, rule.format.value)
         try:
             url, masker = self._resolve_url(rule.webhook, references, owner)
         except RegistryError as error:
             self._finish(delivery_id, False, error=f"the URL's secrets: {error}")
             return
         body = FORMATS[rule.format.value](event, source, facts, self.link(facts))
-        result = deliver(self.sender, url, body, self.retries, self.backoff_s,
-                         on_attempt=lambda attempt, status, error: self._update(
-                             delivery_id, attempts=attempt, response_status=status, error=masker.text(error)))
-        self._finish(delivery_id, result.delivered, attempts=result.attempts, response_status=result.response_status,
-                     error=masker.text(result.error))
+        # Every attempt renews the lease past the wait and the next attempt: a slow receiver or a long
+        # backoff does not make another server send it again.
+        def renew(attempt: int, status: int | None, error: str | None) -> None:
+            ahead = timedelta(seconds=min(self.backoff_s * 2 ** (attempt - 1), MAX_BACKOFF_S) + self.sender.timeout_s)
+            self._update(delivery_id, attempts=attempts_done + attempt, response_status=status, error=masker.text(error),
+                         lease_until=utcnow() + self.lease + ahead)
+
+        result = deliver(self.sender, url, body, max(self.retries - attempts_done, 0), self.backoff_s, on_attempt=renew)
+        self._finish(delivery_id, result.delivered, attempts=attempts_done + result.attempts,
+                     response_status=result.response_status, error=masker.text(result.error))
 
     def _resolve_url(self, url: str, references: list[str], owner: Caller) -> tuple[str, Masker]:
         if not references:
@@ -227,8 +239,15 @@ class Notifier:
         resolved = SECRET_IN_URL.sub(lambda _match: values[f"URL_SECRET_{next(index)}"], url)
         return resolved, Masker(values.values())
 
-    def _start_handler(self, rule: NotificationRule, owner: Caller, event: str, source: dict, facts: RunFacts) -> None:
-        delivery_id = self._new_delivery(owner, event, source, facts, "run", f"{rule.run_kind} {rule.run}", None)
+    def _start_handler(self, rule: NotificationRule, owner: Caller, event: str, source: dict, facts: RunFacts,
+                       delivery_id: int | None = None) -> None:
+        if delivery_id is None:
+            delivery_id = self._new_delivery(rule, owner, event, source, facts, "run", f"{rule.run_kind} {rule.run}", None)
+        else:  # taken over from a stopped server: it may have started the handler before it stopped
+            started = self.triggered.run_of_trigger(rule.run_kind, "notification", str(delivery_id))
+            if started is not None:
+                self._finish(delivery_id, True, attempts=1, handler_run_id=started)
+                return
         arguments = as_arguments(event, source, facts, self.link(facts))
         try:
             if rule.run_kind == "script":
@@ -240,9 +259,37 @@ class Notifier:
                 declared, target_id = set((saved["definition"].get("inputs") or {}).keys()), saved["id"]
             # A handler that declares parameters (or inputs) gets those of them it declares.
             values = {k: v for k, v in arguments.items() if k in declared} if declared or rule.run_kind == "workflow" else arguments
-            run_id = self.triggered.start(owner, rule.run_kind, target_id, None, values, {}, "notification", None)
+            # The delivery's id as the run's trigger_id: a server taking the delivery over finds the run.
+            run_id = self.triggered.start(owner, rule.run_kind, target_id, None, values, {}, "notification", str(delivery_id))
         except RegistryError as error:
             details = "; ".join(f"{p.get('field')}: {p.get('message')}" for p in getattr(error, "errors", []) or [])
             self._finish(delivery_id, False, attempts=1, error=f"{error}{': ' + details if details else ''}")
             return
         self._finish(delivery_id, True, attempts=1, handler_run_id=run_id)
+
+    # -- deliveries a stopped server left pending ---------------------------------------------
+
+    def resume(self, delivery: NotificationDelivery) -> None:
+        """Finish a pending delivery whose server stopped (the sweep took its lease)."""
+        self._pool.submit(self._resume_safely, delivery)
+
+    def _resume_safely(self, delivery: NotificationDelivery) -> None:
+        try:
+            self._resume(delivery)
+        except Exception:  # a notification must never fail anything else
+            log.exception("resuming notification delivery %s failed", delivery.id)
+
+    def _resume(self, delivery: NotificationDelivery) -> None:
+        facts, sources = self._facts(delivery.run_kind, delivery.run_id)
+        source = next((s for s in sources if (s["kind"], s["id"]) == (delivery.source_kind, delivery.source_id)), None)
+        rule = NotificationRule.model_validate(delivery.rule)
+        owners = [caller for configured, caller in self._rules(source) if configured == rule] if source else []
+        if facts is None or not owners:
+            self._finish(delivery.id, False, error="its run or its rule is gone: not sent after its server stopped")
+            return
+        log.info("resuming notification delivery %s (%s of %s %s) left pending by a stopped server",
+                 delivery.id, delivery.event, delivery.run_kind, delivery.run_id)
+        if delivery.channel == "webhook":
+            self._post(rule, owners[0], delivery.event, source, facts, delivery.id, delivery.attempts)
+        else:
+            self._start_handler(rule, owners[0], delivery.event, source, facts, delivery.id)

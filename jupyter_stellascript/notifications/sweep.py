@@ -7,6 +7,10 @@ second, for executions whose start or end no server has taken yet
 them to the Notifier, whose compare-and-set makes each event go out once
 however many servers look. Runs executed here are taken by the watchers
 first; the sweep finds nothing left of them.
+
+It also finishes deliveries a stopped server left pending: a pending
+delivery whose lease (renewed at every attempt) has run out is taken by
+one server (a compare-and-set on the lease) and sent from where it was.
 """
 
 from __future__ import annotations
@@ -15,12 +19,13 @@ import logging
 import threading
 from datetime import timedelta
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import sessionmaker
 
 from ..db import Execution, utcnow
 from ..execution.models import ExecutionStatus
+from .tables import NotificationDelivery
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +57,7 @@ class NotificationSweep:
         while not self._stop.wait(self.interval_s):
             try:
                 self.sweep()
+                self.resume_abandoned()
             except SQLAlchemyError as error:  # the database is away: look again next time
                 log.warning("the notification sweep could not read executions: %s", error)
 
@@ -77,3 +83,24 @@ class NotificationSweep:
                 self.notifier.watch_execution("end", execution_id)
                 events += 1
         return events
+
+    def resume_abandoned(self) -> int:
+        """Take over pending deliveries whose server stopped (their lease ran out); how many."""
+        now = utcnow()
+        abandoned = and_(NotificationDelivery.status == "pending", NotificationDelivery.rule.is_not(None),
+                         NotificationDelivery.lease_until < now)
+        with self.sessions() as session:
+            candidates = session.scalars(select(NotificationDelivery.id).where(
+                abandoned, NotificationDelivery.created_at >= now - HORIZON).limit(BATCH)).all()
+        taken = 0
+        for delivery_id in candidates:
+            with self.sessions() as session, session.begin():
+                moved = session.execute(update(NotificationDelivery).where(NotificationDelivery.id == delivery_id, abandoned)
+                                        .values(lease_until=now + self.notifier.lease))
+                if moved.rowcount != 1:
+                    continue  # another server took it first
+                delivery = session.get(NotificationDelivery, delivery_id)
+                session.expunge(delivery)
+            self.notifier.resume(delivery)
+            taken += 1
+        return taken

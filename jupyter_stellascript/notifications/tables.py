@@ -1,4 +1,4 @@
-"""The database tables of notifications (created by migration 0012)."""
+"""The database tables of notifications (created by migration 0012; 0015 made deliveries resumable)."""
 
 from __future__ import annotations
 
@@ -36,7 +36,8 @@ class NotificationDelivery(Base):
     """One notification sent (or being sent): never a secret's value (URLs and errors are masked)."""
 
     __tablename__ = "notification_deliveries"
-    __table_args__ = (Index("ix_notification_deliveries_owner", "owner", "id"),)
+    __table_args__ = (Index("ix_notification_deliveries_owner", "owner", "id"),
+                      Index("ix_notification_deliveries_pending", "status", "lease_until"))
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     owner: Mapped[str] = mapped_column(String(200))
     source_kind: Mapped[str] = mapped_column(String(10))
@@ -54,3 +55,7 @@ class NotificationDelivery(Base):
     handler_run_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # Migration 0015: the rule as configured (secret references, never values) and until when the
+    # sending server holds a pending delivery; past that, any server's sweep finishes it.
+    rule: Mapped[dict | None] = mapped_column(JSON(none_as_null=True), nullable=True)
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
