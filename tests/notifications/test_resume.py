@@ -21,6 +21,9 @@ def test_a_delivery_pending_when_its_server_was_killed_is_finished_after_restart
         receiver.failures_left = 100
         finished = run(server, owner, checked["id"])
         receiver.wait_for(lambda got: len(got) == 1)
+        # The receiver sees the POST before the server records the attempt: kill once it is recorded.
+        wait_for(lambda: [d for d in deliveries(server, owner, run_id=finished["id"]) if d["attempts"] == 1],
+                 timeout_s=30, what="the first attempt recorded")
         server.kill()  # in its first backoff: the delivery stays pending, 1 attempt made
         receiver.failures_left = 0
         server.start()
