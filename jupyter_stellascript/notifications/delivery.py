@@ -32,6 +32,11 @@ class HttpSender:
         return response.status_code
 
 
+def backoff_wait(backoff_s: float, attempt: int) -> float:
+    """The wait after failed attempt number ``attempt`` (1-based): doubling from ``backoff_s``, capped."""
+    return min(backoff_s * 2 ** (attempt - 1), MAX_BACKOFF_S)
+
+
 @dataclass
 class Attempts:
     delivered: bool
@@ -59,5 +64,5 @@ def deliver(sender: HttpSender, url: str, body: dict[str, Any], retries: int, ba
         if error is None:
             return Attempts(True, attempt, status, None)
         if attempt <= retries:
-            sleep(min(backoff_s * 2 ** (attempt - 1), MAX_BACKOFF_S))
+            sleep(backoff_wait(backoff_s, attempt))
     return Attempts(False, retries + 1, status, error)

@@ -34,7 +34,7 @@ from ..schedules.tables import Schedule
 from ..secrets.manager import SecretManager
 from ..secrets.masking import Masker
 from ..workflows.tables import Workflow, WorkflowRun
-from .delivery import MAX_BACKOFF_S, HttpSender, deliver
+from .delivery import HttpSender, backoff_wait, deliver
 from .models import SECRET_IN_URL, NotificationRule
 from .payloads import FORMATS, RunFacts, as_arguments, output_tail
 from .tables import NotificationDelivery, NotificationSettings, NotificationState
@@ -220,7 +220,7 @@ class Notifier:
         # Every attempt renews the lease past the wait and the next attempt: a slow receiver or a long
         # backoff does not make another server send it again.
         def renew(attempt: int, status: int | None, error: str | None) -> None:
-            ahead = timedelta(seconds=min(self.backoff_s * 2 ** (attempt - 1), MAX_BACKOFF_S) + self.sender.timeout_s)
+            ahead = timedelta(seconds=backoff_wait(self.backoff_s, attempt) + self.sender.timeout_s)
             self._update(delivery_id, attempts=attempts_done + attempt, response_status=status, error=masker.text(error),
                          lease_until=utcnow() + self.lease + ahead)
 
