@@ -66,7 +66,7 @@ def schedule() -> None:
 @click.argument("what", metavar="SCRIPT|WORKFLOW")
 @click.option("--cron", required=True, help="5 fields (minute hour day month weekday), or 6 with seconds first.")
 @click.option("--timezone", help="An IANA time zone (default UTC).")
-@click.option("--workflow", "is_workflow", is_flag=True, help="TARGET is a workflow's id, not a script.")
+@click.option("--workflow", "is_workflow", is_flag=True, help="SCRIPT|WORKFLOW is a workflow's id, not a script.")
 @click.option("--version", help="The version to run (default: the latest at each fire).")
 @click.option("--name", help="What the schedule is for.")
 @click.option("--arg", "args", multiple=True, help="A script argument KEY=VALUE (repeatable).")

@@ -59,7 +59,7 @@ class NotificationSweep:
                 self.sweep()
                 self.resume_abandoned()
             except SQLAlchemyError as error:  # the database is away: look again next time
-                log.warning("the notification sweep could not read executions: %s", error)
+                log.warning("the notification sweep could not reach the database: %s", error)
 
     def sweep(self) -> int:
         """Hand every untaken start and end to the notifier; how many events."""
