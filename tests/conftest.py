@@ -49,6 +49,48 @@ def xdist_group_of(nodeid: str) -> str:
     return "/".join(parts)
 
 
+# Groups that take the longest, started first so that they do not form the
+# run's tail (measured: the summary below prints each group's test time).
+LONGEST_GROUPS_FIRST = ("queue", "jupyterhub", "labextension", "workflows", "dependencies/test_python.py")
+
+
+def _group_rank(nodeid: str) -> int:
+    group = xdist_group_of(nodeid)
+    return LONGEST_GROUPS_FIRST.index(group) if group in LONGEST_GROUPS_FIRST else len(LONGEST_GROUPS_FIRST)
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    # A stable sort: within a group, tests keep their order.
+    items.sort(key=lambda item: _group_rank(item.nodeid))
+
+
+class GroupTimes:
+    """Adds up each group's test time on the controller and prints the longest
+    groups: the figures LONGEST_GROUPS_FIRST is chosen from."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+
+    def pytest_runtest_logreport(self, report) -> None:
+        group = xdist_group_of(report.nodeid)
+        self.seconds[group] = self.seconds.get(group, 0.0) + report.duration
+
+    def pytest_terminal_summary(self, terminalreporter) -> None:
+        if not self.seconds:
+            return
+        terminalreporter.section("test time per group (the longest first)")
+        for group, total in sorted(self.seconds.items(), key=lambda item: -item[1])[:20]:
+            terminalreporter.write_line(f"{total:8.1f}s  {group}")
+
+
+def pytest_configure(config) -> None:
+    # The scheduler takes groups in the order collected (LONGEST_GROUPS_FIRST), not by their count of tests.
+    if hasattr(config.option, "loadscopereorder"):
+        config.option.loadscopereorder = False
+    if not hasattr(config, "workerinput"):  # the controller (or a run without xdist)
+        config.pluginmanager.register(GroupTimes(), "stellascript-group-times")
+
+
 def pytest_xdist_make_scheduler(config, log):
     # pytest-xdist's own loadgroup reads groups from node ids it rewrites,
     # which pytest 9 no longer lets it do; a scope scheduler keyed by our

@@ -41,6 +41,7 @@ from pathlib import Path
 import docker
 from docker.errors import APIError, BuildError, DockerException, ImageNotFound, NotFound
 
+from ..execution.container_engine import retried_listing
 from .base import BuildFiles, Progress, ResolveContext, Resolver
 from .models import DependenciesCancelled, DependencyError, DependencySettings, Lock, locked_set_key, set_key
 
@@ -345,16 +346,18 @@ class DerivedImages:
         except (NotFound, ImageNotFound, APIError):
             pass
         try:
-            leftovers = self.client.images.list(all=True, filters={"label": f"{BUILD_LABEL}={build_id}"})
-        except APIError:
+            leftovers = [image["Id"] for image in retried_listing(
+                lambda: self.client.api.images(all=True, filters={"label": f"{BUILD_LABEL}={build_id}"}))]
+        except APIError as error:
+            log.warning("could not list build %s's intermediate images to remove them: %s", build_id, error)
             return
-        for image in leftovers:
-            if image.id == keep:
+        for image_id in leftovers:
+            if image_id == keep:
                 continue
             try:
-                self.client.api.remove_image(image.id, force=True)
+                self.client.api.remove_image(image_id, force=True)
             except (NotFound, ImageNotFound, APIError) as error:
-                log.debug("could not remove intermediate image %s: %s", image.id[:19], error)
+                log.debug("could not remove intermediate image %s: %s", image_id[:19], error)
 
 
 def _build_context(files: BuildFiles, build_id: str, language: str) -> tempfile.SpooledTemporaryFile:

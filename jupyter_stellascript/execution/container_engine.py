@@ -19,16 +19,30 @@ import time
 from pathlib import Path
 
 import docker
-from docker.errors import DockerException
+from docker.errors import APIError, DockerException
 
 log = logging.getLogger(__name__)
 
 DOCKER_SOCKET = "/var/run/docker.sock"
 PODMAN_START_TIMEOUT_S = 20.0
+LISTING_ATTEMPTS = 5
 
 
 class EngineUnavailable(RuntimeError):
     """No container engine could be reached or started."""
+
+
+def retried_listing(call):
+    """Podman fails a listing (500, "image not known") when another process
+    removes an image meanwhile: asking again answers."""
+    for attempt in range(LISTING_ATTEMPTS - 1):
+        try:
+            return call()
+        except APIError as error:
+            if not error.is_server_error():
+                raise
+            time.sleep(0.5 * (attempt + 1))
+    return call()
 
 
 def _ping(base_url: str) -> docker.DockerClient | None:

@@ -20,6 +20,7 @@ from docker.errors import APIError, ImageNotFound, NotFound
 
 from ..dependencies.derived import (BASE_LABEL, DERIVED_LABEL, DERIVED_TAG, LOCKED_SET_LABEL, SET_LABEL,
                                     DerivedImages)
+from ..execution.container_engine import retried_listing
 from .models import Candidate, StoreLimits, StoreReport, collect
 
 log = logging.getLogger(__name__)
@@ -27,20 +28,6 @@ log = logging.getLogger(__name__)
 STORE = "derived images"
 
 
-LISTING_ATTEMPTS = 5
-
-
-def retried_listing(call):
-    """Podman fails a listing (500, "image not known") when another process
-    removes an image meanwhile: asking again answers."""
-    for attempt in range(LISTING_ATTEMPTS - 1):
-        try:
-            return call()
-        except APIError as error:
-            if not error.is_server_error():
-                raise
-            time.sleep(0.5 * (attempt + 1))
-    return call()
 
 
 def _listing(client, labels: dict[str, str]) -> list[dict]:

@@ -128,6 +128,12 @@ info=$(rpc getProcessInfo "$service")
 state=$(member statename "$info")
 if [[ $answer == *"<fault>"* ]]; then
     fault=$(member faultString "$answer")
+    # Supervisor may answer the fault before it leaves STARTING: report the state it settles in.
+    for _ in 1 2 3 4 5 6 7 8 9 10; do
+        [[ $state == STARTING ]] || break
+        sleep 0.5
+        state=$(member statename "$(rpc getProcessInfo "$service")")
+    done
     echo "✗ $service did not start: $fault (now $state)"
     finish 1 false false "did not start: $fault"
 fi

@@ -15,7 +15,7 @@ from docker.errors import APIError, NotFound
 from jupyter_stellascript.dependencies import DependencySettings, DerivedImages
 from jupyter_stellascript.dependencies.models import IMAGE_LABELS_ENV
 from jupyter_stellascript.execution.engine import ExecutionEngine
-from jupyter_stellascript.gc.images import retried_listing
+from jupyter_stellascript.execution.container_engine import retried_listing
 from tests.dependencies.index import LocalIndex
 from tests.dependencies.runs import dependency_engine
 

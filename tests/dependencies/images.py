@@ -11,7 +11,7 @@ import time
 from docker.errors import APIError, NotFound
 
 from jupyter_stellascript.dependencies.derived import BUILD_LABEL, LOCK_SHA_LABEL
-from jupyter_stellascript.gc.images import retried_listing
+from jupyter_stellascript.execution.container_engine import retried_listing
 
 
 def remove_image(docker_client, reference: str, attempts: int = 10) -> None:
@@ -29,8 +29,8 @@ def remove_image(docker_client, reference: str, attempts: int = 10) -> None:
 
 def remove_images_of_lock(docker_client, lock_sha256: str) -> None:
     """Every image built from this lock, so that a rerun cannot reuse one."""
-    for image in docker_client.images.list(filters={"label": f"{LOCK_SHA_LABEL}={lock_sha256}"}):
-        remove_image(docker_client, image.id)
+    for image in retried_listing(lambda: docker_client.api.images(filters={"label": f"{LOCK_SHA_LABEL}={lock_sha256}"})):
+        remove_image(docker_client, image["Id"])
 
 
 def images_of(docker_client, language: str) -> set[tuple[str, str]]:
@@ -52,3 +52,8 @@ def unnamed_build_images(docker_client, label: str) -> set[str]:
     images = retried_listing(lambda: docker_client.api.images(all=True, filters={"label": label}))
     return {image["Id"] for image in images if BUILD_LABEL in (image.get("Labels") or {})
             and not [tag for tag in image.get("RepoTags") or [] if tag != "<none>:<none>"]}
+
+
+def unfinished_builds(docker_client, language: str) -> set[str]:
+    """Tags of this language's builds in progress (stella-runtime/<language>:building-*)."""
+    return {tag for _id, tag in images_of(docker_client, language) if f"{language}:building-" in tag}

@@ -25,7 +25,7 @@ from jupyter_stellascript.execution.models import (
     TerminationReason,
 )
 from tests.dependencies.conftest import BASH_IMAGE
-from tests.dependencies.images import remove_images_of_lock
+from tests.dependencies.images import remove_images_of_lock, unfinished_builds
 from tests.dependencies.runs import assert_malformed, dependency_engine, runner
 
 MIRROR = DEFAULT_SOURCES["debian"]
@@ -137,7 +137,7 @@ def test_a_saved_lock_is_installed_exactly(apt_engine, docker_client):
     assert "does not match its locked SHA-256" in str(caught.value)
     base_id = docker_client.images.get(BASH_IMAGE).id
     assert apt_engine.derived_images._image(derived_image_name("bash", locked_set_key("bash", base_id, forged))) is None
-    assert not docker_client.images.list(filters={"reference": "stella-runtime/bash:building-*"})
+    assert not unfinished_builds(docker_client, "bash")
 
 
 @pytest.mark.slow
@@ -159,4 +159,4 @@ def test_bad_input_is_a_clear_error_before_the_script_starts(apt_engine, docker_
         wanted = apt_engine.derived_images.requirements("bash", "echo started\n", declared)
         apt_engine.derived_images.prepare("bash", BASH_IMAGE, wanted)
     assert caught.value.kind == kind and caught.value.package == package
-    assert not docker_client.images.list(filters={"reference": "stella-runtime/bash:building-*"})
+    assert not unfinished_builds(docker_client, "bash")

@@ -30,7 +30,7 @@ from jupyter_stellascript.execution.models import (
 )
 from jupyter_stellascript.languages.csharp import CSHARP as CSHARP_LANGUAGE
 from tests.dependencies.nuget_feed import CSHARP_IMAGE, NuGetFeed, unique_id
-from tests.dependencies.images import remove_images_of_lock
+from tests.dependencies.images import remove_images_of_lock, unfinished_builds
 from tests.dependencies.runs import assert_malformed, run_with_dependencies
 
 GREETER = 'namespace {ns} {{ public static class Greeter {{ public static string Hello(string n) {{ return "hello " + n; }} }} }}'
@@ -199,7 +199,7 @@ def test_a_package_that_does_not_match_its_locked_hash_is_refused_and_nothing_is
     assert "does not match its locked SHA-512" in str(caught.value)
     base_id = docker_client.images.get(CSHARP_IMAGE).id
     assert images._image(derived_image_name("csharp", locked_set_key("csharp", base_id, forged))) is None
-    assert not docker_client.images.list(filters={"reference": "stella-runtime/csharp:building-*"})
+    assert not unfinished_builds(docker_client, "csharp")
 
 
 @pytest.mark.slow
@@ -228,7 +228,7 @@ def test_bad_input_is_a_clear_error_and_builds_nothing(nuget_engine, feed, docke
         wanted = nuget_engine.derived_images.requirements("csharp", source, declared)
         nuget_engine.derived_images.prepare("csharp", CSHARP_IMAGE, wanted)
     assert caught.value.kind == kind and caught.value.package == package
-    assert not docker_client.images.list(filters={"reference": "stella-runtime/csharp:building-*"})
+    assert not unfinished_builds(docker_client, "csharp")
 
 
 @pytest.mark.slow

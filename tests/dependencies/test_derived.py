@@ -17,7 +17,7 @@ from jupyter_stellascript.execution.models import ExecutionStatus, TerminationRe
 from tests.concurrency import run_concurrently
 from tests.dependencies.conftest import PYPI, PYTHON_IMAGE
 from tests.dependencies.index import unique_name
-from tests.dependencies.images import remove_images_of_lock, unnamed_build_images
+from tests.dependencies.images import remove_images_of_lock, unfinished_builds, unnamed_build_images
 from tests.dependencies.runs import runner
 
 pytestmark = pytest.mark.slow
@@ -148,7 +148,7 @@ def test_a_failed_build_leaves_no_tagged_or_intermediate_image(pypi_images, dock
     base_id = docker_client.images.get(PYTHON_IMAGE).id
     from jupyter_stellascript.dependencies.models import locked_set_key
     assert pypi_images._image(derived_image_name("python", locked_set_key("python", base_id, forged))) is None
-    assert not [i for i in docker_client.images.list(filters={"reference": "stella-runtime/python:building-*"})]
+    assert not unfinished_builds(docker_client, "python")
     assert images_of_build_in_progress(docker_client) <= leftovers_before
 
 

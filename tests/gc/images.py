@@ -11,7 +11,7 @@ import uuid
 
 from docker.errors import APIError, NotFound
 
-from jupyter_stellascript.gc.images import retried_listing
+from jupyter_stellascript.execution.container_engine import retried_listing
 from jupyter_stellascript.dependencies.derived import (BASE_LABEL, DERIVED_LABEL, LANGUAGE_LABEL, SET_LABEL,
                                                        DerivedImages)
 

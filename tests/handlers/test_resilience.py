@@ -395,12 +395,13 @@ def test_cancel_a_sleeping_execution(busy_server, docker_client):
     asked = time.monotonic()
     response = server.request("POST", f"/scripts/executions/{execution_id}/cancel", token=token)
     assert response.status_code == 200, response.text
-    cancelled = wait_for(lambda: (r := record(server, token, execution_id))["status"] in TERMINAL and r, 10,
+    cancelled = wait_for(lambda: (r := record(server, token, execution_id))["status"] in TERMINAL and r, 30,
                          "the execution to end", interval_s=0.05)
     took = time.monotonic() - asked
     assert cancelled["status"] == "Cancelled", cancelled
     assert cancelled["termination_reason"] == "cancelled", cancelled
     assert cancelled["stdout"] == f"started {marker}\n"
-    assert took < 5, f"cancelling took {took:.1f}s"
+    # Far sooner than the sleep would end (a loaded CI machine takes seconds to stop a container).
+    assert took < 20, f"cancelling took {took:.1f}s"
     wait_for(lambda: not container_exists(docker_client, container["Id"]), 15, "the cancelled execution's container to go")
     print(f"\ncancelled in {took:.2f}s")

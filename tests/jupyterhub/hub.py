@@ -44,6 +44,9 @@ class RunningHub:
             f"c.StellaScript.db_url = {self.registry_url!r}\n"
             "c.StellaScript.pool_enabled = False\n")
         users = sorted(name for members in GROUPS.values() for name in members)
+        # Each user's server builds the agent into its own data directory: from
+        # the host's Go build cache, seconds; from a new home's, minutes of a loaded machine.
+        go_cache = subprocess.run(["go", "env", "GOCACHE"], capture_output=True, text=True, check=True).stdout.strip()
         config = f"""
 c.JupyterHub.bind_url = "http://127.0.0.1:{self.port}"
 c.JupyterHub.hub_bind_url = "http://127.0.0.1:{self.hub_port}"
@@ -64,6 +67,7 @@ c.Spawner.default_url = "/lab"
 c.Spawner.start_timeout = 120
 c.Spawner.http_timeout = 120
 c.Spawner.environment = {{"PYTHONPATH": {str(ROOT)!r}, "JUPYTER_CONFIG_PATH": {str(server_config)!r},
+                         "GOCACHE": {go_cache!r},
                          "PATH": {str(VENV_BIN) + ':' + os.environ['PATH']!r}}}
 c.JupyterHub.load_groups = {{name: {{"users": members}} for name, members in {GROUPS!r}.items()}}
 c.JupyterHub.services = [{{"name": "tester", "api_token": {self.admin_token!r}}}]
@@ -109,8 +113,16 @@ c.JupyterHub.load_roles = [{{"name": "tester", "services": ["tester"],
         def ready(name: str) -> bool:
             server = self.api("GET", f"/users/{name}").json().get("servers", {}).get("")
             return bool(server and server.get("ready"))
+        def engine_ready(name: str) -> bool:
+            token = tokens.get(name) or tokens.setdefault(name, self.user_token(name))
+            response = requests.get(f"{self.url}/user/{name}/stellascript/api/v1/health", timeout=60,
+                                    headers={"Authorization": f"token {token}"})
+            return response.status_code == 200 and response.json().get("engine") == "ready"
+        tokens: dict[str, str] = {}
         with ThreadPoolExecutor(len(users)) as pool:
             list(pool.map(lambda name: self._wait(lambda: ready(name), timeout_s, f"{name}'s server"), users))
+            # Then its container engine: the tests time requests, not a server's start.
+            list(pool.map(lambda name: self._wait(lambda: engine_ready(name), timeout_s, f"{name}'s engine"), users))
 
     def user_token(self, name: str, scopes: list[str] | None = None) -> str:
         body = {"note": "stella live test"} | ({"scopes": scopes} if scopes is not None else {})

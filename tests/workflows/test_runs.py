@@ -17,7 +17,7 @@ import pytest
 import requests
 
 from tests.handlers.test_openapi import check
-from tests.servers import RunningServer, json_of
+from tests.servers import RunningServer, json_of, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -355,11 +355,13 @@ def test_a_server_killed_mid_run_leaves_the_run_terminal_with_a_reason(tmp_path,
         body = {"definition": {"steps": [{"id": "sleep", "script": created["name"]},
                                          {"id": "after", "script": created["name"], "needs": ["sleep"]}]}}
         run_id = json_of(running.request("POST", "/workflows/runs", token=token, json=body))["run_id"]
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if steps_of(json_of(running.request("GET", f"/workflows/runs/{run_id}", token=token)))["sleep"]["execution_ids"]:
-                break
-            time.sleep(0.2)
+        # Killed once the step's execution runs (not while it is still queued,
+        # which the durable queue would keep).
+        def sleep_step_running() -> bool:
+            ids = steps_of(json_of(running.request("GET", f"/workflows/runs/{run_id}", token=token)))["sleep"]["execution_ids"]
+            return bool(ids) and json_of(running.request(
+                "GET", f"/scripts/executions/{ids[0]}", token=token))["status"] == "Running"
+        wait_for(sleep_step_running, 120, "the sleep step's execution to run")
         running.kill()
         running.start()
         run = json_of(running.request("GET", f"/workflows/runs/{run_id}", token=token))
