@@ -37,7 +37,8 @@ REPO = Path(__file__).resolve().parents[2]
 JUPYTER = str(Path(sys.executable).with_name("jupyter"))
 CHROMIUM = "/usr/bin/chromium"
 
-pytestmark = pytest.mark.slow
+# A Playwright spec drives a whole JupyterLab: minutes when the machine is busy.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 
 
 class RunningLab:

@@ -63,10 +63,14 @@ def test_restart_with_catch_up_once_runs_one_missed_occurrence(tmp_path, runtime
         time.sleep(4)  # downtime longer than the 1 s misfire grace: occurrences are missed
         restarted = time.time()
         server.start()
+        ready = time.time()
         wait_for(lambda: any(f["catch_up"] for f in fires(server, token, once["id"])), what="the catch-up run")
         for schedule in (once, never):
             server.request("POST", f"/schedules/{schedule['id']}/pause", token)
-        caught_up = [f for f in fires(server, token, once["id"]) if f["catch_up"]]
+        # One catch-up for the downtime. (On a loaded machine a tick late by more
+        # than the grace after the restart is a misfire of its own, caught up too.)
+        caught_up = [f for f in fires(server, token, once["id"])
+                     if f["catch_up"] and datetime.fromisoformat(f["fire_time"]).timestamp() <= ready]
         assert len(caught_up) == 1 and caught_up[0]["outcome"] == "started" and caught_up[0]["run_id"]
         assert not [f for f in fires(server, token, never["id"]) if f["catch_up"]]
         # The seconds the server was down were not fired one by one (only the one catch-up run).
