@@ -70,6 +70,7 @@ class StellaScriptService:
         self.workflows.runs.watchers.append(self.notifier.watch_workflow_run)
         self.notification_sweep = NotificationSweep(self.sessions, self.notifier)
         self._close_fires_of_gone_servers()
+        self.workflows.take_over_orphaned_runs()
         self.backend.start()
         self.gc = self._start_gc()
         if config.schedules_enabled:

@@ -29,19 +29,23 @@ class Workflows:
         self.preloader = WorkflowScriptPreloader(registry, backend)
         self.store = WorkflowStore(registry, on_saved=self.preloader.in_background("save"))
         self.runs = WorkflowRuns(self.store, executions, on_start=self.preloader.blocking("run"))
-        closed = self.runs.recover()
-        if closed:
-            log.warning("closed %d workflow run(s) left unfinished by a previous server", closed)
-        # Runs of a peer that died (sharing a PostgreSQL database) are closed with
-        # every heartbeat too, right after its executions.
-        closes_executions = executions.instances.on_beat
+
+    def take_over_orphaned_runs(self) -> None:
+        """Resume the runs a stopped server left (now, once everything that watches
+        runs is wired), and those of a peer that dies later, with every heartbeat,
+        right after the peer's executions are settled."""
+        resumed = self.runs.recover()
+        if resumed:
+            log.warning("resumed %d workflow run(s) left unfinished by a previous server", resumed)
+        instances = self.runs.executions.instances
+        settles_executions = instances.on_beat
 
         def on_beat() -> None:
-            if closes_executions is not None:
-                closes_executions()
+            if settles_executions is not None:
+                settles_executions()
             self.runs.recover()
 
-        executions.instances.on_beat = on_beat
+        instances.on_beat = on_beat
 
     def preload(self, caller: Caller, workflow_id: str, version: str | None = None) -> dict:
         """POST workflows/{id}/preload: everything ready, warm containers included, when it answers."""

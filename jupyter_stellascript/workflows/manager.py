@@ -4,9 +4,10 @@ A run is a database record from the moment it is asked for; its driver
 (runner.RunDriver) runs in a thread of this server and stores every step's
 state as it changes, so the record always says where the run is. Events
 (steps starting and ending, their live output) go to subscribers, with the
-ones so far replayed to a late subscriber. A server stopped mid-run leaves
-records that the next start closes (Error, reason server_stopped), as
-executions are.
+ones so far replayed to a late subscriber. A server that stops mid-run
+(even by kill -9) does not lose its runs: the next server to start, or a live
+peer sharing the database, takes them over and drives them on from their
+stored state (takeover.py).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, select, update
 
 from ..db import as_utc, iso_utc, utcnow
 from ..errors import Forbidden, NotFound, Unauthenticated, ValidationFailed
@@ -35,6 +36,7 @@ from .runner import RunDriver
 from .state import RunStatus, StepState, StepStatus
 from .store import WorkflowStore
 from .tables import WorkflowRun
+from .takeover import claim, orphaned_runs, resumable_steps
 from .validation import run_inputs, upstream_of
 
 log = logging.getLogger(__name__)
@@ -108,20 +110,30 @@ class WorkflowRuns:
                 rerun_of=rerun_of, queued_at=utcnow(), server_instance=self.executions.instance,
                 trigger=trigger, trigger_id=trigger_id,
             ))
+        self._launch(run_id, caller, definition, pins, inputs, steps)
+        return run_id
+
+    def _launch(self, run_id: str, caller: Caller, definition: WorkflowDefinition, pins: dict, inputs: dict,
+                steps: dict[str, StepState], resumed_from: str | None = None) -> None:
         driver = RunDriver(run_id, caller, definition, pins, inputs, steps, self.executions,
                            persist=lambda snapshot: self._store_steps(run_id, snapshot),
                            publish=lambda event: self._publish(run_id, event))
         with self._guard:
             self._live[run_id] = _LiveRun(driver)
-        threading.Thread(target=self._drive, args=(run_id, caller, definition, pins), daemon=True,
+        threading.Thread(target=self._drive, args=(run_id, caller, definition, pins, resumed_from), daemon=True,
                          name=f"workflow-{run_id[:8]}").start()
-        return run_id
 
-    def _drive(self, run_id: str, caller: Caller, definition: WorkflowDefinition, pins: dict) -> None:
+    def _drive(self, run_id: str, caller: Caller, definition: WorkflowDefinition, pins: dict,
+               resumed_from: str | None = None) -> None:
         live = self._live[run_id]
-        self._store(run_id, status=RunStatus.RUNNING.value, started_at=utcnow())
-        self._publish(run_id, {"type": "run", "status": RunStatus.RUNNING.value})
-        self.watchers.tell("start", run_id)
+        if resumed_from is None:
+            self._store(run_id, status=RunStatus.RUNNING.value, started_at=utcnow())
+            self._publish(run_id, {"type": "run", "status": RunStatus.RUNNING.value})
+            self.watchers.tell("start", run_id)  # once per run: a resumed run has told its start
+        else:
+            self._store(run_id, status=RunStatus.RUNNING.value,
+                        started_at=func.coalesce(WorkflowRun.started_at, utcnow()))
+            self._publish(run_id, {"type": "run", "status": RunStatus.RUNNING.value, "resumed": True})
         status, error = RunStatus.ERROR, None
         try:
             if self.on_start is not None:
@@ -273,28 +285,31 @@ class WorkflowRuns:
                           rerun_of=run_id, steps=steps)
 
     def recover(self) -> int:
-        """Close runs left open by servers that are gone (at start-up); returns how many."""
+        """Take over the runs of servers that are gone (at start-up and with every
+        heartbeat); returns how many this server resumed."""
         live = self.executions.instances.live_ids()
-        closed = 0
-        orphans: list[str] = []  # their step executions: durable in the queue, but no run waits for them now
-        with self.sessions() as session, session.begin():
-            runs = session.scalars(select(WorkflowRun).where(
-                or_(WorkflowRun.status == RunStatus.QUEUED.value, WorkflowRun.status == RunStatus.RUNNING.value),
-                WorkflowRun.server_instance.not_in(live)))
-            for run in runs:
-                steps = {sid: StepState.from_json(data) for sid, data in run.steps.items()}
-                for state in steps.values():
-                    if not state.step_status.is_terminal:
-                        orphans.extend(state.execution_ids)
-                        state.end(StepStatus.CANCELLED if state.status == StepStatus.RUNNING.value else StepStatus.SKIPPED,
-                                  "the server stopped before this step finished")
-                run.steps = {sid: state.to_json() for sid, state in steps.items()}
-                run.status, run.reason, run.completed_at = RunStatus.ERROR.value, "server_stopped", utcnow()
-                run.error = "the server stopped before this workflow run finished"
-                closed += 1
-        for execution_id in orphans:
-            self.executions.queue.cancel(execution_id)
-        return closed
+        with self.sessions() as session:
+            orphans = orphaned_runs(session, live)
+        resumed = 0
+        for run_id, gone_owner in orphans:
+            if claim(self.sessions, run_id, gone_owner, self.executions.instance):
+                self._resume(run_id, gone_owner)
+                resumed += 1
+        return resumed
+
+    def _resume(self, run_id: str, gone_owner: str) -> None:
+        from ..triggered_runs import owner_caller  # (it reads workflow tables: imported when first needed)
+
+        with self.sessions() as session:
+            run = session.get(WorkflowRun, run_id)
+            definition = WorkflowDefinition.model_validate(run.definition)
+            steps = resumable_steps(session, run, definition)
+            pins, inputs, requested_by = run.pins, run.inputs, run.requested_by
+        log.warning("resuming workflow run %s, left unfinished by server %s", run_id, gone_owner)
+        self._store_steps(run_id, steps)
+        # As its requester is now (their teams from their tokens): the steps run as theirs.
+        caller = owner_caller(self.sessions, requested_by, [], False)
+        self._launch(run_id, caller, definition, pins, inputs, steps, resumed_from=gone_owner)
 
     def shutdown(self) -> None:
         for live in list(self._live.values()):

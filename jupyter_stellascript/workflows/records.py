@@ -83,7 +83,8 @@ class WorkflowRunRecord(BaseModel):
     workflow_id: str | None = Field(description="null: a definition sent with the run.")
     workflow_version: str | None
     status: RunStatus
-    reason: str | None = Field(description="cancelled, or server_stopped: a server stopped mid-run.")
+    reason: str | None = Field(description="cancelled; server_stopped only on runs an earlier release closed when its server stopped "
+                                              "(now another server resumes such a run).")
     error: str | None
     inputs: dict[str, Any]
     requested_by: str

@@ -120,22 +120,20 @@ class RunDriver:
     # -- one step --------------------------------------------------------------------
 
     def _run_step(self, step: Step) -> None:
+        with self._lock:  # a resumed step's attempts so far (none for a new one)
+            so_far = self.steps[step.id]
+            attempts, execution_ids, items = so_far.attempts, list(so_far.execution_ids), so_far.items
         if step.for_each is None:
-            item = ItemState(item=None)
+            item = ItemState(item=None, attempts=attempts, execution_ids=execution_ids)
             self._run_attempts(step, item, self._context(step))
             self._update(step.id, lambda s: _take_item(s, item))
             self._end_step(step, StepStatus(item.status), item.error)
             return
-        try:
-            items = render(step.for_each, self._context(step)) if isinstance(step.for_each, str) else step.for_each
-        except ExpressionError as error:
-            self._end_step(step, StepStatus.FAILED, f"for_each: {error}")
+        states = items if items is not None else self._items(step)
+        if states is None:
             return
-        if not isinstance(items, list):
-            self._end_step(step, StepStatus.FAILED, f"for_each gave {type(items).__name__}, not a list")
-            return
-        states = [ItemState(item=value) for value in items]
-        self._update(step.id, lambda s: setattr(s, "items", states))
+        if items is None:
+            self._update(step.id, lambda s: setattr(s, "items", states))
         # Items at once: max_parallel, else the run's max_concurrent.
         with ThreadPoolExecutor(max_workers=step.max_parallel or self.definition.max_concurrent,
                                 thread_name_prefix=f"wf-{step.id[:12]}") as pool:
@@ -149,6 +147,18 @@ class RunDriver:
             status = StepStatus.CANCELLED if all(s.status == StepStatus.CANCELLED.value for s in failed) else StepStatus.FAILED
         self._end_step(step, status, f"{len(failed)} of {len(states)} items did not succeed" if failed else None)
 
+    def _items(self, step: Step) -> list[ItemState] | None:
+        """A for_each step's items, rendered once (a resumed step keeps the ones it had); None: the step failed."""
+        try:
+            items = render(step.for_each, self._context(step)) if isinstance(step.for_each, str) else step.for_each
+        except ExpressionError as error:
+            self._end_step(step, StepStatus.FAILED, f"for_each: {error}")
+            return None
+        if not isinstance(items, list):
+            self._end_step(step, StepStatus.FAILED, f"for_each gave {type(items).__name__}, not a list")
+            return None
+        return [ItemState(item=value) for value in items]
+
     def _end_step(self, step: Step, status: StepStatus, error: str | None) -> None:
         def end(state: StepState) -> None:
             state.end(status, error)
@@ -156,7 +166,14 @@ class RunDriver:
         self._update(step.id, end)
 
     def _run_attempts(self, step: Step, item: ItemState, context: Context) -> None:
-        """Attempts until one succeeds, retries are used up, or the run is cancelled."""
+        """Attempts until one succeeds, retries are used up, or the run is cancelled.
+
+        A resumed item goes on from the attempt it reached: the execution of
+        that attempt, when it was submitted, is followed to its end."""
+        if item.status != StepStatus.PENDING.value:  # a resumed for_each step's item that had ended
+            return
+        first = max(item.attempts, 1)
+        in_flight = item.execution_ids[-1] if item.attempts and len(item.execution_ids) == item.attempts else None
         try:
             body = self._body(step, context)
         except ExpressionError as error:
@@ -165,8 +182,10 @@ class RunDriver:
         except ValidationError as error:  # a rendered value the run refuses (e.g. a target name that is no name)
             item.status, item.error = StepStatus.FAILED.value, "; ".join(f"{p['field']}: {p['message']}" for p in field_errors(error))
             return
-        for attempt in range(1, step.retries.max + 2):
-            if attempt > 1 and self.cancelled.wait(step.retries.delay_before(attempt)) and not _runs_after_cancel(step):
+        for attempt in range(first, step.retries.max + 2):
+            followed = in_flight if attempt == first else None
+            if attempt > 1 and followed is None and self.cancelled.wait(step.retries.delay_before(attempt)) \
+                    and not _runs_after_cancel(step):
                 item.status = StepStatus.CANCELLED.value  # cancelled while waiting to retry
                 break
             with self._execution_slots:
@@ -174,7 +193,7 @@ class RunDriver:
                     break
                 item.attempts = attempt
                 self._update(step.id, lambda s: setattr(s, "attempts", max(s.attempts, attempt)))
-                record = self._execute(step, body, item)
+                record = self._follow(step, followed) if followed else self._execute(step, body, item)
             if record is None:
                 return
             item.outputs, item.exit_code = record.get("outputs"), record.get("exit_code")
@@ -213,10 +232,14 @@ class RunDriver:
             item.status, item.error = StepStatus.FAILED.value, str(error)
             return None
         item.execution_ids.append(execution_id)
-        with self._lock:
-            self._running_executions.add(execution_id)
         self._update(step.id, lambda s: s.execution_ids.append(execution_id))
         self._publish({"type": "execution", "step": step.id, "execution_id": execution_id, "item": item.item})
+        return self._follow(step, execution_id)
+
+    def _follow(self, step: Step, execution_id: str) -> dict:
+        """Its output published as it comes, until it ends; its record."""
+        with self._lock:
+            self._running_executions.add(execution_id)
         if self.cancelled.is_set() and not _runs_after_cancel(step):
             self.executions.cancel(self.caller, execution_id)
         done = threading.Event()

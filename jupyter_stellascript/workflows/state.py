@@ -77,7 +77,8 @@ class StepState:
         return self.status == StepStatus.SUCCEEDED.value or self.continued
 
     def start(self) -> None:
-        self.status, self.started_at = StepStatus.RUNNING.value, utcnow().isoformat()
+        # A step resumed by another server keeps the time it first started.
+        self.status, self.started_at = StepStatus.RUNNING.value, self.started_at or utcnow().isoformat()
 
     def end(self, status: StepStatus, error: str | None = None) -> None:
         self.status = status.value

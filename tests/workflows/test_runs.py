@@ -1,7 +1,7 @@
 """Workflow runs through the REST API of a real server, with real containers
 (Bash and Python steps): DAG order and parallelism, outputs between steps,
 conditions, retries, timeouts, fan-out, cancel, rerun, pinned versions,
-visibility, events, and a server killed mid-run."""
+visibility and events (a server killed mid-run: test_takeover.py)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ import pytest
 import requests
 
 from tests.handlers.test_openapi import check
-from tests.servers import RunningServer, json_of, wait_for
+from tests.servers import RunningServer, json_of
 
 pytestmark = pytest.mark.slow
 
@@ -344,35 +344,6 @@ def test_events_stream_steps_and_their_output(server, alice, scripts):
     step_statuses = [event["status"] for event in events if event["type"] == "step"]
     assert step_statuses[0] == "Running" and step_statuses[-1] == "Succeeded"
     assert "execution" in kinds
-
-
-def test_a_server_killed_mid_run_leaves_the_run_terminal_with_a_reason(tmp_path, runtime_images):
-    running = RunningServer(tmp_path / "server", settings=SETTINGS).start()
-    try:
-        token = running.token("alice")
-        created = json_of(running.request("POST", "/scripts", token=token, json={
-            "name": "sleeper", "language": "bash", "content": "sleep 60\n"}))
-        body = {"definition": {"steps": [{"id": "sleep", "script": created["name"]},
-                                         {"id": "after", "script": created["name"], "needs": ["sleep"]}]}}
-        run_id = json_of(running.request("POST", "/workflows/runs", token=token, json=body))["run_id"]
-        # Killed once the step's execution runs (not while it is still queued,
-        # which the durable queue would keep).
-        def sleep_step_running() -> bool:
-            ids = steps_of(json_of(running.request("GET", f"/workflows/runs/{run_id}", token=token)))["sleep"]["execution_ids"]
-            return bool(ids) and json_of(running.request(
-                "GET", f"/scripts/executions/{ids[0]}", token=token))["status"] == "Running"
-        wait_for(sleep_step_running, 120, "the sleep step's execution to run")
-        running.kill()
-        running.start()
-        run = json_of(running.request("GET", f"/workflows/runs/{run_id}", token=token))
-        assert (run["status"], run["reason"]) == ("Error", "server_stopped")
-        steps = steps_of(run)
-        assert (steps["sleep"]["status"], steps["after"]["status"]) == ("Cancelled", "Skipped")
-        execution = json_of(running.request("GET", f"/scripts/executions/{steps['sleep']['execution_ids'][0]}", token=token))
-        # It was running in the server's embedded executor, which died with it.
-        assert execution["termination_reason"] == "executor_lost"
-    finally:
-        running.stop()
 
 
 def metric(server, name: str, **labels: str) -> float:

@@ -2086,7 +2086,7 @@ export interface components {
             workflow_id: string | null;
             workflow_version: string | null;
             status: components["schemas"]["RunStatus"];
-            /** @description cancelled, or server_stopped: a server stopped mid-run. */
+            /** @description cancelled; server_stopped only on runs an earlier release closed when its server stopped (now another server resumes such a run). */
             reason: string | null;
             error: string | null;
             inputs: {
