@@ -150,10 +150,11 @@ class StellaScriptClient:
     def create_script(self, *, name: str, language: str, content: str, description: str | None = None,
                       visibility: str | None = None, tags: list[str] | tuple[str, ...] | None = None,
                       dependencies: list[dict] | None = None, entry_point: str | None = None,
-                      parameters: list[dict] | None = None) -> dict:
+                      parameters: list[dict] | None = None, retry_on_executor_loss: bool | None = None) -> dict:
         body = {"name": name, "language": language, "content": content, "description": description,
                 "visibility": visibility, "tags": list(tags) if tags is not None else None,
-                "dependencies": dependencies, "entry_point": entry_point, "parameters": parameters}
+                "dependencies": dependencies, "entry_point": entry_point, "parameters": parameters,
+                "retry_on_executor_loss": retry_on_executor_loss}
         return self._json("POST", "scripts", json_body={k: v for k, v in body.items() if v is not None})
 
     def resolve_script(self, reference: str) -> dict:

@@ -27,6 +27,7 @@ from sqlalchemy import (
     UniqueConstraint,
     create_engine,
     event,
+    false,
     text,
 )
 from sqlalchemy.engine import Engine
@@ -80,6 +81,8 @@ class Script(Base):
     # The creator's teams, for "team" visibility.
     teams: Mapped[list] = mapped_column(JSON, default=list)
     latest_version: Mapped[str] = mapped_column(String(40))
+    # Its runs are queued again once when their executor dies, unless a request or workflow step says otherwise.
+    retry_on_executor_loss: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     created_by: Mapped[str] = mapped_column(String(200))
     updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

@@ -363,3 +363,20 @@ def test_scripts_are_taken_by_name_or_owner_slash_name(sqlite_server, alice, tmp
     assert ambiguous.returncode == 1, ambiguous.stderr
     assert f"409 2 scripts are named {name!r}: cli-alice/{name}, cli-bob/{name}" in ambiguous.stderr
     no_traceback(ambiguous)
+
+
+def test_a_scripts_retry_on_executor_loss_is_set_at_create_and_kept_or_changed_by_update(sqlite_server, alice, tmp_path):  # noqa: F811
+    path = tmp_path / "retried.sh"
+    path.write_text("echo once\n")
+    created = json.loads(cli(sqlite_server, "scripts", "create", str(path), "--name", "cli-retried",
+                             "--retry-on-executor-loss", "--json", token=alice).stdout)
+    assert created["retry_on_executor_loss"] is True, created
+    kept = cli(sqlite_server, "scripts", "update", created["id"], str(path), "--description", "kept", "--json", token=alice)
+    assert json.loads(kept.stdout)["retry_on_executor_loss"] is True
+    changed = cli(sqlite_server, "scripts", "update", created["id"], str(path), "--no-retry-on-executor-loss", "--json",
+                  token=alice)
+    assert json.loads(changed.stdout)["retry_on_executor_loss"] is False
+    # Not a boolean: a 400 naming the field, nothing stored.
+    response = sqlite_server.request("PUT", f"/scripts/{created['id']}", token=alice, json={"retry_on_executor_loss": "yes"})
+    assert response.status_code == 400 and "retry_on_executor_loss" in response.text, response.text
+    assert json.loads(sqlite_server.request("GET", f"/scripts/{created['id']}", token=alice).text)["version"] == "1.0.2"

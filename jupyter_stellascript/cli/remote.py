@@ -122,10 +122,12 @@ def scripts() -> None:
 @click.option("--tag", "tags", multiple=True, help="A tag (repeatable).")
 @click.option("--description", help="What the script does.")
 @click.option("--entry-point", help="The file name it runs as (default: derived by the server from the content).")
+@click.option("--retry-on-executor-loss/--no-retry-on-executor-loss", "retry_on_executor_loss", default=None,
+              help="Queue its runs again once when their executor dies (a run's own option wins).")
 @click.option("--json", "as_json", is_flag=True, help="Print the new script's metadata as JSON.")
 @_with_client
 def scripts_create(client, file: Path, name: str | None, language: str | None, visibility: str | None, tags: tuple[str, ...],
-                   description: str | None, entry_point: str | None, as_json: bool) -> None:
+                   description: str | None, entry_point: str | None, retry_on_executor_loss: bool | None, as_json: bool) -> None:
     """Create a script from FILE (version 1.0.0); prints its id."""
     from ..client import ClientError
     from ..languages import UnknownLanguage, get_language, language_for_file
@@ -137,7 +139,8 @@ def scripts_create(client, file: Path, name: str | None, language: str | None, v
     content = read_script_file(file)
     try:
         script = client.create_script(name=name or file.stem, language=chosen.name, content=content, description=description,
-                                      visibility=visibility, tags=tags or None, entry_point=entry_point)
+                                      visibility=visibility, tags=tags or None, entry_point=entry_point,
+                                      retry_on_executor_loss=retry_on_executor_loss)
     except ClientError as error:
         api_fail(error, source=str(file))
     if as_json:
@@ -193,16 +196,20 @@ def scripts_show(client, script_id: str, version: str | None, show_content: bool
 @click.option("--description", help="A new description.")
 @click.option("--visibility", type=click.Choice(["private", "team", "organization", "public"]))
 @click.option("--tag", "tags", multiple=True, help="Replace the tags (repeatable).")
+@click.option("--retry-on-executor-loss/--no-retry-on-executor-loss", "retry_on_executor_loss", default=None,
+              help="Queue its runs again once when their executor dies (a run's own option wins).")
 @click.option("--json", "as_json", is_flag=True, help="Print the new version's metadata as JSON.")
 @_with_client
 def scripts_update(client, script_id: str, file: Path, bump: str, expected_version: str | None, name: str | None,
-                   description: str | None, visibility: str | None, tags: tuple[str, ...], as_json: bool) -> None:
+                   description: str | None, visibility: str | None, tags: tuple[str, ...],
+                   retry_on_executor_loss: bool | None, as_json: bool) -> None:
     """A new version of a script from FILE; prints the new version."""
     script_id = script_by_reference(client, script_id)
     from ..client import ClientError
 
     content = read_script_file(file)
-    fields = {"name": name, "description": description, "visibility": visibility, "tags": list(tags) if tags else None}
+    fields = {"name": name, "description": description, "visibility": visibility, "tags": list(tags) if tags else None,
+              "retry_on_executor_loss": retry_on_executor_loss}
     try:
         script = client.update_script(script_id, content=content, version_bump=bump, expected_version=expected_version,
                                       **{k: v for k, v in fields.items() if v is not None})

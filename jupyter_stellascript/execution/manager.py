@@ -138,7 +138,7 @@ class ExecutionManager:
         ))
         self._check_target(caller, request)
         return self._enqueue(caller, script, self._with_secrets(caller, request), trigger, workflow_step,
-                             Placement.of(body), trigger_id)
+                             Placement.of(body, script_retries=bool(script.get("retry_on_executor_loss"))), trigger_id)
 
     def _check_target(self, caller: Caller, request: ExecutionRequest) -> None:
         """A target that is not a running target container, or not one the caller

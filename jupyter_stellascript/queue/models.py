@@ -36,9 +36,10 @@ class QueueOptions(BaseModel):
                     "(none: any executor). No such live worker within the server's placement_timeout: Error no_worker.")
     priority: Priority = Field(default=Priority.NORMAL, description="Queued runs are taken high first, first come first served "
                                                                     "within a priority.")
-    retry_on_executor_loss: bool = Field(
-        default=False, description="If the executor running it dies, queue it again once instead of ending it Error "
-                                   "executor_lost (the record keeps every attempt).")
+    retry_on_executor_loss: bool | None = Field(
+        default=None, description="If the executor running it dies, queue it again once instead of ending it Error "
+                                  "executor_lost (the record keeps every attempt). Left out or null: the workflow "
+                                  "step's setting, else the script's, else false.")
 
 
 @dataclass(frozen=True)
@@ -50,10 +51,12 @@ class Placement:
     retry_on_executor_loss: bool = False
 
     @classmethod
-    def of(cls, options: QueueOptions | None) -> Placement:
+    def of(cls, options: QueueOptions | None, script_retries: bool = False) -> Placement:
+        """``script_retries``: the script's own retry_on_executor_loss, which the options' overrides."""
         if options is None:
-            return cls()
-        return cls(dict(options.tags), options.priority, options.retry_on_executor_loss)
+            return cls(retry_on_executor_loss=script_retries)
+        said = options.retry_on_executor_loss
+        return cls(dict(options.tags), options.priority, script_retries if said is None else said)
 
 
 def parse_tags(values: tuple[str, ...] | list[str]) -> dict[str, str]:

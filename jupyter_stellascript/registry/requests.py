@@ -131,6 +131,9 @@ class ScriptCreate(BaseModel):
     dependencies: Dependencies = Field(default_factory=list)
     parameters: Parameters = Field(default_factory=list)
     entry_point: EntryPoint = Field(default=None, validate_default=True)
+    retry_on_executor_loss: bool = Field(default=False, strict=True, description=
+                    "If the executor running one of its runs dies, queue the run again once instead of ending it "
+                    "Error executor_lost; a request's or workflow step's own retry_on_executor_loss wins.")
 
     _entry_point = entry_point_field("language", "content")
 
@@ -150,11 +153,12 @@ class ScriptUpdate(BaseModel):
     parameters: Parameters | None = Field(default=None, description="Replaces the record's declared parameters "
                                                                      "(left out: kept; [] removes them).")
     entry_point: EntryPoint = None
+    retry_on_executor_loss: bool | None = Field(default=None, strict=True, description="Left out: kept.")
     version_bump: VersionBump = Field(default=VersionBump.PATCH, json_schema_extra=_no_default)
     expected_version: str | None = Field(default=None, description="Refuse (409) unless the latest version is this one; "
                                                                    "the If-Match header does the same.")
 
     def changes(self) -> dict[str, Any]:
         """The metadata fields the body sets; null, like leaving a field out, keeps its value."""
-        return {name: getattr(self, name) for name in ("name", "description", "visibility", "tags")
+        return {name: getattr(self, name) for name in ("name", "description", "visibility", "tags", "retry_on_executor_loss")
                 if name in self.model_fields_set and getattr(self, name) is not None}

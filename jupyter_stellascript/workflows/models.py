@@ -133,7 +133,8 @@ class Step(BaseModel):
     limits: StepLimits | None = None
     tags: dict[TagKey, TagValue] = Field(default_factory=dict, description="Only a worker with these tags runs the step's "
                                                                          "executions, e.g. {\"site\": \"eu-1\"}.")
-    retry_on_executor_loss: bool = Field(default=False, description="Queue an execution again once if its executor dies.")
+    retry_on_executor_loss: bool | None = Field(default=None, description="Queue an execution again once if its "
+                                                "executor dies (left out: the script's setting).")
 
     @model_validator(mode="after")
     def _target_has_its_own_network(self) -> "Step":

@@ -9,7 +9,7 @@ import uuid
 import pytest
 
 from tests.queue.conftest import SETTINGS, create_script, record, submit, terminal
-from tests.servers import RunningServer, json_of
+from tests.servers import RunningServer, json_of, wait_for
 
 ECHO = 'echo "ran $(cat /scripts/args.json)"\n'
 
@@ -49,5 +49,41 @@ def test_kill_9_with_40_queued_runs_all_of_them_after_restart(tmp_path, database
         assert starts[5:] == normal, "first come, first served within a priority"
         assert record(server, token, cancelled)["status"] == "Cancelled"
         assert record(server, token, cancelled)["started_at"] is None
+    finally:
+        server.stop()
+
+
+RETRIED = 'echo "attempt on $(hostname)"\nsleep 4\necho done\n'
+
+
+def test_retry_on_executor_loss_the_request_then_the_workflow_step_then_the_script_decide(tmp_path, runtime_images):
+    server = RunningServer(tmp_path / "data", settings={**SETTINGS, "max_concurrent": 4}).start()
+    try:
+        token = server.token("alice")
+        created = server.request("POST", "/scripts", token=token, json={
+            "name": "retried", "language": "bash", "content": RETRIED, "retry_on_executor_loss": True})
+        assert created.status_code == 201 and json_of(created)["retry_on_executor_loss"] is True, created.text
+        script = json_of(created)
+        by_script = submit(server, token, script["id"])
+        refused_by_request = submit(server, token, script["id"], retry_on_executor_loss=False)
+        run = server.request("POST", "/workflows/runs", token=token, json={"definition": {"steps": [
+            {"id": "once", "script": script["name"], "retry_on_executor_loss": False}]}})
+        assert run.status_code == 202, run.text
+        run_id = json_of(run)["run_id"]
+
+        def step_execution() -> str | None:
+            ids = json_of(server.request("GET", f"/workflows/runs/{run_id}", token=token))["steps"][0]["execution_ids"]
+            return ids[0] if ids else None
+
+        refused_by_step = wait_for(step_execution, 120, "the workflow step's execution")
+        everything = (by_script, refused_by_request, refused_by_step)
+        wait_for(lambda: all(record(server, token, e)["status"] == "Running" for e in everything), 120, "all three to run")
+        server.kill()
+        server.start()
+        retried = terminal(server, token, by_script, 180)
+        assert [a["outcome"] for a in retried["attempts"]] == ["executor_lost", "Succeeded"], retried["attempts"]
+        for execution_id in (refused_by_request, refused_by_step):
+            lost = terminal(server, token, execution_id, 60)
+            assert (lost["status"], lost["termination_reason"]) == ("Error", "executor_lost"), lost
     finally:
         server.stop()

@@ -1243,6 +1243,11 @@ export interface components {
              * @default null
              */
             entry_point?: string | null;
+            /**
+             * @description If the executor running one of its runs dies, queue the run again once instead of ending it Error executor_lost; a request's or workflow step's own retry_on_executor_loss wins.
+             * @default false
+             */
+            retry_on_executor_loss?: boolean;
         };
         /**
          * @description Every update creates a new immutable version: the latest version bumped
@@ -1271,6 +1276,11 @@ export interface components {
              * @default null
              */
             entry_point?: string | null;
+            /**
+             * @description Left out: kept.
+             * @default null
+             */
+            retry_on_executor_loss?: boolean | null;
             version_bump?: components["schemas"]["VersionBump"];
             /**
              * @description Refuse (409) unless the latest version is this one; the If-Match header does the same.
@@ -1293,6 +1303,8 @@ export interface components {
             dependencies: components["schemas"]["Dependency"][];
             visibility: components["schemas"]["Visibility"];
             tags: string[];
+            /** @description Its runs are queued again once when their executor dies, unless the request or workflow step says otherwise. */
+            retry_on_executor_loss: boolean;
             /** Format: date-time */
             created_at: string;
             created_by: string;
@@ -1355,10 +1367,10 @@ export interface components {
              */
             priority?: components["schemas"]["Priority"];
             /**
-             * @description If the executor running it dies, queue it again once instead of ending it Error executor_lost (the record keeps every attempt).
-             * @default false
+             * @description If the executor running it dies, queue it again once instead of ending it Error executor_lost (the record keeps every attempt). Left out or null: the workflow step's setting, else the script's, else false.
+             * @default null
              */
-            retry_on_executor_loss?: boolean;
+            retry_on_executor_loss?: boolean | null;
             /** @description Written to /scripts/args.json in the container. When the script declares parameters, they are checked against them (a 400 with one error per parameter, arguments.<name>; nothing is queued), defaults are filled in and values normalized. */
             arguments?: {
                 [key: string]: string;
@@ -1419,10 +1431,10 @@ export interface components {
              */
             priority?: components["schemas"]["Priority"];
             /**
-             * @description If the executor running it dies, queue it again once instead of ending it Error executor_lost (the record keeps every attempt).
-             * @default false
+             * @description If the executor running it dies, queue it again once instead of ending it Error executor_lost (the record keeps every attempt). Left out or null: the workflow step's setting, else the script's, else false.
+             * @default null
              */
-            retry_on_executor_loss?: boolean;
+            retry_on_executor_loss?: boolean | null;
             /** @description Written to /scripts/args.json in the container. When the script declares parameters, they are checked against them (a 400 with one error per parameter, arguments.<name>; nothing is queued), defaults are filled in and values normalized. */
             arguments?: {
                 [key: string]: string;
