@@ -28,8 +28,6 @@ log = logging.getLogger(__name__)
 STORE = "derived images"
 
 
-
-
 def _listing(client, labels: dict[str, str]) -> list[dict]:
     """Images with the derived label and every one of ``labels``. (The engine
     filters by one label: Podman answers none for several at once.)"""

@@ -129,10 +129,11 @@ class RunDriver:
             self._update(step.id, lambda s: _take_item(s, item))
             self._end_step(step, StepStatus(item.status), item.error)
             return
-        states = items if items is not None else self._items(step)
+        states = items  # a resumed step's, as they were
         if states is None:
-            return
-        if items is None:
+            states = self._items(step)
+            if states is None:
+                return
             self._update(step.id, lambda s: setattr(s, "items", states))
         # Items at once: max_parallel, else the run's max_concurrent.
         with ThreadPoolExecutor(max_workers=step.max_parallel or self.definition.max_concurrent,

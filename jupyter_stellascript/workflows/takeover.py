@@ -21,7 +21,7 @@ from .models import WorkflowDefinition
 from .state import RunStatus, StepState, StepStatus
 from .tables import WorkflowRun
 
-ACTIVE = (RunStatus.QUEUED.value, RunStatus.RUNNING.value)
+ACTIVE = [status.value for status in RunStatus if not status.is_terminal]
 
 
 def orphaned_runs(session: Session, live_instances: set[str]) -> list[tuple[str, str]]:

@@ -9,6 +9,9 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 import requests
@@ -68,17 +71,25 @@ def wait_for_end(server: RunningServer, token: str, run_id: str, timeout_s: floa
                     timeout_s, f"workflow run {run_id} to end")
 
 
-def test_a_run_killed_with_its_server_is_resumed_by_the_next_start_and_follows_the_requeued_attempt(tmp_path, runtime_images):
+@contextmanager
+def killed_in_the_slow_step(tmp_path: Path, slow: dict) -> Iterator[tuple[RunningServer, str, str, dict]]:
+    """A server (SQLite) killed -9 while the run's slow step (with ``slow``'s
+    settings) runs, and started again: (server, token, run id, the run before the kill)."""
     server = RunningServer(tmp_path / "server", settings=SETTINGS).start()
     try:
         token = server.token("alice")
         script = create_publisher(server, token)
-        body = {"definition": definition(script, {"retry_on_executor_loss": True})}
-        run_id, before = start_and_wait_for_slow(server, token, body)
-        done_execution = steps_of(before)["done"]["execution_ids"]
+        run_id, before = start_and_wait_for_slow(server, token, {"definition": definition(script, slow)})
         server.kill()
         server.start()
+        yield server, token, run_id, before
+    finally:
+        server.stop()
 
+
+def test_a_run_killed_with_its_server_is_resumed_by_the_next_start_and_follows_the_requeued_attempt(tmp_path, runtime_images):
+    with killed_in_the_slow_step(tmp_path, {"retry_on_executor_loss": True}) as (server, token, run_id, before):
+        done_execution = steps_of(before)["done"]["execution_ids"]
         # A late subscriber on the new server: the events replayed include the resumption.
         with requests.get(f"{server.url}/workflows/runs/{run_id}/events", headers={"Authorization": f"token {token}"},
                           stream=True, timeout=240) as response:
@@ -96,19 +107,10 @@ def test_a_run_killed_with_its_server_is_resumed_by_the_next_start_and_follows_t
         slow = execution(server, token, steps["slow"]["execution_ids"][0])
         assert [a["outcome"] for a in slow["attempts"]] == ["executor_lost", "Succeeded"], slow["attempts"]
         assert steps["after"]["status"] == "Succeeded" and steps["after"]["outputs"] == {"value": "from-slow+first"}
-    finally:
-        server.stop()
 
 
 def test_a_resumed_run_retries_the_lost_attempt_under_the_steps_retries(tmp_path, runtime_images):
-    server = RunningServer(tmp_path / "server", settings=SETTINGS).start()
-    try:
-        token = server.token("alice")
-        script = create_publisher(server, token)
-        body = {"definition": definition(script, {"retries": {"max": 1, "delay": "1s"}})}
-        run_id, _before = start_and_wait_for_slow(server, token, body)
-        server.kill()
-        server.start()
+    with killed_in_the_slow_step(tmp_path, {"retries": {"max": 1, "delay": "1s"}}) as (server, token, run_id, _before):
         run = wait_for_end(server, token, run_id)
         assert run["status"] == "Succeeded", run
         slow = steps_of(run)["slow"]
@@ -117,25 +119,15 @@ def test_a_resumed_run_retries_the_lost_attempt_under_the_steps_retries(tmp_path
         assert (lost["status"], lost["termination_reason"]) == ("Error", "executor_lost"), lost
         assert retried["status"] == "Succeeded" and retried["outputs"] == {"value": "from-slow"}
         assert steps_of(run)["after"]["outputs"] == {"value": "from-slow+first"}
-    finally:
-        server.stop()
 
 
 def test_without_a_retry_the_lost_step_fails_the_resumed_run_and_its_dependants_are_skipped(tmp_path, runtime_images):
-    server = RunningServer(tmp_path / "server", settings=SETTINGS).start()
-    try:
-        token = server.token("alice")
-        script = create_publisher(server, token)
-        run_id, _before = start_and_wait_for_slow(server, token, {"definition": definition(script, {})})
-        server.kill()
-        server.start()
+    with killed_in_the_slow_step(tmp_path, {}) as (server, token, run_id, _before):
         run = wait_for_end(server, token, run_id)
         steps = steps_of(run)
         assert (run["status"], steps["slow"]["status"], steps["after"]["status"]) == ("Failed", "Failed", "Skipped"), run
         assert "executor" in steps["slow"]["error"], steps["slow"]
         assert steps["done"]["status"] == "Succeeded"
-    finally:
-        server.stop()
 
 
 def test_a_live_peer_on_postgresql_takes_over_the_runs_of_a_server_killed_mid_run(tmp_path, postgres, runtime_images):
